@@ -1,0 +1,39 @@
+# Targets document themselves: `make help`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
+
+run: $(VENV)/.runtime ## Start the dashboard on http://127.0.0.1:8050 (SQLite in data/)
+	$(PY) -m app serve
+
+test: $(VENV)/.dev ## Run the whole test suite (needs PostgreSQL on 127.0.0.1:5432 and chromium)
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(VENV)/.dev ## Run the benchmarks and print their figures
+	$(PY) -m bench.sampler
+
+clean: ## Remove the virtualenv, caches and the local database
+	rm -rf $(VENV) .pytest_cache .ruff_cache data artifacts
+
+.PHONY: help install run test lint bench clean

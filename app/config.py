@@ -1,0 +1,95 @@
+"""Configuration: defaults, overridden by ``MONITOR_*`` environment variables, then by CLI flags."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from storage.engine import DEFAULT_DATABASE_URL
+
+ENV_PREFIX = "MONITOR_"
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of the dashboard process. Field ``x`` is read from ``MONITOR_X``."""
+
+    host: str = "127.0.0.1"
+    port: int = 8050
+    database_url: str = DEFAULT_DATABASE_URL
+    interval: float = 1.0
+    hostname: str = field(default_factory=socket.gethostname)
+    top_n: int = 15
+    cmdline_max: int = 256
+    include_virtual_net: bool = False
+    backlog_seconds: float = 900.0
+    subscriber_queue: int = 120
+    batch_interval: float = 5.0
+    buffer_seconds: float = 3600.0
+    process_snapshot_every: float = 5.0
+    allowed_origins: tuple[str, ...] = ()
+    allow_no_origin: bool = False
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.interval <= 0 or self.interval > 3600:
+            raise ConfigError(f"interval must be between 0 and 3600 seconds, got {self.interval}")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
+        if self.top_n < 0:
+            raise ConfigError(f"top_n must be 0 or more, got {self.top_n}")
+        for name in ("batch_interval", "buffer_seconds", "backlog_seconds"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+
+    @property
+    def buffer_max(self) -> int:
+        """Samples the storage buffer holds: ``buffer_seconds`` of samples at ``interval``."""
+        return max(1, int(self.buffer_seconds / self.interval))
+
+    @property
+    def backlog_size(self) -> int:
+        return max(1, int(self.backlog_seconds / self.interval))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        """Defaults, then ``MONITOR_*`` variables, then ``overrides`` (None values ignored)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.name, str(f.type), raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _parse(name: str, kind: str, raw: str) -> Any:
+    variable = ENV_PREFIX + name.upper()
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            lowered = raw.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind.startswith("tuple"):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{variable}={raw!r} is not a valid {kind}") from None
+    return raw

@@ -1,0 +1,89 @@
+"""``create_app``: the Dash app, its Flask server, the monitor and the routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from dash import Dash, Input, Output, dcc, html
+from flask import Flask
+
+from app import ids
+from app.api import api
+from app.config import Config
+from app.monitor import Monitor
+from app.pages import PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+# Each initializer attaches one part (a blueprint, the WebSocket route, ...) to the server.
+ServerInit = Callable[[Flask, Monitor, Config], None]
+
+
+def register_api(server: Flask, _monitor: Monitor, _config: Config) -> None:
+    server.register_blueprint(api)
+
+
+SERVER_PARTS: list[ServerInit] = [register_api]
+
+
+def create_app(config: Config | None = None, *, monitor: Monitor | None = None) -> Dash:
+    """Builds the dashboard. Its sampler starts on the first request or on ``monitor.start()``.
+
+    ``config`` defaults to ``Config.from_env()``; tests pass their own config or monitor.
+    """
+    config = config or (monitor.config if monitor else Config.from_env())
+    monitor = monitor or Monitor(config)
+    server = Flask(__name__)
+    server.extensions["monitor"] = monitor
+    server.config["MONITOR"] = config
+    for attach in SERVER_PARTS:
+        attach(server, monitor, config)
+
+    @server.before_request
+    def _start_monitor() -> None:
+        monitor.start()
+
+    dash_app = Dash(
+        __name__,
+        server=server,
+        assets_folder=str(ROOT / "assets"),
+        title="System monitor",
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    dash_app.layout = shell()
+    pages = {page.PATH: page for page in PAGES}
+
+    @dash_app.callback(Output(ids.PAGE_CONTENT, "children"), Input(ids.LOCATION, "pathname"))
+    def route(pathname: str | None) -> object:
+        path = dash_app.strip_relative_path(pathname or "/") or ""
+        page = pages.get("/" + path)
+        if page is None:
+            return html.Div(f"No page at {pathname}", className="not-found")
+        return page.layout(config)
+
+    for page in PAGES:
+        page.register_callbacks(dash_app)
+    return dash_app
+
+
+def shell() -> html.Div:
+    """The frame every page shares: header with host name and navigation, then the page."""
+    links = [dcc.Link(page.TITLE, href=page.PATH, className="nav-link") for page in PAGES]
+    return html.Div(
+        [
+            dcc.Location(id=ids.LOCATION),
+            html.Header(
+                [
+                    html.H1("System monitor"),
+                    html.Span("–", id=ids.HOSTNAME, className="hostname"),
+                    html.Nav(links, id=ids.NAV),
+                ]
+            ),
+            html.Main(id=ids.PAGE_CONTENT),
+        ],
+        className="page",
+    )

@@ -1,0 +1,171 @@
+"""The live hub: latest sample, a ring buffer of recent ones, and bounded per-subscriber queues.
+
+Each sample is serialized to JSON once in ``publish``; every subscriber receives the same
+``Message`` object. ``publish`` never blocks on a subscriber: a subscriber whose queue is full
+loses its oldest message (counted), so a slow browser can neither slow the sampler nor the other
+browsers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One published sample: its identity and its JSON text, serialized once."""
+
+    host: str
+    ts: float
+    seq: int
+    payload: str
+
+
+def encode_sample(sample: dict[str, Any]) -> Message:
+    """Serializes ``sample`` compactly; NaN and infinities become null (valid JSON)."""
+    text = json.dumps(sample, separators=(",", ":"), default=str, allow_nan=True)
+    if "NaN" in text or "Infinity" in text:
+        text = json.dumps(_finite(sample), separators=(",", ":"), default=str)
+    return Message(
+        str(sample.get("host", "")), float(sample["ts"]), int(sample.get("seq", 0)), text
+    )
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+class Subscription:
+    """A bounded FIFO of messages for one consumer; the oldest message is dropped on overflow."""
+
+    def __init__(self, hub: LiveHub, maxsize: int) -> None:
+        self._hub = hub
+        self._items: deque[Message] = deque()
+        self._maxsize = maxsize
+        self._cond = threading.Condition()
+        self._closed = False
+        self.dropped = 0
+
+    def put(self, message: Message) -> None:
+        """Enqueues without blocking; drops the oldest queued message when full."""
+        with self._cond:
+            if len(self._items) >= self._maxsize:
+                self._items.popleft()
+                self.dropped += 1
+                self._hub._count_drop()
+            self._items.append(message)
+            self._cond.notify()
+
+    def get(self, timeout: float | None = None) -> Message | None:
+        """The next message, or None after ``timeout`` seconds or once closed."""
+        with self._cond:
+            if not self._items and not self._closed:
+                self._cond.wait(timeout)
+            return self._items.popleft() if self._items else None
+
+    def drain(self) -> list[Message]:
+        """Every queued message, oldest first, without waiting."""
+        with self._cond:
+            items = list(self._items)
+            self._items.clear()
+            return items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Detaches from the hub and wakes a waiting ``get``."""
+        self._hub._unsubscribe(self)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LiveHub:
+    """Fans published samples out to subscribers and keeps recent ones for late joiners."""
+
+    def __init__(self, backlog_size: int = 900, queue_size: int = 120) -> None:
+        self._ring: deque[Message] = deque(maxlen=backlog_size)
+        self._latest: dict[str, Message] = {}
+        self._subscribers: set[Subscription] = set()
+        self._lock = threading.Lock()
+        self._queue_size = queue_size
+        self._dropped = 0
+        self.published = 0
+
+    def publish(self, sample: dict[str, Any]) -> Message:
+        """Serializes ``sample`` once and hands it to the backlog and every subscriber."""
+        message = encode_sample(sample)
+        self.publish_message(message)
+        return message
+
+    def publish_message(self, message: Message) -> None:
+        """Hands an already-encoded message to the backlog and every subscriber."""
+        with self._lock:
+            self._ring.append(message)
+            self._latest[message.host] = message
+            subscribers = list(self._subscribers)
+            self.published += 1
+        for subscriber in subscribers:
+            subscriber.put(message)
+
+    def subscribe(self, maxsize: int | None = None) -> Subscription:
+        """A new subscription that receives every message published from now on."""
+        subscription = Subscription(self, maxsize or self._queue_size)
+        with self._lock:
+            self._subscribers.add(subscription)
+        return subscription
+
+    def latest(self, host: str | None = None) -> Message | None:
+        """The newest message (of ``host`` when given)."""
+        with self._lock:
+            if host is not None:
+                return self._latest.get(host)
+            return self._ring[-1] if self._ring else None
+
+    def backlog(self, since_ts: float | None = None, host: str | None = None) -> list[Message]:
+        """Buffered messages newer than ``since_ts`` (all when None), oldest first."""
+        with self._lock:
+            items = list(self._ring)
+        return [
+            m
+            for m in items
+            if (since_ts is None or m.ts > since_ts) and (host is None or m.host == host)
+        ]
+
+    def hosts(self) -> list[str]:
+        with self._lock:
+            return sorted(self._latest)
+
+    def health(self) -> dict[str, int]:
+        """Subscriber count and messages dropped for slow subscribers since start."""
+        with self._lock:
+            return {"subscribers": len(self._subscribers), "dropped_live": self._dropped}
+
+    def _count_drop(self) -> None:
+        with self._lock:
+            self._dropped += 1
+
+    def _unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            self._subscribers.discard(subscription)

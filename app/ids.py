@@ -1,0 +1,13 @@
+"""Component ids of the Dash pages, in one place."""
+
+HOSTNAME = "hostname"
+CPU_VALUE = "cpu-value"
+MEM_VALUE = "mem-value"
+LOAD_VALUE = "load-value"
+UPTIME_VALUE = "uptime-value"
+SAMPLE_TIME = "sample-time"
+POLL = "poll"
+LATEST = "latest"
+LOCATION = "location"
+PAGE_CONTENT = "page-content"
+NAV = "nav"

@@ -1,0 +1,56 @@
+"""Flattening a sample into named numeric series (see docs/sample-format.md, "Flattened series")."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# Lists of records keyed by one of their fields: path -> the field that names the entity.
+ENTITY_KEYS: dict[str, str] = {
+    "disks.usage": "mount",
+    "disks.io": "disk",
+    "network.interfaces": "iface",
+    "sensors.temperatures": "label",
+    "sensors.fans": "label",
+    "gpus": "index",
+}
+# Sections that are identity or snapshots, not numeric series.
+NOT_SERIES = {"v", "host", "ts", "seq", "system", "health.failed_collectors"}
+SNAPSHOT_KEYS = ("top_cpu", "top_mem")
+
+
+def flatten(sample: dict[str, Any]) -> dict[str, float]:
+    """Every numeric value of ``sample`` by series name; None and NaN values are left out."""
+    out: dict[str, float] = {}
+    for key, value in sample.items():
+        if key not in NOT_SERIES:
+            _walk(key, value, out)
+    return out
+
+
+def _walk(path: str, value: Any, out: dict[str, float]) -> None:
+    if isinstance(value, bool):
+        out[path] = float(value)
+    elif isinstance(value, int | float):
+        if not (isinstance(value, float) and math.isnan(value)):
+            out[path] = float(value)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            child = f"{path}.{key}"
+            if child not in NOT_SERIES and key not in SNAPSHOT_KEYS:
+                _walk(child if not _is_counts(path) else f"{path}[{key}]", inner, out)
+    elif isinstance(value, list):
+        entity_key = ENTITY_KEYS.get(path)
+        for position, item in enumerate(value):
+            if isinstance(item, dict):
+                entity = item.get(entity_key, position) if entity_key else position
+                for field, inner in item.items():
+                    if field != entity_key:
+                        _walk(f"{path}[{entity}].{field}", inner, out)
+            else:
+                _walk(f"{path}[{position}]", item, out)
+
+
+def _is_counts(path: str) -> bool:
+    """Dicts keyed by open-ended names (process states, collector names) are entities too."""
+    return path in ("processes.counts", "health.collect_ms")
