@@ -1,0 +1,95 @@
+"""Collectors: one small object per area of the host, each returning one sample section.
+
+``default_collectors()`` builds every collector this host supports; ``all_metric_units()`` lists
+each section's metrics with their units. See docs/sample-format.md for the sections' shapes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import psutil
+
+from collectors.base import Clock, Collector, CollectorUnavailable, MetricTable
+from collectors.cpu import CpuCollector
+from collectors.disks import DisksCollector
+from collectors.gpu import GpuCollector
+from collectors.load import LoadCollector
+from collectors.memory import MemoryCollector
+from collectors.network import NetworkCollector
+from collectors.processes import ProcessesCollector
+from collectors.sensors import SensorsCollector
+from collectors.system import SystemCollector
+
+__all__ = [
+    "COLLECTOR_CLASSES",
+    "Collector",
+    "CollectorUnavailable",
+    "all_metric_units",
+    "default_collectors",
+]
+
+log = logging.getLogger(__name__)
+
+# Every collector class, in the order of the sample's sections.
+COLLECTOR_CLASSES: tuple[type, ...] = (
+    CpuCollector,
+    MemoryCollector,
+    LoadCollector,
+    SystemCollector,
+    DisksCollector,
+    NetworkCollector,
+    SensorsCollector,
+    ProcessesCollector,
+    GpuCollector,
+)
+
+
+def default_collectors(
+    psutil_module: ModuleType | Any = psutil,
+    clock: Clock = time.monotonic,
+    *,
+    top_n: int = 15,
+    include_virtual_net: bool = False,
+    cmdline_max: int = 256,
+) -> list[Collector]:
+    """Every collector this host supports, in section order.
+
+    A collector whose constructor raises (CollectorUnavailable: no GPU, no sensor support; or
+    anything else) is left out after one INFO line such as ``gpu collector unavailable: ...``.
+    """
+    factories: list[tuple[str, Callable[[], Collector]]] = [
+        ("cpu", lambda: CpuCollector(psutil_module, clock)),
+        ("memory", lambda: MemoryCollector(psutil_module, clock)),
+        ("load", lambda: LoadCollector(psutil_module)),
+        ("system", lambda: SystemCollector(psutil_module)),
+        ("disks", lambda: DisksCollector(psutil_module, clock)),
+        (
+            "network",
+            lambda: NetworkCollector(psutil_module, clock, include_virtual=include_virtual_net),
+        ),
+        ("sensors", lambda: SensorsCollector(psutil_module)),
+        (
+            "processes",
+            lambda: ProcessesCollector(psutil_module, top_n=top_n, cmdline_max=cmdline_max),
+        ),
+        ("gpu", GpuCollector),
+    ]
+    collectors: list[Collector] = []
+    for label, factory in factories:
+        try:
+            collectors.append(factory())
+        except CollectorUnavailable as error:
+            log.info("%s collector unavailable: %s", label, error)
+        except Exception as error:
+            log.info("%s collector unavailable: %s: %s", label, type(error).__name__, error)
+    return collectors
+
+
+def all_metric_units() -> dict[str, MetricTable]:
+    """Section name -> {metric: (unit, description)} for every collector, available or not."""
+    return {cls.name: dict(cls.METRICS) for cls in COLLECTOR_CLASSES}
