@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import time
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from app import prometheus
 from app.monitor import Monitor
 
 api = Blueprint("api", __name__)
+log = logging.getLogger(__name__)
 
 
 def current_monitor() -> Monitor:
@@ -36,8 +43,74 @@ def latest() -> Response:
     return response
 
 
+@api.get("/readyz")
+def readyz() -> Response:
+    """200 when the database answers and this host's newest sample is fresh; else 503 + reason."""
+    monitor = current_monitor()
+    config = monitor.config
+    try:
+        monitor.store.ping()
+    except Exception as exc:
+        return json_error(503, f"database unreachable: {type(exc).__name__}", ready=False)
+    latest = monitor.hub.latest(config.hostname)
+    if latest is None:
+        return json_error(503, "no sample yet", ready=False)
+    age = time.time() - latest.ts
+    if age > 3 * config.interval + 1:
+        return json_error(503, f"newest sample is {age:.1f} s old", ready=False)
+    return jsonify({"ready": True, "role": monitor.role, "sample_age_s": round(age, 3)})
+
+
+@api.get("/metrics")
+def metrics() -> Response:
+    """Every host's newest sample and this process's health, in Prometheus text format."""
+    monitor = current_monitor()
+    hub = monitor.hub
+    latest = [m for host in hub.hosts() if (m := hub.latest(host)) is not None]
+    local = {
+        **hub.health(),
+        **{k: v for k, v in monitor.writer.health().items() if isinstance(v, int | float)},
+    }
+    body = prometheus.render(latest, local)
+    return Response(body, mimetype="text/plain; version=0.0.4")
+
+
 @api.get("/healthz")
 def healthz() -> Response:
     """200 while the process lives, with the sampler's state."""
     monitor = current_monitor()
-    return jsonify({"status": "ok", "sampling": monitor.running})
+    return jsonify(
+        {
+            "status": "ok",
+            "role": monitor.role,
+            "pid": os.getpid(),
+            "live_clients": monitor.hub.health()["subscribers"],
+        }
+    )
+
+
+@api.get("/api/v1/hosts")
+def hosts() -> Response:
+    """Every host known live or stored: its newest sample time, and whether it still reports
+    (a sample within three of its intervals)."""
+    monitor = current_monitor()
+    now = time.time()
+    known: dict[str, dict] = {}
+    try:
+        for name, info in monitor.store.host_info().items():
+            known[name] = {"host": name, "last_ts": info["last_ts"], "interval_s": None}
+    except Exception as exc:  # the live part still answers while the database is down
+        log.warning("host list without the database: %s", exc)
+    for name in monitor.hub.hosts():
+        message = monitor.hub.latest(name)
+        if message is None:
+            continue
+        interval = json.loads(message.payload).get("health", {}).get("interval_s")
+        entry = known.setdefault(name, {"host": name, "last_ts": 0.0, "interval_s": None})
+        entry["last_ts"] = max(entry["last_ts"], message.ts)
+        entry["interval_s"] = interval
+    for entry in known.values():
+        interval = entry["interval_s"] or monitor.config.interval
+        entry["age_s"] = round(now - entry["last_ts"], 3)
+        entry["reporting"] = entry["age_s"] <= 3 * interval + 1
+    return jsonify({"hosts": sorted(known.values(), key=lambda e: e["host"])})

@@ -6,11 +6,12 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from app.config import Config, ConfigError
 
-SUBCOMMANDS = ("serve",)
+SUBCOMMANDS = ("serve", "agent")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,20 +20,30 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-time system-monitoring dashboard. Every flag overrides the "
         "MONITOR_* environment variable of the same name.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{serve}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,agent}")
     serve = sub.add_parser("serve", help="sample this host and serve the dashboard (default)")
     serve.add_argument("--host", help="address to listen on (MONITOR_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (MONITOR_PORT, default 8050)")
-    serve.add_argument(
+    add_sampling_arguments(serve)
+    agent = sub.add_parser(
+        "agent",
+        help="sample this host into a (shared PostgreSQL) database, without a web server",
+    )
+    add_sampling_arguments(agent)
+    return parser
+
+
+def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags shared by every subcommand that samples."""
+    parser.add_argument(
         "--database-url",
         help="sqlite:///path or postgresql://user@host/db "
         "(MONITOR_DATABASE_URL, default sqlite:///data/monitor.db)",
     )
-    serve.add_argument("--interval", type=float, help="seconds between samples (default 1)")
-    serve.add_argument("--hostname", help="name this host's samples carry (default: host name)")
-    serve.add_argument("--top-n", type=int, help="top processes kept per tick (default 15)")
-    serve.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
-    return parser
+    parser.add_argument("--interval", type=float, help="seconds between samples (default 1)")
+    parser.add_argument("--hostname", help="name this host's samples carry (default: host name)")
+    parser.add_argument("--top-n", type=int, help="top processes kept per tick (default 15)")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -45,8 +56,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 def config_from_args(args: argparse.Namespace) -> Config:
     return Config.from_env(
-        host=args.host,
-        port=args.port,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
         database_url=args.database_url,
         interval=args.interval,
         hostname=args.hostname,
@@ -77,6 +88,24 @@ def serve(config: Config) -> int:
     return 0
 
 
+def run_agent(config: Config) -> int:
+    """Samples and stores (and relays, on PostgreSQL) until SIGINT/SIGTERM, then flushes."""
+    from app.monitor import Monitor
+
+    monitor = Monitor(config, listen=False)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    monitor.start()
+    print(
+        f"Agent sampling {config.hostname} into "
+        f"{monitor.store.engine.url.render_as_string(hide_password=True)}",
+        flush=True,
+    )
+    stopping.wait()
+    return 0 if monitor.stop() else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the process exit code; bad input prints one line and exits 2."""
     args = parse(sys.argv[1:] if argv is None else argv)
@@ -89,4 +118,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=getattr(logging, config.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "agent":
+        return run_agent(config)
     return serve(config)

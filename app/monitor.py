@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 
+from app.cluster import PgListener, PgNotifier, SamplerElection, connector
 from app.config import Config
 from app.hub import LiveHub
 from app.sampler import Sampler
@@ -13,6 +16,8 @@ from collectors import default_collectors
 from collectors.base import Collector
 from collectors.registry import CollectorRegistry
 from storage.engine import make_engine
+from storage.maintenance import HistoryMaintainer
+from storage.retention import RetentionPolicy
 from storage.store import MetricStore
 from storage.writer import StorageWriter
 
@@ -31,11 +36,13 @@ def collectors_for(config: Config) -> list[Collector]:
 
 
 class Monitor:
-    """Owns the hub, the store, the writer and (once started) the sampler of this process.
+    """Owns the hub, the store, the writer and the sampler of this process.
 
-    Nothing starts in the constructor: ``start`` builds the collectors and starts the writer and
-    sampler threads, exactly once, in the process that serves (never at import, never before a
-    fork).
+    Nothing starts in the constructor: ``start`` builds the collectors and starts the threads,
+    exactly once, in the process that serves (never at import, never before a fork). On SQLite
+    this process samples. On PostgreSQL the processes of one host elect one sampler with an
+    advisory lock (``app.cluster``); the sampler NOTIFYs each sample and every web process
+    LISTENs, so each one's hub sees every sample of every host.
     """
 
     def __init__(
@@ -44,6 +51,7 @@ class Monitor:
         *,
         collector_factory: CollectorFactory = collectors_for,
         store: MetricStore | None = None,
+        listen: bool = True,
     ) -> None:
         self.config = config
         self.hub = LiveHub(backlog_size=config.backlog_size, queue_size=config.subscriber_queue)
@@ -54,13 +62,28 @@ class Monitor:
         self.writer = StorageWriter(
             self.store, batch_interval=config.batch_interval, buffer_max=config.buffer_max
         )
+        self.maintainer = HistoryMaintainer(
+            self.store,
+            RetentionPolicy(config.retention_raw, config.retention_1m, config.retention_1h),
+            every=config.rollup_every,
+        )
         self._collector_factory = collector_factory
+        self._listen = listen
         self.sampler: Sampler | None = None
+        self.election: SamplerElection | None = None
+        self.notifier: PgNotifier | None = None
+        self.listener: PgListener | None = None
         self._lock = threading.Lock()
+        self._started = False
         self._stopped = False
 
+    @property
+    def coordinated(self) -> bool:
+        """True when processes coordinate through the database (PostgreSQL)."""
+        return self.store.dialect == "postgresql"
+
     def build_sampler(self) -> Sampler:
-        """A sampler over fresh collectors, publishing to the hub and the writer."""
+        """A sampler over fresh collectors, publishing to the hub (and relay) and the writer."""
         registry = CollectorRegistry()
         for collector in self._collector_factory(self.config):
             registry.register(collector)
@@ -68,35 +91,91 @@ class Monitor:
             registry,
             host=self.config.hostname,
             interval=self.config.interval,
-            sinks=[self.hub.publish, self.writer.submit],
+            sinks=[self._publish, self.writer.submit],
             health_providers=[self.writer.health, self.hub.health],
         )
 
+    def _publish(self, sample: dict) -> None:
+        message = self.hub.publish(sample)
+        if self.notifier is not None:
+            self.notifier.submit(message)
+
     def start(self) -> None:
-        """Starts the writer and the sampler threads once; later calls do nothing."""
+        """Starts the threads once; later calls (and calls after ``stop``) do nothing."""
         with self._lock:
-            if self.sampler is not None or self._stopped:
+            if self._started or self._stopped:
                 return
+            self._started = True
             self.writer.start()
-            self.sampler = self.build_sampler()
-            self.sampler.start()
-            log.info(
-                "sampling %s every %.3g s into %s",
+            self.maintainer.start()
+            if not self.coordinated:
+                self._start_sampling()
+                return
+            connect = connector(self.store.engine)
+            self.notifier = PgNotifier(connect, queue_size=self.config.subscriber_queue)
+            self.notifier.start()
+            if self._listen:
+                self.listener = PgListener(connect, self.hub)
+                self.listener.start()
+            self.election = SamplerElection(
+                connect,
                 self.config.hostname,
-                self.config.interval,
-                self.store.engine.url.render_as_string(hide_password=True),
+                interval=self.config.interval,
+                on_elected=self._start_sampling,
+                on_demoted=self._stop_sampling,
             )
+            self.election.start()
+
+    def _start_sampling(self) -> None:
+        if self.sampler is not None or self._stopped:
+            return
+        if self.coordinated:
+            self._store_relayed_backlog()
+        self.sampler = self.build_sampler()
+        self.sampler.start()
+        log.info(
+            "sampling %s every %.3g s into %s",
+            self.config.hostname,
+            self.config.interval,
+            self.store.engine.url.render_as_string(hide_password=True),
+        )
+
+    def _store_relayed_backlog(self) -> None:
+        """On taking over from a sampler that died, stores what it relayed but may not have
+        written yet (its buffer died with it). Rows already stored are skipped by the store."""
+        horizon = time.time() - max(60.0, 3 * self.config.batch_interval)
+        relayed = self.hub.backlog(since_ts=horizon, host=self.config.hostname)
+        for message in relayed:
+            self.writer.submit(json.loads(message.payload))
+        if relayed:
+            log.info("took over sampling: re-storing %d relayed samples", len(relayed))
+
+    def _stop_sampling(self) -> None:
+        sampler, self.sampler = self.sampler, None
+        if sampler is not None:
+            sampler.stop()
 
     @property
     def running(self) -> bool:
+        """True while this process samples its host."""
         return self.sampler is not None and self.sampler.running
+
+    @property
+    def role(self) -> str:
+        """ "sampler", "follower" (another process samples this host) or "stopped"."""
+        if self.running:
+            return "sampler"
+        return "follower" if self._started and not self._stopped else "stopped"
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stops sampling and flushes the storage buffer; True when every sample was written."""
         with self._lock:
             self._stopped = True
-            if self.sampler is not None:
-                self.sampler.stop(timeout)
+            self._stop_sampling()
+            for part in (self.election, self.listener, self.notifier):
+                if part is not None:
+                    part.stop()
+        self.maintainer.stop(timeout)
         flushed = self.writer.stop(timeout)
         self.store.engine.dispose()
         return flushed

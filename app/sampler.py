@@ -91,6 +91,7 @@ class Sampler:
         health: dict[str, Any] = {
             "collect_ms": {k: round(v, 3) for k, v in result.durations_ms.items()},
             "collect_total_ms": round(sum(result.durations_ms.values()), 3),
+            "interval_s": self.interval,
             "lag_ms": round(lag_ms, 3),
             "skipped_ticks": self.skipped_ticks,
             "cpu_time_s": round(self._thread_cpu_time(), 4),

@@ -77,3 +77,41 @@ def test_config_from_environment_and_overrides() -> None:
 def test_bad_configuration_is_a_clear_error(env: dict[str, str], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment.replace("(", r"\(")):
         Config.from_env(env)
+
+
+def test_readyz_reports_database_and_freshness(monitor: Monitor) -> None:
+    client = create_app(monitor=monitor).server.test_client()
+    monitor.sampler = monitor.build_sampler()
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503 and not_ready.get_json()["error"] == "no sample yet"
+    monitor.sampler.align()
+    monitor.sampler.tick()  # stamped with the next whole second: fresh
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["ready"] is True
+
+
+def test_readyz_is_503_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    config = Config(database_url=f"sqlite:///{blocker / 'm.db'}", hostname="box")
+    monitor = Monitor(config, collector_factory=lambda _config: [FixedCollector()])
+    client = create_app(monitor=monitor).server.test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "database unreachable: OperationalError"
+    monitor.stop(timeout=0.5)
+
+
+def test_metrics_in_prometheus_text_format(monitor: Monitor) -> None:
+    client = create_app(monitor=monitor).server.test_client()
+    monitor.sampler = monitor.build_sampler()
+    monitor.sampler.tick()
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    body = response.get_data(as_text=True)
+    assert "# TYPE monitor_cpu_total gauge" in body
+    assert 'monitor_cpu_total{host="box"} 42.0' in body
+    assert 'monitor_cpu_per_core{host="box",entity="1"} 44.0' in body
+    assert "monitor_process_subscribers 0.0" in body
+    assert "monitor_process_buffer_depth 1.0" in body

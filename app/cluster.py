@@ -1,0 +1,280 @@
+"""Many processes, one sampler per host, every sample to every process (PostgreSQL only).
+
+- ``SamplerElection``: the processes that could sample a host (gunicorn workers, an agent
+  started twice) compete for a session-level advisory lock keyed by the host name; the holder
+  samples, the others follow. When the holder dies its session ends, the lock is free, and a
+  follower takes over at its next attempt (every half interval). While the database cannot be
+  reached nobody can be elected, so a process that cannot reach it samples anyway rather than
+  leave the host unwatched: duplicates cannot reach the database (one row per host and tick),
+  and once the database is back the lock decides again.
+- ``PgNotifier``: the sampling process sends each sample with ``NOTIFY`` from its own thread
+  (the sampler never waits for it).
+- ``PgListener``: every web process ``LISTEN``s and publishes what it receives into its hub, so
+  each browser gets every live sample whichever worker it is connected to, and samples of other
+  hosts (agents) too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import select
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+from sqlalchemy import Engine
+
+from app.hub import LiveHub, Message
+from app.relay_codec import Reassembler, encode
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "monitor_samples"
+PROCESS_ORIGIN = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def sampler_lock_key(host: str) -> int:
+    """The advisory lock key (a signed 64-bit integer) that elects the sampler of ``host``."""
+    digest = hashlib.sha256(f"monitor-sampler:{host}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def connector(engine: Engine) -> Callable[[], Any]:
+    """A function opening a fresh autocommit psycopg2 connection to ``engine``'s database."""
+
+    def connect() -> Any:
+        args, kwargs = engine.dialect.create_connect_args(engine.url)
+        connection = psycopg2.connect(*args, **kwargs)
+        connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
+        return connection
+
+    return connect
+
+
+def _close(connection: Any) -> None:
+    with contextlib.suppress(Exception):
+        connection.close()
+
+
+class SamplerElection:
+    """Decides whether this process samples ``host``; calls ``on_elected``/``on_demoted``."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        host: str,
+        *,
+        interval: float,
+        on_elected: Callable[[], None],
+        on_demoted: Callable[[], None],
+        unreachable_grace: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._connect = connect
+        self.key = sampler_lock_key(host)
+        self.host = host
+        self.poll = max(0.05, interval / 2)
+        self.unreachable_grace = 2 * interval if unreachable_grace is None else unreachable_grace
+        self._on_elected = on_elected
+        self._on_demoted = on_demoted
+        self._clock = clock
+        self._connection: Any = None
+        self._holds_lock = False
+        self._unreachable_since: float | None = None
+        self.leader = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def step(self) -> None:
+        """One attempt: keep, take or give up the role according to the lock."""
+        try:
+            if self._connection is None:
+                self._connection = self._connect()
+                self._holds_lock = False
+            with self._connection.cursor() as cursor:
+                if self._holds_lock:
+                    cursor.execute("SELECT 1")
+                else:
+                    cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
+                    self._holds_lock = bool(cursor.fetchone()[0])
+            self._unreachable_since = None
+        except (psycopg2.Error, OSError) as exc:
+            if self._connection is not None:
+                _close(self._connection)
+                log.warning("sampler election lost its database connection: %s", exc)
+            self._connection = None
+            self._holds_lock = False
+            now = self._clock()
+            if self._unreachable_since is None:
+                self._unreachable_since = now
+            if not self.leader and now - self._unreachable_since >= self.unreachable_grace:
+                log.warning("database unreachable: sampling %s without election", self.host)
+                self._set_leader(True)
+            return
+        self._set_leader(self._holds_lock)
+
+    def _set_leader(self, leader: bool) -> None:
+        if leader == self.leader:
+            return
+        self.leader = leader
+        if leader:
+            log.info("elected to sample %s (pid %d)", self.host, os.getpid())
+            self._on_elected()
+        else:
+            log.info("another process samples %s: following", self.host)
+            self._on_demoted()
+
+    def run(self) -> None:
+        self.step()
+        while not self._stop.wait(self.poll):
+            self.step()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="monitor-election", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stops competing and releases the lock (closing the session releases it)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        if self._connection is not None:
+            _close(self._connection)
+            self._connection = None
+
+
+class PgNotifier:
+    """Sends hub messages with NOTIFY from its own thread; a bounded queue drops the oldest."""
+
+    def __init__(
+        self, connect: Callable[[], Any], *, queue_size: int = 120, origin: str = PROCESS_ORIGIN
+    ) -> None:
+        self._connect = connect
+        self._origin = origin
+        self._queue: deque[Message] = deque(maxlen=queue_size)
+        self._wake = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._connection: Any = None
+        self._message_id = 0
+        self.sent = 0
+        self.errors = 0
+
+    def submit(self, message: Message) -> None:
+        """Queues ``message`` for sending; never blocks."""
+        with self._wake:
+            self._queue.append(message)
+            self._wake.notify()
+
+    def _send(self, message: Message) -> None:
+        if self._connection is None:
+            self._connection = self._connect()
+            self._connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_READ_COMMITTED)
+        self._message_id += 1
+        with self._connection.cursor() as cursor:
+            for payload in encode(message, self._origin, self._message_id):
+                cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+        self._connection.commit()  # parts are delivered together, at commit
+        self.sent += 1
+
+    def run(self) -> None:
+        backoff = 0.0
+        while not self._stop.is_set():
+            with self._wake:
+                if not self._queue:
+                    self._wake.wait(0.5)
+                if not self._queue:
+                    continue
+                message = self._queue[0]
+            try:
+                self._send(message)
+            except (psycopg2.Error, OSError) as exc:
+                self.errors += 1
+                if self._connection is not None:
+                    _close(self._connection)
+                    self._connection = None
+                    log.warning("NOTIFY failed, live relay paused: %s", exc)
+                backoff = min(5.0, max(0.1, backoff * 2))
+                self._stop.wait(backoff)
+                continue
+            backoff = 0.0
+            with self._wake:
+                if self._queue and self._queue[0] is message:
+                    self._queue.popleft()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="monitor-notify", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(5)
+        if self._connection is not None:
+            _close(self._connection)
+
+
+class PgListener:
+    """LISTENs for samples of other processes and publishes them into the local hub."""
+
+    def __init__(
+        self, connect: Callable[[], Any], hub: LiveHub, *, origin: str = PROCESS_ORIGIN
+    ) -> None:
+        self._connect = connect
+        self._hub = hub
+        self._reassembler = Reassembler(origin)
+        self.listening = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.received = 0
+
+    def _listen(self) -> None:
+        connection = self._connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"LISTEN {CHANNEL}")
+            self.listening.set()
+            while not self._stop.is_set():
+                ready, _, _ = select.select([connection], [], [], 0.5)
+                if not ready:
+                    continue
+                connection.poll()
+                while connection.notifies:
+                    notify = connection.notifies.pop(0)
+                    message = self._reassembler.feed(notify.payload)
+                    if message is not None:
+                        self.received += 1
+                        self._hub.publish_message(message)
+        finally:
+            self.listening.clear()
+            _close(connection)
+
+    def run(self) -> None:
+        backoff = 0.1
+        while not self._stop.is_set():
+            try:
+                self._listen()
+                backoff = 0.1
+            except (psycopg2.Error, OSError) as exc:
+                log.warning("LISTEN connection lost, retrying in %.1f s: %s", backoff, exc)
+                self._stop.wait(backoff)
+                backoff = min(5.0, backoff * 2)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="monitor-listen", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
