@@ -37,13 +37,26 @@ from app.relay_codec import Reassembler, encode
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "monitor_samples"
 PROCESS_ORIGIN = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-def sampler_lock_key(host: str) -> int:
+def deployment_scope(connection: Any) -> str:
+    """``database/schema`` of ``connection``: deployments in other schemas or databases of the
+    same server share neither lock keys nor NOTIFY channels (both are server-wide)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database(), current_schema()")
+        database, schema = cursor.fetchone()
+    return f"{database}/{schema}"
+
+
+def channel_name(scope: str) -> str:
+    """The NOTIFY channel of a deployment scope (a valid unquoted identifier)."""
+    return "monitor_" + hashlib.sha256(scope.encode()).hexdigest()[:16]
+
+
+def sampler_lock_key(host: str, scope: str = "") -> int:
     """The advisory lock key (a signed 64-bit integer) that elects the sampler of ``host``."""
-    digest = hashlib.sha256(f"monitor-sampler:{host}".encode()).digest()
+    digest = hashlib.sha256(f"monitor-sampler:{scope}:{host}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -79,7 +92,7 @@ class SamplerElection:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._connect = connect
-        self.key = sampler_lock_key(host)
+        self.key: int | None = None  # known once connected: it depends on the schema
         self.host = host
         self.poll = max(0.05, interval / 2)
         self.unreachable_grace = 2 * interval if unreachable_grace is None else unreachable_grace
@@ -99,6 +112,7 @@ class SamplerElection:
             if self._connection is None:
                 self._connection = self._connect()
                 self._holds_lock = False
+                self.key = sampler_lock_key(self.host, deployment_scope(self._connection))
             with self._connection.cursor() as cursor:
                 if self._holds_lock:
                     cursor.execute("SELECT 1")
@@ -164,6 +178,7 @@ class PgNotifier:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._connection: Any = None
+        self._channel = ""
         self._message_id = 0
         self.sent = 0
         self.errors = 0
@@ -177,11 +192,12 @@ class PgNotifier:
     def _send(self, message: Message) -> None:
         if self._connection is None:
             self._connection = self._connect()
+            self._channel = channel_name(deployment_scope(self._connection))
             self._connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_READ_COMMITTED)
         self._message_id += 1
         with self._connection.cursor() as cursor:
             for payload in encode(message, self._origin, self._message_id):
-                cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+                cursor.execute("SELECT pg_notify(%s, %s)", (self._channel, payload))
         self._connection.commit()  # parts are delivered together, at commit
         self.sent += 1
 
@@ -241,8 +257,9 @@ class PgListener:
     def _listen(self) -> None:
         connection = self._connect()
         try:
+            channel = channel_name(deployment_scope(connection))
             with connection.cursor() as cursor:
-                cursor.execute(f"LISTEN {CHANNEL}")
+                cursor.execute(f"LISTEN {channel}")  # a hex identifier of ours, not user input
             self.listening.set()
             while not self._stop.is_set():
                 ready, _, _ = select.select([connection], [], [], 0.5)

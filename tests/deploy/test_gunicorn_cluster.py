@@ -55,7 +55,7 @@ def test_three_workers_one_sampler_every_sample_to_every_client(database_url: st
     }
     with gunicorn(port, env) as server:
         wait_for(
-            lambda: get_json(f"http://127.0.0.1:{port}/api/v1/latest"),
+            lambda: "seq" in (get_json(f"http://127.0.0.1:{port}/api/v1/latest") or {}),
             timeout=60,
             message=f"first sample\n{server.log()}",
         )
