@@ -1,0 +1,82 @@
+"""Helpers shared by the benchmarks: machine description, databases, sizes, markdown tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+from sqlalchemy import create_engine, text
+
+from storage.engine import make_engine
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def machine() -> str:
+    """One line naming the machine the figures come from."""
+    freq = psutil.cpu_freq()
+    mhz = f" @ {freq.current:.0f} MHz" if freq else ""
+    memory = psutil.virtual_memory().total / 2**30
+    return (
+        f"{platform.machine()} {psutil.cpu_count()} logical cores{mhz}, {memory:.0f} GiB RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+@contextmanager
+def pg_schema(base_url: str = PG_URL) -> Iterator[str]:
+    """A fresh PostgreSQL schema for the duration of a benchmark; yields its URL."""
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def database_bytes(url: str, tables: Sequence[str]) -> int:
+    """Bytes the given tables take with their indexes: PostgreSQL relation sizes (TOAST too),
+    SQLite pages from its ``dbstat`` table."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                return sum(
+                    conn.execute(text("SELECT pg_total_relation_size(:t)"), {"t": t}).scalar_one()
+                    for t in tables
+                )
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            total = 0
+            for t in tables:  # the table's pages and those of its indexes (dbstat)
+                total += conn.execute(
+                    text(
+                        "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = :t"
+                        " OR name IN (SELECT name FROM sqlite_schema WHERE tbl_name = :t)"
+                    ),
+                    {"t": t},
+                ).scalar_one()
+            return total
+    finally:
+        engine.dispose()
+
+
+def sqlite_url(folder: Path, name: str) -> str:
+    path = folder / name
+    path.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A markdown table."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
