@@ -56,6 +56,8 @@ def default_collectors(
     top_n: int = 15,
     include_virtual_net: bool = False,
     cmdline_max: int = 256,
+    hide_cmdline: bool = False,
+    mask_secrets: bool = True,
 ) -> list[Collector]:
     """Every collector this host supports, in section order.
 
@@ -75,7 +77,13 @@ def default_collectors(
         ("sensors", lambda: SensorsCollector(psutil_module)),
         (
             "processes",
-            lambda: ProcessesCollector(psutil_module, top_n=top_n, cmdline_max=cmdline_max),
+            lambda: ProcessesCollector(
+                psutil_module,
+                top_n=top_n,
+                cmdline_max=cmdline_max,
+                hide_cmdline=hide_cmdline,
+                mask_secrets=mask_secrets,
+            ),
         ),
         ("gpu", GpuCollector),
     ]

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
 import psutil
 
+from collectors._common import optional_call
 from collectors.base import MetricTable
+from collectors.privacy import mask_arguments
 
-ATTRS = [
-    "pid", "name", "username", "cpu_percent", "memory_info", "memory_percent", "num_threads",
-    "status", "cmdline",
-]  # fmt: skip
+# Read for every process by the one process_iter pass: enough to count by status and to rank by
+# CPU and by RSS. On Linux, psutil reads /proc/PID/stat once for cpu_percent and status (shared
+# inside the pass's oneshot) and /proc/PID/statm for memory_info.
+ATTRS = ["pid", "cpu_percent", "memory_info", "status"]
+# Read only for the processes that make a top list, inside their oneshot(): username and
+# num_threads share one /proc/PID/status read; cmdline reads /proc/PID/cmdline. name is here and
+# not in ATTRS because, for a name of 15+ characters (kernel threads, many daemons), psutil also
+# reads /proc/PID/cmdline to find the untruncated name: too dear for every process.
+DETAIL_ATTRS = ("name", "username", "num_threads", "cmdline")
 # Always present in "counts" (0 when none) so their series never have gaps.
 COMMON_STATUSES = ("running", "sleeping", "disk-sleep", "idle", "stopped", "zombie")
 ELLIPSIS = "…"
@@ -33,6 +41,10 @@ def truncate_cmdline(cmdline: Any, limit: int) -> str | None:
     return text[: max(0, limit - 1)] + ELLIPSIS
 
 
+def _exceptions(psutil_module: ModuleType | Any, *names: str) -> tuple[type[BaseException], ...]:
+    return tuple(getattr(psutil_module, name) for name in names if hasattr(psutil_module, name))
+
+
 def _cpu_key(info: dict[str, Any]) -> float:
     cpu = info.get("cpu_percent")
     return cpu if cpu is not None else -1.0
@@ -44,13 +56,22 @@ def _rss_key(info: dict[str, Any]) -> int:
 
 
 class ProcessesCollector:
-    """One ``process_iter(attrs=ATTRS)`` pass per tick: counts, total, top N by CPU and by RSS.
+    """Counts, total, top N by CPU and by RSS, from one cheap scan and a few detail reads.
+
+    Per tick: one ``process_iter(attrs=ATTRS)`` pass over every process (counting and ranking),
+    then, only for the processes that made a top list (each once, even when in both),
+    DETAIL_ATTRS read inside its ``oneshot()``. psutil keeps its Process objects across
+    ``process_iter`` calls, so ``cpu`` is psutil's per-process ``cpu_percent`` since the previous
+    tick (100 = one core; 0.0 on a process's first sighting). ``mem`` is rss / physical memory
+    * 100, the total read once at construction.
 
     Processes that vanish or deny access during the scan (NoSuchProcess, AccessDenied,
     ZombieProcess, raised by the iteration or by reading ``info``) are skipped; attributes psutil
-    could not read come back as None and give null fields. ``cpu`` is psutil's per-process
-    ``cpu_percent`` (100 = one core; 0.0 on a process's first sighting). Only the top rows get a
-    command line, truncated to ``cmdline_max`` characters.
+    could not read come back as None and give null fields. A detail that raises AccessDenied or
+    ZombieProcess is null; a process that vanished after the scan (NoSuchProcess) keeps its row,
+    with the scan's pid, cpu, rss, mem and status, and null for its details: it was counted in
+    ``total``, so the top lists still show it. Command lines are truncated to ``cmdline_max``
+    characters.
     """
 
     name = "processes"
@@ -80,56 +101,102 @@ class ProcessesCollector:
         *,
         top_n: int = 15,
         cmdline_max: int = 256,
+        hide_cmdline: bool = False,
+        mask_secrets: bool = True,
     ) -> None:
         if top_n < 0 or cmdline_max < 1:
             raise ValueError("top_n must be >= 0 and cmdline_max >= 1")
         self._psutil = psutil_module
         self._top_n = top_n
         self._cmdline_max = cmdline_max
-        self._errors = tuple(
-            getattr(psutil_module, name)
-            for name in ("NoSuchProcess", "AccessDenied", "ZombieProcess")
-            if hasattr(psutil_module, name)
-        )
+        self._hide_cmdline = hide_cmdline
+        self._mask_secrets = mask_secrets
+        self._errors = _exceptions(psutil_module, "NoSuchProcess", "AccessDenied", "ZombieProcess")
+        self._unreadable = _exceptions(psutil_module, "AccessDenied", "ZombieProcess")
+        self._gone = _exceptions(psutil_module, "NoSuchProcess")
+        self._memory_total = self._read_memory_total()
+
+    def _read_memory_total(self) -> int | None:
+        """Physical memory in bytes; None when unreadable (retried next tick, ``mem`` null)."""
+        memory = optional_call(getattr(self._psutil, "virtual_memory", None))
+        total = getattr(memory, "total", None)
+        return total if isinstance(total, int) and total > 0 else None
 
     def collect(self) -> dict[str, Any]:
-        """Scans the process table once."""
+        """Scans the process table once, then reads the details of the top rows only."""
+        if self._memory_total is None:
+            self._memory_total = self._read_memory_total()
         counts = dict.fromkeys(COMMON_STATUSES, 0)
-        infos = []
-        for info in self._scan():
+        scanned: list[tuple[Any, dict[str, Any]]] = []
+        for process, info in self._scan():
             status = info.get("status") or "unknown"
             counts[status] = counts.get(status, 0) + 1
-            infos.append(info)
+            scanned.append((process, info))
+        top_cpu = heapq.nlargest(self._top_n, scanned, key=lambda pair: _cpu_key(pair[1]))
+        top_mem = heapq.nlargest(self._top_n, scanned, key=lambda pair: _rss_key(pair[1]))
+        details: dict[int, dict[str, Any]] = {}  # id(process) -> DETAIL_ATTRS, read once
         return {
-            "total": len(infos),
+            "total": len(scanned),
             "counts": counts,
-            "top_cpu": [self._row(i) for i in heapq.nlargest(self._top_n, infos, key=_cpu_key)],
-            "top_mem": [self._row(i) for i in heapq.nlargest(self._top_n, infos, key=_rss_key)],
+            "top_cpu": self._rows(top_cpu, details),
+            "top_mem": self._rows(top_mem, details),
         }
 
-    def _scan(self) -> Iterator[dict[str, Any]]:
-        """Each readable process's ``info`` dict; vanished or forbidden ones are left out."""
+    def _scan(self) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """Each readable process and its ``info``; vanished or forbidden ones are left out."""
         processes = iter(self._psutil.process_iter(attrs=ATTRS, ad_value=None))
         while True:
             try:
-                info = next(processes).info
+                process = next(processes)
+                info = process.info
             except StopIteration:
                 return
             except self._errors:
                 continue
             if isinstance(info, dict):
-                yield info
+                yield process, info
 
-    def _row(self, info: dict[str, Any]) -> dict[str, Any]:
-        memory_percent = info.get("memory_percent")
+    def _rows(
+        self, ranked: Sequence[tuple[Any, dict[str, Any]]], details: dict[int, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        rows = []
+        for process, info in ranked:
+            if id(process) not in details:
+                details[id(process)] = self._details(process)
+            rows.append(self._row(info, details[id(process)]))
+        return rows
+
+    def _details(self, process: Any) -> dict[str, Any]:
+        """DETAIL_ATTRS of one process; None for each one it would not give."""
+        details: dict[str, Any] = dict.fromkeys(DETAIL_ATTRS)
+        try:
+            with process.oneshot():
+                for attr in DETAIL_ATTRS:
+                    with contextlib.suppress(*self._unreadable):
+                        details[attr] = getattr(process, attr)()
+        except self._gone:  # vanished since the scan: the other details would raise too
+            pass
+        return details
+
+    def _row(self, info: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
+        rss = getattr(info.get("memory_info"), "rss", None)
+        total = self._memory_total
         return {
             "pid": info.get("pid"),
-            "name": info.get("name"),
-            "user": info.get("username"),
+            "name": details["name"],
+            "user": details["username"],
             "cpu": info.get("cpu_percent"),
-            "rss": getattr(info.get("memory_info"), "rss", None),
-            "mem": round(memory_percent, 2) if memory_percent is not None else None,
-            "threads": info.get("num_threads"),
+            "rss": rss,
+            "mem": round(rss / total * 100, 2) if rss is not None and total else None,
+            "threads": details["num_threads"],
             "status": info.get("status"),
-            "cmdline": truncate_cmdline(info.get("cmdline"), self._cmdline_max),
+            "cmdline": self._cmdline(details["cmdline"]),
         }
+
+    def _cmdline(self, arguments: Any) -> str | None:
+        """Masked (secrets), then truncated; None when hidden by configuration or unknown."""
+        if self._hide_cmdline:
+            return None
+        if self._mask_secrets and isinstance(arguments, list | tuple):
+            arguments = mask_arguments(arguments)
+        return truncate_cmdline(arguments, self._cmdline_max)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 # The namedtuples psutil returns on Linux (psutil/_ntuples.py), same names and fields.
@@ -80,33 +81,76 @@ def times(user: float = 0.0, system: float = 0.0, idle: float = 0.0, iowait: flo
     return scputimes(user, 0.0, system, idle, iowait, 0.0, 0.0, steal, guest, 0.0)
 
 
-def process_info(pid: int, name: str = "proc", *, cpu: float | None = 0.0,
-                 rss: int | None = 1000, status: str | None = "sleeping",
-                 cmdline: list[str] | None = None, username: str | None = "root",
-                 ) -> dict[str, Any]:  # fmt: skip
-    """The ``info`` dict process_iter attaches for the collector's attrs."""
+def process_info(pid: int, name: Any = "proc", *, cpu: Any = 0.0, rss: int | None = 1000,
+                 status: Any = "sleeping", cmdline: Any = None, username: Any = "root",
+                 threads: Any = 1) -> dict[str, Any]:  # fmt: skip
+    """A FakeProcess's answers, by psutil attribute name (an exception instance is raised)."""
     return {
         "pid": pid,
         "name": name,
         "username": username,
         "cpu_percent": cpu,
         "memory_info": None if rss is None else pmem(rss, 2 * rss, 0, 0, 0, 0, 0),
-        "memory_percent": None if rss is None else rss / 10_000.0,
-        "num_threads": 1,
+        "num_threads": threads,
         "status": status,
         "cmdline": [name] if cmdline is None else cmdline,
     }
 
 
 class FakeProcess:
-    """A process_iter item: ``info`` is the dict, or raises when it is an exception."""
+    """A psutil.Process as process_iter yields it, answering from a dict (see process_info).
 
-    def __init__(self, info: dict[str, Any] | BaseException) -> None:
-        self._info = info
+    ``info`` holds the answers for the attrs process_iter was asked for (AccessDenied and
+    ZombieProcess give its ad_value, NoSuchProcess is raised); when the answers are one exception
+    instead of a dict, reading ``info`` (or calling anything) raises it. ``name()``,
+    ``username()``, ``num_threads()`` and ``cmdline()`` answer from the dict, raising an exception
+    answer; each call is recorded in ``calls`` as (method, inside oneshot()).
+    """
+
+    def __init__(self, answers: dict[str, Any] | BaseException) -> None:
+        self._answers = answers
+        self.attrs: Any = None  # set by FakePsutil.process_iter
+        self.ad_value: Any = None
+        self.calls: list[tuple[str, bool]] = []
+        self.oneshots = 0
+        self._in_oneshot = False
 
     @property
     def info(self) -> dict[str, Any]:
-        return _answer(self._info)
+        answers = _answer(self._answers)
+        info = {}
+        for attr in self.attrs or answers:
+            value = answers[attr]
+            if isinstance(value, AccessDenied | ZombieProcess):
+                value = self.ad_value
+            info[attr] = _answer(value)
+        return info
+
+    @contextmanager
+    def oneshot(self) -> Iterator[None]:
+        self.oneshots += 1
+        outer = self._in_oneshot
+        self._in_oneshot = True
+        try:
+            yield
+        finally:
+            self._in_oneshot = outer
+
+    def _method(self, attr: str) -> Any:
+        self.calls.append((attr, self._in_oneshot))
+        return _answer(_answer(self._answers)[attr])
+
+    def name(self) -> Any:
+        return self._method("name")
+
+    def username(self) -> Any:
+        return self._method("username")
+
+    def num_threads(self) -> Any:
+        return self._method("num_threads")
+
+    def cmdline(self) -> Any:
+        return self._method("cmdline")
 
 
 class _RaisingIterator:
@@ -230,6 +274,9 @@ class FakePsutil:
 
     def process_iter(self, attrs: Any = None, ad_value: Any = None) -> Iterator[Any]:
         self._call("process_iter", attrs=attrs, ad_value=ad_value)
+        for process in self.processes:
+            if isinstance(process, FakeProcess):
+                process.attrs, process.ad_value = attrs, ad_value
         return _RaisingIterator(self.processes)
 
 

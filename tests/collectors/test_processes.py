@@ -1,10 +1,14 @@
-"""ProcessesCollector: one scan, counts, top N, cmdline truncation, vanishing processes."""
+"""ProcessesCollector: one cheap scan, details for the top rows only, counts, top N, cmdline
+truncation, vanishing processes."""
 
 from __future__ import annotations
 
+import os
+
+import psutil
 import pytest
 
-from collectors.processes import ATTRS, ProcessesCollector, truncate_cmdline
+from collectors.processes import ATTRS, DETAIL_ATTRS, ProcessesCollector, truncate_cmdline
 from tests.collectors.fakes import (
     AccessDenied,
     FakeProcess,
@@ -14,9 +18,12 @@ from tests.collectors.fakes import (
     process_info,
 )
 
+MEMORY_TOTAL = 1_000_000  # bytes: rss 4096 is 0.41 %
+
 
 def fake_with(*items: object) -> FakePsutil:
     fake = FakePsutil()
+    fake.memory = fake.memory._replace(total=MEMORY_TOTAL)
     fake.processes = [
         item if isinstance(item, BaseException) else FakeProcess(item)  # type: ignore[arg-type]
         for item in items
@@ -28,10 +35,31 @@ def test_one_scan_with_the_cheap_attrs_only() -> None:
     fake = fake_with(process_info(1))
     ProcessesCollector(fake).collect()
     assert fake.calls_to("process_iter") == [{"attrs": ATTRS, "ad_value": None}]
-    assert set(ATTRS) == {
-        "pid", "name", "username", "cpu_percent", "memory_info", "memory_percent",
-        "num_threads", "status", "cmdline",
-    }  # fmt: skip
+    assert ATTRS == ["pid", "cpu_percent", "memory_info", "status"]  # /proc/PID/stat and statm
+    assert DETAIL_ATTRS == ("name", "username", "num_threads", "cmdline")
+
+
+def test_details_read_once_per_top_process_inside_its_oneshot() -> None:
+    fake = fake_with(process_info(1, cpu=5.0, rss=9000), process_info(2, cpu=1.0, rss=10))
+    sample = ProcessesCollector(fake, top_n=1).collect()
+    assert [row["pid"] for row in sample["top_cpu"] + sample["top_mem"]] == [1, 1]
+    top, other = fake.processes
+    assert top.oneshots == 1  # in both lists, read once
+    assert top.calls == [(attr, True) for attr in DETAIL_ATTRS]
+    assert other.oneshots == 0 and other.calls == []
+
+
+def test_details_only_for_the_top_rows() -> None:
+    fake = fake_with(
+        *(process_info(pid, cpu=float(pid % 10), rss=(pid * 37) % 101) for pid in range(1, 101))
+    )
+    sample = ProcessesCollector(fake, top_n=3).collect()
+    detailed = [p for p in fake.processes if ("cmdline", True) in p.calls]
+    top_pids = {row["pid"] for row in sample["top_cpu"] + sample["top_mem"]}
+    assert {p.info["pid"] for p in detailed} == top_pids
+    assert len(detailed) == len(top_pids) <= 6
+    assert all(p.calls == [] for p in fake.processes if p not in detailed)
+    assert sample["total"] == 100
 
 
 def test_row_shape() -> None:
@@ -122,7 +150,8 @@ def test_processes_raising_on_info_access_are_skipped(error: Exception) -> None:
 
 
 def test_unreadable_attributes_give_null_fields_and_sort_last() -> None:
-    denied = {key: None for key in ATTRS} | {"pid": 7}  # ad_value everywhere
+    denied = {key: None for key in ATTRS} | {key: AccessDenied(7) for key in DETAIL_ATTRS}
+    denied["pid"] = 7  # the scan's attrs are ad_value, every detail raises AccessDenied
     fake = fake_with(denied, process_info(8, cpu=0.0, rss=10))
     sample = ProcessesCollector(fake).collect()
     assert [row["pid"] for row in sample["top_cpu"]] == [8, 7]
@@ -134,6 +163,62 @@ def test_unreadable_attributes_give_null_fields_and_sort_last() -> None:
     assert sample["counts"]["unknown"] == 1
 
 
+@pytest.mark.parametrize("error", [AccessDenied(1), ZombieProcess(1)])
+def test_a_detail_that_raises_gives_a_null_field_and_the_others_are_still_read(
+    error: Exception,
+) -> None:
+    fake = fake_with(process_info(1, "init", username=error, cmdline=["/sbin/init"], threads=3))
+    row = ProcessesCollector(fake).collect()["top_cpu"][0]
+    details = {key: row[key] for key in ("name", "user", "threads", "cmdline")}
+    assert details == {"name": "init", "user": None, "threads": 3, "cmdline": "/sbin/init"}
+
+
+def test_a_process_gone_between_the_scan_and_its_details_keeps_its_row_with_null_details() -> None:
+    gone = NoSuchProcess(2)
+    fake = fake_with(
+        process_info(1, cpu=1.0, rss=100),
+        process_info(2, cpu=9.0, rss=5000, status="running", name=gone, username=gone,
+                     threads=gone, cmdline=gone),
+    )  # fmt: skip
+    sample = ProcessesCollector(fake).collect()
+    assert sample["total"] == 2 and sample["counts"]["running"] == 1
+    assert sample["top_cpu"][0] == {
+        "pid": 2, "name": None, "user": None, "cpu": 9.0, "rss": 5000, "mem": 0.5,
+        "threads": None, "status": "running", "cmdline": None,
+    }  # fmt: skip
+    assert sample["top_mem"][0] == sample["top_cpu"][0]
+    assert fake.processes[1].calls == [("name", True)]  # the first NoSuchProcess ends its reads
+    assert sample["top_cpu"][1]["name"] == "proc"
+
+
+def test_mem_uses_the_total_read_at_construction() -> None:
+    fake = fake_with(process_info(1, rss=250_000))
+    collector = ProcessesCollector(fake)
+    fake.memory = RuntimeError("virtual_memory read per tick")
+    assert collector.collect()["top_mem"][0]["mem"] == 25.0
+
+
+def test_mem_is_null_until_the_total_can_be_read() -> None:
+    fake = fake_with(process_info(1, rss=250_000))
+    fake.memory = OSError("/proc/meminfo unreadable")
+    collector = ProcessesCollector(fake)
+    assert collector.collect()["top_mem"][0]["mem"] is None
+    fake.memory = FakePsutil().memory._replace(total=MEMORY_TOTAL)
+    assert collector.collect()["top_mem"][0]["mem"] == 25.0
+
+
+def test_real_psutil_gives_this_process_its_details() -> None:
+    collector = ProcessesCollector(top_n=100_000)  # every process is a top row
+    collector.collect()
+    sample = collector.collect()
+    me = psutil.Process()
+    row = next(row for row in sample["top_mem"] if row["pid"] == os.getpid())
+    assert row["name"] == me.name() and row["user"] == me.username()
+    assert row["threads"] >= 1 and row["cmdline"] and row["rss"] > 0
+    assert 0 < row["mem"] == round(row["rss"] / psutil.virtual_memory().total * 100, 2)
+    assert sample["total"] == len(sample["top_cpu"]) == len(sample["top_mem"])
+
+
 def test_empty_process_table() -> None:
     sample = ProcessesCollector(fake_with()).collect()
     assert sample["total"] == 0 and sample["top_cpu"] == [] and sample["top_mem"] == []
@@ -142,3 +227,20 @@ def test_empty_process_table() -> None:
 def test_invalid_options_are_rejected() -> None:
     with pytest.raises(ValueError, match="top_n"):
         ProcessesCollector(FakePsutil(), top_n=-1)
+
+
+def test_secrets_in_command_lines_are_masked_before_truncation() -> None:
+    cmdline = ["mysqldump", "--password", "hunter2", "postgres://u:pw@db/x", "token=abc"]
+    fake = fake_with(process_info(1, cmdline=cmdline))
+    row = ProcessesCollector(fake).collect()["top_cpu"][0]
+    assert row["cmdline"] == "mysqldump --password *** postgres://u:***@db/x token=***"
+    assert "hunter2" not in str(row) and "abc" not in row["cmdline"]
+
+
+def test_masking_can_be_turned_off_and_command_lines_hidden() -> None:
+    fake = fake_with(process_info(1, cmdline=["app", "--password=pw"]))
+    assert ProcessesCollector(fake, mask_secrets=False).collect()["top_cpu"][0]["cmdline"] == (
+        "app --password=pw"
+    )
+    hidden = ProcessesCollector(fake, hide_cmdline=True).collect()
+    assert all(row["cmdline"] is None for row in hidden["top_cpu"] + hidden["top_mem"])

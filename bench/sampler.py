@@ -1,0 +1,180 @@
+"""Benchmark: the sampler's CPU time per tick against a bare psutil loop, and stored bytes/sample.
+
+Run: ``.venv/bin/python -m bench.sampler [--ticks 300] [--stored 900]``
+
+1. CPU per tick: the real sampler (default collectors, top-N 15, the live hub publishing and
+   the writer's buffer as sinks: everything the 1 Hz thread does) against the *floor*, a bare
+   loop making the same psutil calls and nothing else. Both run back to back in alternating
+   rounds in this one process, so machine noise hits both alike.
+2. Stored bytes per sample: real samples of this host written through the project's store in
+   batches of 5 (the writer's default), on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import psutil
+
+from app.hub import LiveHub
+from app.sampler import Sampler
+from bench.common import database_bytes, machine, pg_schema, sqlite_url, table
+from collectors import default_collectors
+from collectors.registry import CollectorRegistry
+from storage.engine import make_engine
+from storage.schema import process_snapshots, samples
+from storage.series import flatten
+from storage.store import MetricStore
+from storage.writer import StorageWriter
+
+TABLES = [samples.name, process_snapshots.name]
+PROCESS_ATTRS = ["pid", "cpu_percent", "memory_info", "status"]  # collectors.processes.ATTRS
+
+
+def floor_tick() -> None:
+    """The psutil calls one sampler tick makes, with no processing of their answers."""
+    psutil.cpu_times()
+    psutil.cpu_times(percpu=True)
+    psutil.cpu_stats()
+    psutil.cpu_freq()
+    psutil.virtual_memory()
+    psutil.swap_memory()
+    psutil.getloadavg()
+    with open("/proc/loadavg") as handle:
+        handle.read()
+    psutil.boot_time()
+    for part in psutil.disk_partitions(all=False):
+        try:
+            psutil.disk_usage(part.mountpoint)
+        except OSError:
+            continue
+    psutil.disk_io_counters(perdisk=True)
+    psutil.net_io_counters(pernic=True)
+    psutil.sensors_temperatures()
+    psutil.sensors_fans()
+    psutil.sensors_battery()
+    processes = list(psutil.process_iter(attrs=PROCESS_ATTRS, ad_value=None))
+    for process in processes[: 2 * 15]:  # the top rows' details (top-N 15, by CPU and by RSS)
+        with process.oneshot():
+            for attr in ("name", "username", "num_threads", "cmdline"):  # DETAIL_ATTRS
+                try:
+                    getattr(process, attr)()
+                except psutil.Error:
+                    continue
+
+
+def make_sampler() -> tuple[Sampler, StorageWriter]:
+    registry = CollectorRegistry()
+    for collector in default_collectors():
+        registry.register(collector)
+    writer = StorageWriter(store=None, buffer_max=10**6)  # type: ignore[arg-type]  # never written
+    hub = LiveHub()
+    sampler = Sampler(
+        registry,
+        host="bench",
+        sinks=[hub.publish, writer.submit],
+        health_providers=[writer.health, hub.health],
+    )
+    sampler.align()
+    return sampler, writer
+
+
+def cpu_per_tick(ticks: int, rounds: int = 6) -> dict[str, float]:
+    """Mean process CPU ms per tick for the sampler and for the floor, alternating rounds."""
+    sampler, writer = make_sampler()
+    for _ in range(5):  # warm caches, first readings
+        sampler.tick()
+        floor_tick()
+    spent = {"sampler": 0.0, "floor": 0.0}
+    per_round = max(1, ticks // rounds)
+    for _ in range(rounds):
+        for name, step in (("floor", floor_tick), ("sampler", sampler.tick)):
+            started = time.process_time()
+            for _ in range(per_round):
+                step()
+            spent[name] += time.process_time() - started
+    writer._buffer.clear()
+    count = per_round * rounds
+    return {name: 1000.0 * total / count for name, total in spent.items()} | {"ticks": count}
+
+
+def real_samples(count: int) -> list[dict[str, Any]]:
+    """``count`` real samples of this host, re-stamped one second apart."""
+    sampler, _ = make_sampler()
+    out = []
+    start = round(time.time())
+    for i in range(count):
+        sample = sampler.tick()
+        sample["ts"] = float(start - count + i)
+        out.append(sample)
+    return out
+
+
+def bytes_per_sample(url: str, batch: list[dict[str, Any]]) -> dict[str, float]:
+    store = MetricStore(make_engine(url))
+    store.create_schema()
+    empty = {t: database_bytes(url, [t]) for t in TABLES}
+    for i in range(0, len(batch), 5):
+        store.write_batch(batch[i : i + 5])
+    store.engine.dispose()
+    used = {t: database_bytes(url, [t]) - empty[t] for t in TABLES}
+    return {t: used[t] / len(batch) for t in TABLES}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ticks", type=int, default=300)
+    parser.add_argument("--stored", type=int, default=900, help="samples stored per database")
+    args = parser.parse_args()
+
+    print(f"machine: {machine()}")
+    print(f"processes on this host: {len(psutil.pids())}")
+    cpu = cpu_per_tick(args.ticks)
+    ratio = cpu["sampler"] / cpu["floor"]
+    print(
+        table(
+            ["loop", "CPU ms per tick", "share of one core at 1 Hz"],
+            [
+                ["bare psutil calls (floor)", f"{cpu['floor']:.2f}", f"{cpu['floor'] / 10:.2f} %"],
+                [
+                    "sampler (collect + hub + writer buffer)",
+                    f"{cpu['sampler']:.2f}",
+                    f"{cpu['sampler'] / 10:.2f} %",
+                ],
+                ["ratio sampler / floor", f"{ratio:.2f}x", ""],
+            ],
+        )
+    )
+    print(f"({cpu['ticks']:.0f} ticks each, alternating rounds)\n")
+
+    batch = real_samples(args.stored)
+    rows = []
+    with TemporaryDirectory() as folder:
+        rows.append(["SQLite", *bytes_per_sample(sqlite_url(Path(folder), "b.db"), batch).values()])
+    with pg_schema() as url:
+        rows.append(["PostgreSQL", *bytes_per_sample(url, batch).values()])
+    series = len(flatten(batch[-1]))
+    print(
+        table(
+            [
+                "database",
+                "sample row bytes/sample",
+                "process snapshot bytes/sample (every 5 s)",
+                "total bytes/sample",
+                "MB per host per day",
+            ],
+            [
+                [db, f"{s:.0f}", f"{p:.0f}", f"{s + p:.0f}", f"{(s + p) * 86400 / 1e6:.1f}"]
+                for db, s, p in rows
+            ],
+        )
+    )
+    print(f"({args.stored} real samples of this host, {series} series each, batches of 5)")
+
+
+if __name__ == "__main__":
+    main()
