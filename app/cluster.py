@@ -37,7 +37,16 @@ from app.relay_codec import Reassembler, encode
 
 log = logging.getLogger(__name__)
 
-PROCESS_ORIGIN = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+_origins: dict[int, str] = {}
+
+
+def process_origin() -> str:
+    """An id of this process for relayed messages; computed per pid, so a worker forked from a
+    master that imported this module still gets its own."""
+    pid = os.getpid()
+    if pid not in _origins:
+        _origins[pid] = f"{pid}-{uuid.uuid4().hex[:8]}"
+    return _origins[pid]
 
 
 def deployment_scope(connection: Any) -> str:
@@ -169,10 +178,10 @@ class PgNotifier:
     """Sends hub messages with NOTIFY from its own thread; a bounded queue drops the oldest."""
 
     def __init__(
-        self, connect: Callable[[], Any], *, queue_size: int = 120, origin: str = PROCESS_ORIGIN
+        self, connect: Callable[[], Any], *, queue_size: int = 120, origin: str | None = None
     ) -> None:
         self._connect = connect
-        self._origin = origin
+        self._origin = origin or process_origin()
         self._queue: deque[Message] = deque(maxlen=queue_size)
         self._wake = threading.Condition()
         self._stop = threading.Event()
@@ -244,11 +253,11 @@ class PgListener:
     """LISTENs for samples of other processes and publishes them into the local hub."""
 
     def __init__(
-        self, connect: Callable[[], Any], hub: LiveHub, *, origin: str = PROCESS_ORIGIN
+        self, connect: Callable[[], Any], hub: LiveHub, *, origin: str | None = None
     ) -> None:
         self._connect = connect
         self._hub = hub
-        self._reassembler = Reassembler(origin)
+        self._reassembler = Reassembler(origin or process_origin())
         self.listening = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

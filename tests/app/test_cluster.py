@@ -135,3 +135,16 @@ def test_notify_reaches_listeners_in_order(engine) -> None:
     assert hub.latest("relay-host").payload == '{"seq": 49}'
     notifier.stop()
     listener.stop()
+
+
+def test_a_forked_worker_gets_its_own_origin() -> None:
+    """gunicorn forks workers from a master that may have imported app.cluster already."""
+    import multiprocessing
+
+    from app.cluster import process_origin
+
+    parent = process_origin()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child = pool.apply(process_origin)
+    assert child != parent and process_origin() == parent
