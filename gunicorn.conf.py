@@ -35,7 +35,17 @@ def on_starting(server: object) -> None:
             f"error: worker class {cfg.worker_class_str!r} cannot hold WebSockets; "
             "use the default from gunicorn.conf.py (-k gthread)"
         )
-    url = os.environ.get("MONITOR_DATABASE_URL", "sqlite:///data/monitor.db")
+    from app.config import Config, ConfigError
+    from app.security import exposure_problem
+
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")
+    problem = exposure_problem(config.with_overrides(host=_host))
+    if problem:
+        sys.exit(f"error: {problem}")
+    url = config.database_url
     if cfg.workers > 1 and url.startswith("sqlite"):
         sys.exit(
             f"error: {cfg.workers} workers on SQLite would each sample the host and contend for "
