@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from app import prometheus
 from app.monitor import Monitor
+from app.overview import HostSummaries
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -87,6 +88,18 @@ def healthz() -> Response:
             "live_clients": monitor.hub.health()["subscribers"],
         }
     )
+
+
+@api.get("/api/v1/overview")
+def overview() -> Response:
+    """Every live host's key values, a CPU sparkline and whether it still reports."""
+    monitor = current_monitor()
+    summaries = current_app.extensions.setdefault(
+        "host_summaries", HostSummaries(monitor.hub, monitor.config.interval)
+    )
+    response = jsonify({"hosts": summaries.overview()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @api.get("/api/v1/hosts")

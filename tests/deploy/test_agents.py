@@ -21,34 +21,52 @@ def database_url():
         yield url
 
 
-def host_status(port: int) -> dict[str, dict]:
-    body = get_json(f"http://127.0.0.1:{port}/api/v1/hosts") or {"hosts": []}
+def host_status(port: int, source: str = "hosts") -> dict[str, dict]:
+    """Per host, its entry in /api/v1/hosts (stored and live) or /api/v1/overview (the page)."""
+    body = get_json(f"http://127.0.0.1:{port}/api/v1/{source}") or {"hosts": []}
     return {h["host"]: h for h in body["hosts"]}
 
 
 def test_two_agents_and_a_dashboard_on_one_database(database_url: str) -> None:
     port = free_port()
-    env = {"MONITOR_DATABASE_URL": database_url, "MONITOR_INTERVAL": str(INTERVAL),
-           "MONITOR_HOSTNAME": "dashboard-host"}
-    with gunicorn(port, env) as server, agent(database_url, "agent-a", INTERVAL) as a, \
-            agent(database_url, "agent-b", INTERVAL) as b:
+    env = {
+        "MONITOR_DATABASE_URL": database_url,
+        "MONITOR_INTERVAL": str(INTERVAL),
+        "MONITOR_HOSTNAME": "dashboard-host",
+    }
+    with (
+        gunicorn(port, env) as server,
+        agent(database_url, "agent-a", INTERVAL) as a,
+        agent(database_url, "agent-b", INTERVAL) as b,
+    ):
         for host in ("agent-a", "agent-b", "dashboard-host"):
             latest = wait_for(
-                lambda h=host: (s := get_json(f"http://127.0.0.1:{port}/api/v1/latest?host={h}"))
-                and s.get("host") == h and s["seq"] >= 3 and s,
-                timeout=60, message=f"live samples of {host}\n{server.log()}{a.log()}{b.log()}",
+                lambda h=host: (
+                    (s := get_json(f"http://127.0.0.1:{port}/api/v1/latest?host={h}"))
+                    and s.get("host") == h
+                    and s["seq"] >= 3
+                    and s
+                ),
+                timeout=60,
+                message=f"live samples of {host}\n{server.log()}{a.log()}{b.log()}",
             )
             assert latest["cpu"]["total"] is not None
-        status = host_status(port)
-        assert all(status[h]["reporting"] for h in ("agent-a", "agent-b", "dashboard-host"))
+        for source in ("hosts", "overview"):
+            status = host_status(port, source)
+            assert all(status[h]["reporting"] for h in ("agent-a", "agent-b", "dashboard-host"))
+        assert len(host_status(port, "overview")["agent-a"]["spark"]) >= 3
 
         assert b.terminate() == 0, b.log()
         stopped_at = time.time()
-        wait_for(lambda: not host_status(port)["agent-b"]["reporting"], timeout=10,
-                 message="agent-b shown as not reporting")
-        status = host_status(port)
-        assert status["agent-a"]["reporting"] and status["dashboard-host"]["reporting"]
-        assert status["agent-b"]["last_ts"] <= stopped_at
+        for source in ("hosts", "overview"):
+            wait_for(
+                lambda s=source: not host_status(port, s)["agent-b"]["reporting"],
+                timeout=10,
+                message=f"agent-b shown as not reporting in {source}",
+            )
+            status = host_status(port, source)
+            assert status["agent-a"]["reporting"] and status["dashboard-host"]["reporting"]
+        assert host_status(port)["agent-b"]["last_ts"] <= stopped_at
 
     store = MetricStore(make_engine(database_url))
     assert store.host_names() == ["agent-a", "agent-b", "dashboard-host"]
@@ -61,14 +79,23 @@ def test_two_agents_and_a_dashboard_on_one_database(database_url: str) -> None:
 
 def test_sigterm_during_buffered_writes_loses_nothing(database_url: str) -> None:
     port = free_port()
-    env = {"MONITOR_DATABASE_URL": database_url, "MONITOR_INTERVAL": str(INTERVAL),
-           "MONITOR_HOSTNAME": "term-host", "MONITOR_BATCH_INTERVAL": "3600"}
+    env = {
+        "MONITOR_DATABASE_URL": database_url,
+        "MONITOR_INTERVAL": str(INTERVAL),
+        "MONITOR_HOSTNAME": "term-host",
+        "MONITOR_BATCH_INTERVAL": "3600",
+    }
     with gunicorn(port, env) as server:
         url = f"http://127.0.0.1:{port}/api/v1/latest"
-        first = wait_for(lambda: (s := get_json(url)) and "seq" in s and s, timeout=60,
-                         message=f"first sample\n{server.log()}")
-        last = wait_for(lambda: (s := get_json(url)) and s["seq"] >= first["seq"] + 6 and s,
-                        message="more samples")
+        first = wait_for(
+            lambda: (s := get_json(url)) and "seq" in s and s,
+            timeout=60,
+            message=f"first sample\n{server.log()}",
+        )
+        last = wait_for(
+            lambda: (s := get_json(url)) and s["seq"] >= first["seq"] + 6 and s,
+            message="more samples",
+        )
         assert last["health"]["buffer_depth"] >= 6  # nothing written yet: all in the buffer
         assert server.terminate() == 0, server.log()
     store = MetricStore(make_engine(database_url))
