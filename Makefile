@@ -30,10 +30,15 @@ lint: $(VENV)/.dev ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: $(VENV)/.dev ## Run the benchmarks and print their figures
+bench: $(VENV)/.dev ## Run the quick benchmarks (sampler, schema); see docs/benchmarks.md for all
 	$(PY) -m bench.sampler
+	$(PY) -m bench.schema --hours 6
+
+bench-env: ## Install Glances 4.5 in .bench-venv, for bench/overhead.py's comparison
+	test -x .bench-venv/bin/python || $(PYTHON) -m venv .bench-venv
+	.bench-venv/bin/python -m pip --disable-pip-version-check -q install "glances[web]==4.5.8"
 
 clean: ## Remove the virtualenv, caches and the local database
-	rm -rf $(VENV) .pytest_cache .ruff_cache data artifacts
+	rm -rf $(VENV) .bench-venv .pytest_cache .ruff_cache data artifacts
 
-.PHONY: help install run test lint bench clean
+.PHONY: help install run test lint bench bench-env clean
