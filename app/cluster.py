@@ -98,9 +98,11 @@ class SamplerElection:
         on_elected: Callable[[], None],
         on_demoted: Callable[[], None],
         unreachable_grace: float | None = None,
+        may_compete: Callable[[], bool] = lambda: True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._connect = connect
+        self._may_compete = may_compete
         self.key: int | None = None  # known once connected: it depends on the schema
         self.host = host
         self.poll = max(0.05, interval / 2)
@@ -123,7 +125,7 @@ class SamplerElection:
                 self._holds_lock = False
                 self.key = sampler_lock_key(self.host, deployment_scope(self._connection))
             with self._connection.cursor() as cursor:
-                if self._holds_lock:
+                if self._holds_lock or not self._may_compete():
                     cursor.execute("SELECT 1")
                 else:
                     cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
@@ -172,6 +174,25 @@ class SamplerElection:
         if self._connection is not None:
             _close(self._connection)
             self._connection = None
+
+
+def successor_ready(listener: PgListener, host: str, *, history: float, silence: float) -> bool:
+    """Whether a listening process may compete to sample ``host``.
+
+    Only once it has listened for ``history`` seconds: a successor must hold the samples that
+    a dead sampler relayed but had not yet written, to store them. A process that has heard
+    nothing of ``host`` for ``silence`` seconds competes anyway: nobody is sampling it (a cold
+    start). A process that cannot listen (database down) competes, as the election falls back
+    to sampling anyway then.
+    """
+    since = listener.listening_since
+    if since is None:
+        return True
+    now = time.monotonic()
+    if now - since >= history:
+        return True
+    heard = listener.last_heard.get(host)
+    return now - since >= silence and (heard is None or now - heard >= silence)
 
 
 class PgNotifier:
@@ -259,6 +280,8 @@ class PgListener:
         self._hub = hub
         self._reassembler = Reassembler(origin or process_origin())
         self.listening = threading.Event()
+        self.listening_since: float | None = None
+        self.last_heard: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.received = 0
@@ -269,6 +292,7 @@ class PgListener:
             channel = channel_name(deployment_scope(connection))
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {channel}")  # a hex identifier of ours, not user input
+            self.listening_since = time.monotonic()
             self.listening.set()
             while not self._stop.is_set():
                 ready, _, _ = select.select([connection], [], [], 0.5)
@@ -280,9 +304,11 @@ class PgListener:
                     message = self._reassembler.feed(notify.payload)
                     if message is not None:
                         self.received += 1
+                        self.last_heard[message.host] = time.monotonic()
                         self._hub.publish_message(message)
         finally:
             self.listening.clear()
+            self.listening_since = None
             _close(connection)
 
     def run(self) -> None:

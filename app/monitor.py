@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from app.cluster import PgListener, PgNotifier, SamplerElection, connector
+from app.cluster import PgListener, PgNotifier, SamplerElection, connector, successor_ready
 from app.config import Config
 from app.hub import LiveHub
 from app.sampler import Sampler
@@ -32,6 +32,8 @@ def collectors_for(config: Config) -> list[Collector]:
         top_n=config.top_n,
         include_virtual_net=config.include_virtual_net,
         cmdline_max=config.cmdline_max,
+        hide_cmdline=config.hide_cmdline,
+        mask_secrets=config.mask_secrets,
     )
 
 
@@ -123,8 +125,22 @@ class Monitor:
                 interval=self.config.interval,
                 on_elected=self._start_sampling,
                 on_demoted=self._stop_sampling,
+                may_compete=self._may_compete,
             )
             self.election.start()
+
+    def _may_compete(self) -> bool:
+        """A web process competes to sample once it holds the relayed samples a successor must
+        store (see ``app.cluster.successor_ready``); an agent (no listener) always does."""
+        if self.listener is None:
+            return True
+        interval = self.config.interval
+        return successor_ready(
+            self.listener,
+            self.config.hostname,
+            history=self.config.batch_interval + 2 * interval,
+            silence=2 * interval,
+        )
 
     def _start_sampling(self) -> None:
         if self.sampler is not None or self._stopped:

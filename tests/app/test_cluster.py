@@ -148,3 +148,47 @@ def test_a_forked_worker_gets_its_own_origin() -> None:
     with context.Pool(1) as pool:
         child = pool.apply(process_origin)
     assert child != parent and process_origin() == parent
+
+
+def test_a_fresh_listener_waits_for_history_before_competing(monkeypatch) -> None:
+    """A worker gunicorn just restarted must not win the lock from followers that hold the dead
+    sampler's relayed-but-unwritten samples; at a cold start (silence) it competes soon."""
+    import types
+
+    from app import cluster
+
+    now = [100.0]
+    monkeypatch.setattr(cluster.time, "monotonic", lambda: now[0])
+    listener = types.SimpleNamespace(listening_since=None, last_heard={})
+    ready = lambda: cluster.successor_ready(listener, "h", history=7, silence=2)  # noqa: E731
+    assert ready()  # not listening (database down): the election's own fallback decides
+    listener.listening_since = 100.0
+    listener.last_heard["h"] = 100.5  # a sampler is alive and relaying
+    now[0] = 102.0
+    assert not ready()
+    listener.last_heard["h"] = 101.9
+    now[0] = 106.9
+    assert ready()  # heard nothing for 5 s: the sampler is gone, nobody else is coming
+    listener.last_heard["h"] = 106.8
+    assert not ready()
+    now[0] = 107.0
+    assert ready()  # full history held
+
+
+def test_an_election_that_may_not_compete_does_not_take_the_lock(engine) -> None:
+    allowed = [False]
+    roles = Roles()
+    patient = SamplerElection(
+        connector(engine),
+        "patient-host",
+        interval=0.2,
+        on_elected=roles.elected,
+        on_demoted=roles.demoted,
+        may_compete=lambda: allowed[0],
+    )
+    patient.step()
+    assert not patient.leader
+    allowed[0] = True
+    patient.step()
+    assert patient.leader
+    patient.stop()

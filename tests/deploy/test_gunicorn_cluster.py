@@ -27,14 +27,23 @@ HOST = "cluster-host"
 WINDOW = 10
 
 
-def worker_census(port: int, rounds: int = 60) -> dict[int, dict]:
-    """Per worker pid, its latest /healthz answer (each request lands on some worker)."""
-    seen: dict[int, dict] = {}
-    for _ in range(rounds):
-        health = get_json(f"http://127.0.0.1:{port}/healthz")
-        if health:
-            seen[health["pid"]] = health
-    return seen
+class Census:
+    """What each worker last said on /healthz; requests land on whichever worker accepts, so
+    answers accumulate over calls until every worker has been heard."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}/healthz"
+        self.workers: dict[int, dict] = {}
+
+    def poll(self, requests: int = 20) -> dict[int, dict]:
+        for _ in range(requests):
+            health = get_json(self.url)
+            if health:
+                self.workers[health["pid"]] = health
+        return self.workers
+
+    def forget(self, pid: int) -> None:
+        self.workers.pop(pid, None)
 
 
 @pytest.fixture
@@ -51,7 +60,7 @@ def test_three_workers_one_sampler_every_sample_to_every_client(database_url: st
         "MONITOR_INTERVAL": str(INTERVAL),
         "MONITOR_HOSTNAME": HOST,
         "MONITOR_BATCH_INTERVAL": "5",
-        "MONITOR_THREADS": "24",
+        "MONITOR_THREADS": "32",
     }
     with gunicorn(port, env) as server:
         wait_for(
@@ -59,16 +68,15 @@ def test_three_workers_one_sampler_every_sample_to_every_client(database_url: st
             timeout=60,
             message=f"first sample\n{server.log()}",
         )
-        wait_for(
-            lambda: len(worker_census(port, 20)) == 3, timeout=30, message="three workers answering"
-        )
+        census = Census(port)
+        wait_for(lambda: len(census.poll()) == 3, timeout=60, message="three workers answering")
 
         clients: list[LiveClient] = []
 
         def every_worker_serves_a_client() -> bool:
             clients.append(LiveClient(port))
-            census = worker_census(port)
-            return len(census) == 3 and all(h["live_clients"] > 0 for h in census.values())
+            workers = census.poll(10)
+            return all(h["live_clients"] > 0 for h in workers.values())
 
         wait_for(
             every_worker_serves_a_client,
@@ -76,15 +84,15 @@ def test_three_workers_one_sampler_every_sample_to_every_client(database_url: st
             interval=0.05,
             message="a client on every worker",
         )
-        census = worker_census(port)
-        assert Counter(h["role"] for h in census.values()) == {"sampler": 1, "follower": 2}
+        roles = {pid: h["role"] for pid, h in census.workers.items()}
+        assert Counter(roles.values()) == {"sampler": 1, "follower": 2}
 
         # A window of WINDOW seconds, starting after every client is connected.
         start = time.time() + INTERVAL
         end = start + WINDOW
         wait_for(
             lambda: all(c.timestamps() and c.timestamps()[-1] >= end + INTERVAL for c in clients),
-            timeout=WINDOW + 20,
+            timeout=WINDOW + 30,
             message="the window",
         )
         expected = [t for t in clients[0].timestamps() if start <= t <= end]
@@ -95,20 +103,26 @@ def test_three_workers_one_sampler_every_sample_to_every_client(database_url: st
         assert all(b - a == INTERVAL for a, b in itertools.pairwise(expected))
 
         # Kill the sampling worker outright.
-        sampler_pid = next(pid for pid, h in census.items() if h["role"] == "sampler")
+        sampler_pid = next(pid for pid, role in roles.items() if role == "sampler")
         killed_at = time.time()
         os.kill(sampler_pid, signal.SIGKILL)
-        survivors = [c for c in clients if not c.closed.wait(0)]
+        census.forget(sampler_pid)
+        wait_for(lambda: any(c.closed.is_set() for c in clients), message="its clients dropped")
+        survivors = [c for c in clients if not c.closed.is_set()]
+        assert survivors
 
-        def new_sampler() -> int | None:
-            roles = {pid: h["role"] for pid, h in worker_census(port, 10).items()}
-            return next((p for p, r in roles.items() if r == "sampler" and p != sampler_pid), None)
+        def new_sampler() -> bool:
+            census.poll(10)
+            return any(
+                h["role"] == "sampler" and pid != sampler_pid for pid, h in census.workers.items()
+            )
 
-        wait_for(new_sampler, timeout=20, message="a new sampler")
-        watcher = next(c for c in survivors if not c.closed.is_set())
+        wait_for(new_sampler, timeout=30, message="a new sampler")
+        successor = next(p for p, h in census.workers.items() if h["role"] == "sampler")
+        watcher = survivors[0]
         wait_for(
             lambda: watcher.timestamps()[-1] >= killed_at + 5 * INTERVAL,
-            timeout=20,
+            timeout=30,
             message="samples after the takeover",
         )
         stamps = [t for t in watcher.timestamps() if t >= start]
@@ -123,8 +137,12 @@ def test_three_workers_one_sampler_every_sample_to_every_client(database_url: st
     store = MetricStore(make_engine(database_url))
     frame = store.read_frame(HOST, start, last_seen, ["cpu.total"])
     stored = [t.timestamp() for t in frame.index]
-    # Exactly one row per tick: every sample any client saw is stored once, with no hole
-    # beyond the takeover's, including those the killed worker had not written yet.
-    seen = sorted({t for c in clients for t in c.timestamps() if start <= t <= last_seen})
-    assert stored == seen
+    # Every sample a surviving client saw is stored, once, including those the killed worker had
+    # relayed but not yet written; nothing is stored that nobody saw. (A tick the killed worker
+    # took but never relayed died with it: its own clients may have seen it.)
+    seen_by_survivors = {t for c in survivors for t in c.timestamps() if start <= t <= last_seen}
+    seen_by_anyone = {t for c in clients for t in c.timestamps() if start <= t <= last_seen}
+    assert seen_by_survivors <= set(stored) <= seen_by_anyone, (successor, roles, server.log())
+    assert stored == sorted(set(stored))
+    assert max(b - a for a, b in itertools.pairwise(stored)) <= 2 * INTERVAL
     store.engine.dispose()
