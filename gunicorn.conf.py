@@ -25,6 +25,9 @@ keepalive = 5
 accesslog = os.environ.get("MONITOR_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("MONITOR_LOG_LEVEL", "info").lower()
+# gunicorn's control socket has one default path per user: several dashboards (or tests) on one
+# machine would fight over it, and nothing here uses it.
+no_control_socket = True
 
 
 def on_starting(server: object) -> None:

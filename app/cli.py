@@ -10,8 +10,9 @@ import threading
 from collections.abc import Sequence
 
 from app.config import Config, ConfigError
+from app.export_cli import add_export_arguments, run_export
 
-SUBCOMMANDS = ("serve", "agent")
+SUBCOMMANDS = ("serve", "agent", "hash-password", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,16 +21,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-time system-monitoring dashboard. Every flag overrides the "
         "MONITOR_* environment variable of the same name.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{serve,agent}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,agent,export,hash-password}")
     serve = sub.add_parser("serve", help="sample this host and serve the dashboard (default)")
     serve.add_argument("--host", help="address to listen on (MONITOR_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (MONITOR_PORT, default 8050)")
+    serve.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        default=None,
+        help="allow listening beyond loopback without authentication (not recommended)",
+    )
     add_sampling_arguments(serve)
     agent = sub.add_parser(
         "agent",
         help="sample this host into a (shared PostgreSQL) database, without a web server",
     )
     add_sampling_arguments(agent)
+    sub.add_parser(
+        "hash-password",
+        help="read a password (twice, or once from stdin) and print a MONITOR_USERS_FILE line",
+    ).add_argument("username")
+    add_export_arguments(
+        sub.add_parser("export", help="write stored history as CSV (streamed; see --help)")
+    )
     return parser
 
 
@@ -58,6 +72,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return Config.from_env(
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        insecure_no_auth=getattr(args, "insecure_no_auth", None),
         database_url=args.database_url,
         interval=args.interval,
         hostname=args.hostname,
@@ -67,25 +82,16 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def serve(config: Config) -> int:
-    """Starts sampling and serves the dashboard until SIGINT/SIGTERM, then flushes storage."""
-    from app.factory import create_app
+    """Serves the dashboard under gunicorn until SIGINT/SIGTERM (which flush storage)."""
+    from app.security import exposure_problem
+    from app.server import serve_with_gunicorn
 
-    dash_app = create_app(config)
-    monitor = dash_app.server.extensions["monitor"]
-
-    def _terminate(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _terminate)
-    monitor.start()
+    problem = exposure_problem(config)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     print(f"Dashboard on http://{config.host}:{config.port}/ (Ctrl+C to stop)", flush=True)
-    try:
-        dash_app.run(host=config.host, port=config.port, debug=False, threaded=True)
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        monitor.stop()
-    return 0
+    return serve_with_gunicorn(config)
 
 
 def run_agent(config: Config) -> int:
@@ -106,9 +112,36 @@ def run_agent(config: Config) -> int:
     return 0 if monitor.stop() else 1
 
 
+def hash_password(username: str) -> int:
+    """Prints ``username:hash`` for a users file; the password is never echoed."""
+    import getpass
+
+    from werkzeug.security import generate_password_hash
+
+    if ":" in username or not username.strip():
+        print("error: the user name must be non-empty and contain no ':'", file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        print("error: use at least 8 characters", file=sys.stderr)
+        return 2
+    print(f"{username}:{generate_password_hash(password)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the process exit code; bad input prints one line and exits 2."""
     args = parse(sys.argv[1:] if argv is None else argv)
+    if args.command == "export":
+        return run_export(args)
+    if args.command == "hash-password":
+        return hash_password(args.username)
     try:
         config = config_from_args(args)
     except ConfigError as exc:
