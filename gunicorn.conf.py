@@ -27,7 +27,7 @@ errorlog = "-"
 loglevel = os.environ.get("MONITOR_LOG_LEVEL", "info").lower()
 # gunicorn's control socket has one default path per user: several dashboards (or tests) on one
 # machine would fight over it, and nothing here uses it.
-no_control_socket = True
+control_socket_disable = True
 
 
 def on_starting(server: object) -> None:
