@@ -69,11 +69,22 @@ def sampler_lock_key(host: str, scope: str = "") -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def connector(engine: Engine) -> Callable[[], Any]:
+ELECTION_APP_PREFIX = "monitor-election "
+
+
+def election_application_name(origin: str | None = None) -> str:
+    """The ``application_name`` of this process's election sessions (shows in pg_stat_activity
+    and lets a process recognise a stale session of its own)."""
+    return ELECTION_APP_PREFIX + (origin or process_origin())
+
+
+def connector(engine: Engine, application_name: str | None = None) -> Callable[[], Any]:
     """A function opening a fresh autocommit psycopg2 connection to ``engine``'s database."""
 
     def connect() -> Any:
         args, kwargs = engine.dialect.create_connect_args(engine.url)
+        if application_name:
+            kwargs = {**kwargs, "application_name": application_name}
         connection = psycopg2.connect(*args, **kwargs)
         connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
         return connection
@@ -99,10 +110,14 @@ class SamplerElection:
         on_demoted: Callable[[], None],
         unreachable_grace: float | None = None,
         may_compete: Callable[[], bool] = lambda: True,
+        holder_silent: Callable[[], bool] = lambda: False,
+        application_name: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._connect = connect
         self._may_compete = may_compete
+        self._holder_silent = holder_silent
+        self.application_name = application_name or election_application_name()
         self.key: int | None = None  # known once connected: it depends on the schema
         self.host = host
         self.poll = max(0.05, interval / 2)
@@ -130,6 +145,9 @@ class SamplerElection:
                 else:
                     cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
                     self._holds_lock = bool(cursor.fetchone()[0])
+                    if not self._holds_lock and self._evict_stale_holder(cursor):
+                        cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
+                        self._holds_lock = bool(cursor.fetchone()[0])
             self._unreachable_since = None
         except (psycopg2.Error, OSError) as exc:
             if self._connection is not None:
@@ -145,6 +163,33 @@ class SamplerElection:
                 self._set_leader(True)
             return
         self._set_leader(self._holds_lock)
+
+    def _evict_stale_holder(self, cursor: Any) -> bool:
+        """Ends the lock holder's session when it is a stale one of this very process (its
+        network died but the server kept the session), or when the holder relays nothing any
+        more (``holder_silent``): otherwise a host could stay unwatched until the server's TCP
+        keepalive notices, which may take hours. True when a holder was ended."""
+        cursor.execute(
+            "SELECT a.pid, a.application_name FROM pg_locks l"
+            " JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND l.classid = %s::bigint::oid AND l.objid = %s::bigint::oid",
+            ((self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF),  # how pg_locks splits a key
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        pid, application_name = row
+        own_ghost = application_name == self.application_name
+        if own_ghost or self._holder_silent():
+            reason = "a stale session of this process" if own_ghost else "a silent sampler"
+            log.warning(
+                "ending %s (backend %d) that holds the sampler lock of %s", reason, pid, self.host
+            )
+            cursor.execute("SELECT pg_terminate_backend(%s, 2000)", (pid,))  # waits for its end
+            return True
+        return False
 
     def _set_leader(self, leader: bool) -> None:
         if leader == self.leader:
@@ -191,6 +236,17 @@ def successor_ready(listener: PgListener, host: str, *, history: float, silence:
     now = time.monotonic()
     if now - since >= history:
         return True
+    heard = listener.last_heard.get(host)
+    return now - since >= silence and (heard is None or now - heard >= silence)
+
+
+def holder_silent(listener: PgListener, host: str, *, silence: float) -> bool:
+    """True when this process has listened for ``silence`` seconds and heard nothing of
+    ``host`` all that time: whoever holds its sampler lock is not sampling for the cluster."""
+    since = listener.listening_since
+    if since is None:
+        return False
+    now = time.monotonic()
     heard = listener.last_heard.get(host)
     return now - since >= silence and (heard is None or now - heard >= silence)
 

@@ -8,7 +8,15 @@ import threading
 import time
 from collections.abc import Callable
 
-from app.cluster import PgListener, PgNotifier, SamplerElection, connector, successor_ready
+from app.cluster import (
+    PgListener,
+    PgNotifier,
+    SamplerElection,
+    connector,
+    election_application_name,
+    holder_silent,
+    successor_ready,
+)
 from app.config import Config
 from app.hub import LiveHub
 from app.sampler import Sampler
@@ -119,13 +127,16 @@ class Monitor:
             if self._listen:
                 self.listener = PgListener(connect, self.hub)
                 self.listener.start()
+            application_name = election_application_name()
             self.election = SamplerElection(
-                connect,
+                connector(self.store.engine, application_name),
                 self.config.hostname,
                 interval=self.config.interval,
                 on_elected=self._start_sampling,
                 on_demoted=self._stop_sampling,
                 may_compete=self._may_compete,
+                holder_silent=self._holder_silent,
+                application_name=application_name,
             )
             self.election.start()
 
@@ -141,6 +152,13 @@ class Monitor:
             history=self.config.batch_interval + 2 * interval,
             silence=2 * interval,
         )
+
+    def _holder_silent(self) -> bool:
+        """Whether the process holding this host's sampler lock has relayed nothing for five
+        intervals (then it is ended: see ``SamplerElection``); agents cannot tell."""
+        if self.listener is None:
+            return False
+        return holder_silent(self.listener, self.config.hostname, silence=5 * self.config.interval)
 
     def _start_sampling(self) -> None:
         if self.sampler is not None or self._stopped:

@@ -192,3 +192,54 @@ def test_an_election_that_may_not_compete_does_not_take_the_lock(engine) -> None
     patient.step()
     assert patient.leader
     patient.stop()
+
+
+def test_a_stale_session_of_this_process_is_ended_and_the_lock_taken(engine) -> None:
+    """The network died, the server kept the session (and the lock): on return the process
+    recognises its own stale session by application_name and ends it instead of following it."""
+    name = "monitor-election test-origin"
+    ghost = SamplerElection(
+        connector(engine, name),
+        "ghost-test-host",
+        interval=0.2,
+        on_elected=Roles().elected,
+        on_demoted=Roles().demoted,
+        application_name=name,
+    )
+    ghost.step()
+    assert ghost.leader
+    roles = Roles()
+    returned = SamplerElection(
+        connector(engine, name),
+        "ghost-test-host",
+        interval=0.2,
+        on_elected=roles.elected,
+        on_demoted=roles.demoted,
+        application_name=name,
+    )
+    returned.step()
+    assert returned.leader and roles.events == ["elected"]
+    ghost._connection = None  # its session was ended by the server
+    returned.stop()
+
+
+def test_a_silent_foreign_holder_is_ended_only_when_silent(engine) -> None:
+    holder = election(engine, "silent-test-host", Roles())
+    holder.step()
+    silent = [False]
+    roles = Roles()
+    follower = SamplerElection(
+        connector(engine),
+        "silent-test-host",
+        interval=0.2,
+        on_elected=roles.elected,
+        on_demoted=roles.demoted,
+        holder_silent=lambda: silent[0],
+    )
+    follower.step()
+    assert not follower.leader  # the holder relays: follow it
+    silent[0] = True
+    follower.step()
+    assert follower.leader and roles.events == ["elected"]
+    holder._connection = None
+    follower.stop()
