@@ -1,73 +1,117 @@
-/* Fleet overview: fetches /api/v1/overview and returns the host tiles as Dash components. */
+/* Fleet overview (app/pages/overview.py): fetches /api/v1/overview once an interval and returns
+ * one tile per host as Dash components (html.A linking to that host's live page, ./?host=NAME).
+ * A host that stopped reporting gets the tile class host-down (red) and says since when. */
 (function () {
-  const h = (type, props, children) => ({
-    type: type, namespace: "dash_html_components",
-    props: Object.assign({}, props, children === undefined ? {} : { children: children }),
-  });
-  const pct = (v) => (v === null || v === undefined ? "–" : v.toFixed(1) + " %");
-  function rate(bytes) {
-    if (bytes === null || bytes === undefined) { return "–"; }
-    const units = ["B/s", "KiB/s", "MiB/s", "GiB/s"];
-    let i = 0;
-    while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i += 1; }
-    return bytes.toFixed(i ? 1 : 0) + " " + units[i];
+  "use strict";
+
+  const fmt = () => window.monitorFormat;
+
+  /* A dash_html_components element; `type` is the component's name (A, Div, Span, Img, P). */
+  function h(type, props, children) {
+    return {
+      type: type,
+      namespace: "dash_html_components",
+      props: Object.assign({}, props, children === undefined ? {} : { children: children }),
+    };
   }
+
   function age(seconds) {
-    if (seconds < 90) { return Math.round(seconds) + " s ago"; }
+    if (!fmt().isNumber(seconds)) { return "never"; }
+    if (seconds < 90) { return Math.max(0, Math.round(seconds)) + " s ago"; }
     if (seconds < 5400) { return Math.round(seconds / 60) + " min ago"; }
-    return Math.round(seconds / 3600) + " h ago";
+    if (seconds < 172800) { return Math.round(seconds / 3600) + " h ago"; }
+    return Math.round(seconds / 86400) + " d ago";
   }
-  /* A CPU sparkline as an SVG data URL (0–100 %, newest on the right). */
-  function sparkline(values) {
-    const w = 240, hgt = 40, n = values.length;
+
+  function cssColor(name, fallback) {
+    const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  /* A CPU sparkline as an SVG data URL (0–100 %, newest on the right) in `color`; "" when
+   * there are fewer than two values. */
+  function sparkline(values, color) {
+    const w = 240;
+    const hgt = 40;
+    const n = values.length;
     if (n < 2) { return ""; }
-    const points = values.map(function (v, i) {
-      const y = v === null ? hgt : hgt - (Math.min(100, Math.max(0, v)) / 100) * hgt;
-      return (i * w / (n - 1)).toFixed(1) + "," + y.toFixed(1);
+    const points = values.map((v, i) => {
+      const y = fmt().isNumber(v) ? hgt - (Math.min(100, Math.max(0, v)) / 100) * (hgt - 2) - 1 : hgt;
+      return ((i * w) / (n - 1)).toFixed(1) + "," + y.toFixed(1);
     }).join(" ");
     const svg = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 " + w + " " + hgt +
-      "' preserveAspectRatio='none'><polyline fill='none' stroke='%233b82f6' stroke-width='2' points='" +
-      points + "'/></svg>";
-    return "data:image/svg+xml;utf8," + svg.replace(/</g, "%3C").replace(/>/g, "%3E");
+      "' preserveAspectRatio='none'><polyline fill='none' stroke='" + color +
+      "' stroke-width='2' vector-effect='non-scaling-stroke' points='" + points + "'/></svg>";
+    return "data:image/svg+xml;utf8," + encodeURIComponent(svg);
   }
-  function tile(host) {
-    const down = !host.reporting;
-    const status = down ? "not reporting · last sample " + age(host.age_s) : "reporting";
-    return h("a", {
-      href: "./?host=" + encodeURIComponent(host.host),
-      className: "host-tile" + (down ? " host-down" : ""),
-      "data-host": host.host, title: "Open the live view of " + host.host,
-    }, [
-      h("div", { className: "host-tile-head" }, [
-        h("span", { className: "host-name" }, host.host),
-        h("span", { className: "host-status" }, status),
-      ]),
-      h("div", { className: "host-values" }, [
-        h("span", {}, "CPU " + pct(host.cpu)),
-        h("span", {}, "Mem " + pct(host.memory)),
-        h("span", {}, "Disk " + pct(host.disk_full)),
-        h("span", {}, "Disk I/O " + rate(host.disk_bps)),
-        h("span", {}, "Net " + rate(host.net_bps)),
-      ]),
-      h("img", { className: "host-spark", src: sparkline(host.spark), alt: "CPU, last minutes" }),
+
+  function value(label, text) {
+    return h("Div", { className: "host-value" }, [
+      h("Span", { className: "host-value-label" }, label),
+      h("Span", { className: "host-value-number" }, text),
     ]);
   }
+
+  function tile(host, own, color) {
+    const F = fmt();
+    const down = !host.reporting;
+    const status = (down ? "not reporting" : "reporting") + " · last sample " + age(host.age_s);
+    const name = [h("Span", { className: "host-name", title: host.host }, host.host)];
+    if (host.host === own) { name.push(h("Span", { className: "host-own" }, "this server")); }
+    const spark = sparkline(host.spark || [], color);
+    return h("A", {
+      href: "./?host=" + encodeURIComponent(host.host),
+      className: "host-tile" + (down ? " host-down" : ""),
+      "data-host": host.host,
+      title: "Open the live view of " + host.host,
+    }, [
+      h("Div", { className: "host-tile-head" }, name),
+      h("Div", { className: "host-status" }, status),
+      h("Div", { className: "host-values" }, [
+        value("CPU", F.pct(host.cpu)),
+        value("Memory", F.pct(host.memory)),
+        value("Fullest disk", F.pct(host.disk_full)),
+        value("Disk I/O", F.rate(host.disk_bps)),
+        value("Network", F.rate(host.net_bps)),
+      ]),
+      spark
+        ? h("Img", { className: "host-spark", src: spark, alt: "CPU of " + host.host + ", recent minutes" })
+        : h("Div", { className: "host-spark" }),
+    ]);
+  }
+
+  function summary(hosts) {
+    const down = hosts.filter((host) => !host.reporting).length;
+    const total = hosts.length + (hosts.length === 1 ? " host" : " hosts");
+    return down ? total + " · " + down + " not reporting" : total + ", all reporting";
+  }
+
+  /* Callback: poll tick -> [tiles, summary line]; a failed fetch leaves both as they are. The
+   * header's host name is set to this server's (the live page may have named another). */
+  async function render(_n, cfg) {
+    const noUpdate = window.dash_clientside.no_update;
+    let body;
+    try {
+      const response = await fetch("api/v1/overview", { cache: "no-store" });
+      if (!response.ok) { return [noUpdate, noUpdate]; }
+      body = await response.json();
+    } catch (_error) {
+      return [noUpdate, noUpdate];
+    }
+    const header = cfg && document.getElementById(cfg.hostnameId);
+    if (header && header.textContent !== cfg.host) { // this server, not a host the live page
+      window.dash_clientside.set_props(cfg.hostnameId, { children: cfg.host }); // followed
+    }
+    const hosts = (body && body.hosts) || [];
+    if (!hosts.length) {
+      return [h("P", { className: "overview-empty" }, "No host has reported yet."), ""];
+    }
+    const color = cssColor("--accent", "#2f6fde");
+    const own = cfg && cfg.host;
+    return [hosts.map((host) => tile(host, own, color)), summary(hosts)];
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    overview: {
-      render: async function () {
-        let body;
-        try {
-          const response = await fetch("api/v1/overview", { cache: "no-store" });
-          if (!response.ok) { return window.dash_clientside.no_update; }
-          body = await response.json();
-        } catch (error) {
-          return window.dash_clientside.no_update;
-        }
-        if (!body.hosts.length) {
-          return h("p", { className: "overview-empty" }, "No host has reported yet.");
-        }
-        return body.hosts.map(tile);
-      },
-    },
+    overview: { render: render },
   });
 })();

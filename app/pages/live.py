@@ -1,60 +1,290 @@
-"""The live page: summary cards of the latest sample, refreshed clientside each interval."""
+"""The live page: samples pushed over one WebSocket, drawn in the browser.
+
+The server sends data, never figures: ``assets/live.js`` receives each sample from the
+dash-extensions ``WebSocket`` component, appends it to the Plotly graphs in the browser, fills the
+cards, the process table and the health panel, reconnects with backoff, and falls back to
+polling ``/api/v1/latest`` when the socket cannot open. This module lays the page out and wires
+the two clientside callbacks; the output names it hands the browser tie them together.
+
+The page follows one host: ``?host=NAME`` of the page URL (the overview's tiles link there),
+else the server's own host. The host picker in the toolbar (filled by the browser from
+``/api/v1/hosts``) switches host without reloading: the URL's ``host=`` is replaced, the view
+emptied and the socket reopened with the new ``host=`` filter, whose backlog fills the graphs.
+"""
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+import uuid
+from typing import Any
+
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash_extensions import WebSocket
 
 from app import ids
 from app.config import Config
+from app.live_ws import WS_PATH
 
 PATH = "/"
 TITLE = "Live"
 
+WINDOWS_MIN = (5, 15, 60)
+STALE_INTERVALS = 3
+POLL_AFTER_FAILURES = 3
+BACKOFF_S = (1.0, 15.0)
+HOSTS_REFRESH_INTERVALS = 5  # the host picker re-reads /api/v1/hosts this often (at least 1 s)
 
-def card(title: str, value_id: str) -> html.Div:
+# Labels of the health panel's numbers, in the order live.js fills them.
+HEALTH_LABELS: tuple[str, ...] = (
+    "Sampler lag",
+    "Collect time",
+    "Skipped ticks",
+    "Dropped live",
+    "Storage buffer",
+    "Write errors",
+    "Clients",
+)
+
+# (key, graph id, title); the key names the graph in assets/live.js.
+GRAPHS: tuple[tuple[str, str, str], ...] = (
+    ("cpu", ids.GRAPH_CPU, "CPU"),
+    ("cores", ids.GRAPH_CORES, "CPU per core"),
+    ("memory", ids.GRAPH_MEMORY, "Memory and swap"),
+    ("load", ids.GRAPH_LOAD, "Load average"),
+    ("disk", ids.GRAPH_DISK, "Disk I/O"),
+    ("net", ids.GRAPH_NET, "Network"),
+    ("temp", ids.GRAPH_TEMP, "Temperatures"),
+    ("gpu", ids.GRAPH_GPU, "GPUs"),
+)
+# Graphs shown only once a sample carries their section.
+OPTIONAL_PANELS: dict[str, str] = {"temp": ids.PANEL_TEMP, "gpu": ids.PANEL_GPU}
+
+# (key, title, value id, detail id)
+CARDS: tuple[tuple[str, str, str, str], ...] = (
+    ("cpu", "CPU", ids.CPU_VALUE, ids.CPU_DETAIL),
+    ("memory", "Memory", ids.MEM_VALUE, ids.MEM_DETAIL),
+    ("swap", "Swap", ids.SWAP_VALUE, ids.SWAP_DETAIL),
+    ("load", "Load (1 min)", ids.LOAD_VALUE, ids.LOAD_DETAIL),
+    ("disk", "Disk I/O", ids.DISK_VALUE, ids.DISK_DETAIL),
+    ("net", "Network", ids.NET_VALUE, ids.NET_DETAIL),
+    ("uptime", "Uptime", ids.UPTIME_VALUE, ids.UPTIME_DETAIL),
+)
+
+
+def render_outputs() -> list[tuple[str, Output]]:
+    """The render callback's outputs, each with the name live.js fills it by."""
+    outputs: list[tuple[str, Output]] = []
+    for key, graph_id, _title in GRAPHS:
+        outputs.append((f"figure:{key}", Output(graph_id, "figure")))
+    for key, panel_id in OPTIONAL_PANELS.items():
+        outputs.append((f"panel:{key}", Output(panel_id, "className")))
+    for key, _title, value_id, detail_id in CARDS:
+        outputs.append((f"card:{key}", Output(value_id, "children")))
+        outputs.append((f"detail:{key}", Output(detail_id, "children")))
+    outputs.append(("time", Output(ids.SAMPLE_TIME, "children")))
+    outputs.append(("health", Output(ids.LIVE_HEALTH, "children")))
+    outputs.append(("pause", Output(ids.LIVE_PAUSE, "children")))
+    outputs.append(("host", Output(ids.HOSTNAME, "children", allow_duplicate=True)))
+    return outputs
+
+
+def client_config(config: Config) -> dict[str, Any]:
+    """What live.js needs: cadence, host, thresholds, element ids and output order.
+
+    ``host`` is the server's own host, followed unless the page URL names another. ``interval``
+    is the server's; for a host whose samples carry ``health.interval_s`` the browser uses that.
+    ``mount`` is new for every rendering of the page, so the browser starts afresh each time.
+    """
+    return {
+        "mount": uuid.uuid4().hex,
+        "interval": config.interval,
+        "host": config.hostname,
+        "path": WS_PATH.lstrip("/"),
+        "windows": list(WINDOWS_MIN),
+        "staleIntervals": STALE_INTERVALS,
+        "pollAfterFailures": POLL_AFTER_FAILURES,
+        "backoff": list(BACKOFF_S),
+        "hostsEvery": HOSTS_REFRESH_INTERVALS,
+        "healthLabels": list(HEALTH_LABELS),
+        "waitingFigure": waiting_figure(),
+        "ids": {
+            "ws": ids.LIVE_WS,
+            "polled": ids.LIVE_POLLED,
+            "pause": ids.LIVE_PAUSE,
+            "procTable": ids.PROC_TABLE,
+            "hostPicker": ids.LIVE_HOST_PICKER,
+            "graphs": {key: graph_id for key, graph_id, _title in GRAPHS},
+        },
+        "outputs": [name for name, _output in render_outputs()],
+    }
+
+
+def tick_ms(interval: float) -> int:
+    """The connection's clock: half an interval, between 250 and 500 ms."""
+    return int(min(500, max(250, interval * 500)))
+
+
+def waiting_figure() -> dict[str, Any]:
+    """An empty, transparent figure shown until the first sample."""
+    hidden = {"visible": False}
+    return {
+        "data": [],
+        "layout": {
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "xaxis": hidden,
+            "yaxis": hidden,
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+            "annotations": [
+                {
+                    "text": "Waiting for data…",
+                    "showarrow": False,
+                    "font": {"color": "#8a94a3"},
+                    "xref": "paper",
+                    "yref": "paper",
+                }
+            ],
+        },
+    }
+
+
+def health_placeholder() -> list[html.Div]:
+    """The health panel before the first sample: the storage line and every number as "–".
+
+    live.js replaces it with elements of the same classes and text lines, so the panel keeps its
+    height when the values come (and when the storage line turns red).
+    """
+    storage = html.Div(
+        [
+            html.Span("Storage –", className="storage-text"),
+            html.Span("", className="storage-buffer"),
+        ],
+        className="storage storage--unknown",
+    )
+    stats = [
+        html.Div(
+            [html.Span(label, className="stat-label"), html.Span("–", className="stat-value")],
+            className="stat",
+        )
+        for label in HEALTH_LABELS
+    ]
+    return [storage, *stats]
+
+
+def card(title: str, value_id: str, detail_id: str) -> html.Div:
+    """A summary card: title, big value and a detail line, all of fixed height."""
     return html.Div(
         [
             html.Div(title, className="card-title"),
             html.Div("–", id=value_id, className="card-value"),
+            html.Div("\u00a0", id=detail_id, className="card-detail"),
         ],
         className="card",
     )
 
 
-def layout(config: Config) -> html.Div:
-    """Cards for CPU, memory, load and uptime, and the time of the sample shown."""
+def graph_panel(key: str, graph_id: str, title: str) -> html.Section:
+    """A titled graph; optional ones (sensors, GPUs) start hidden until a sample has them."""
+    panel_id = OPTIONAL_PANELS.get(key)
+    return html.Section(
+        [
+            html.H2(title, className="panel-title"),
+            html.Div(
+                dcc.Graph(
+                    id=graph_id,
+                    figure=waiting_figure(),
+                    config={"displayModeBar": False, "responsive": True},
+                    style={"height": "100%"},
+                ),
+                className="graph-box",
+            ),
+        ],
+        id=panel_id or f"panel-{key}",
+        className="panel panel--hidden" if panel_id else "panel",
+    )
+
+
+def toolbar() -> html.Div:
+    """Host picker (live.js fills it), status badge, pause, time window and sample time."""
     return html.Div(
         [
-            html.Div(
-                [
-                    card("CPU", ids.CPU_VALUE),
-                    card("Memory", ids.MEM_VALUE),
-                    card("Load (1 min)", ids.LOAD_VALUE),
-                    card("Uptime", ids.UPTIME_VALUE),
-                ],
-                className="cards",
+            html.Div(id=ids.LIVE_HOST_PICKER, className="host-picker"),
+            html.Div("Connecting…", id=ids.LIVE_STATUS, className="status status--connecting"),
+            html.Button("Pause", id=ids.LIVE_PAUSE, n_clicks=0, className="button"),
+            dcc.RadioItems(
+                id=ids.LIVE_WINDOW,
+                options=[{"label": f"{m} min", "value": m} for m in WINDOWS_MIN],
+                value=WINDOWS_MIN[0],
+                inline=True,
+                className="segmented",
             ),
             html.Div("", id=ids.SAMPLE_TIME, className="sample-time"),
-            dcc.Interval(id=ids.POLL, interval=int(config.interval * 1000)),
-            dcc.Store(id=ids.LATEST),
-        ]
+        ],
+        className="toolbar",
+    )
+
+
+def layout(config: Config) -> html.Div:
+    """Status and controls, summary cards, graphs, top processes and the monitor's health."""
+    return html.Div(
+        [
+            toolbar(),
+            html.Div([card(t, v, d) for _k, t, v, d in CARDS], className="cards"),
+            html.Div([graph_panel(*g) for g in GRAPHS], className="graphs"),
+            html.Section(
+                [
+                    html.Div(
+                        [
+                            html.H2("Top processes", className="panel-title"),
+                            dcc.Input(
+                                id=ids.PROC_FILTER,
+                                type="search",
+                                placeholder="Filter by name, user or command",
+                                debounce=False,
+                                className="filter",
+                            ),
+                        ],
+                        className="panel-head",
+                    ),
+                    html.Div(id=ids.PROC_TABLE, className="proc-table"),
+                ],
+                className="panel panel--wide",
+            ),
+            html.Section(
+                [
+                    html.H2("Monitor health", className="panel-title"),
+                    html.Div(health_placeholder(), id=ids.LIVE_HEALTH, className="health"),
+                ],
+                className="panel panel--wide",
+            ),
+            WebSocket(id=ids.LIVE_WS),
+            dcc.Interval(id=ids.LIVE_TICK, interval=tick_ms(config.interval)),
+            dcc.Store(id=ids.LIVE_CONFIG, data=client_config(config)),
+            dcc.Store(id=ids.LIVE_POLLED),
+        ],
+        className="live",
     )
 
 
 def register_callbacks(dash_app: Dash) -> None:
-    """Fetching and rendering run in the browser (assets/dashboard.js)."""
+    """Two clientside callbacks (assets/live.js): the connection, and drawing the samples."""
     dash_app.clientside_callback(
-        ClientsideFunction("monitor", "fetchLatest"),
-        Output(ids.LATEST, "data"),
-        Input(ids.POLL, "n_intervals"),
+        ClientsideFunction("live", "connection"),
+        Output(ids.LIVE_WS, "url"),
+        Output(ids.LIVE_STATUS, "children"),
+        Output(ids.LIVE_STATUS, "className"),
+        Input(ids.LIVE_WS, "state"),
+        Input(ids.LIVE_TICK, "n_intervals"),
+        Input(ids.LIVE_PAUSE, "n_clicks"),
+        State(ids.LIVE_CONFIG, "data"),
     )
     dash_app.clientside_callback(
-        ClientsideFunction("monitor", "renderCards"),
-        Output(ids.HOSTNAME, "children"),
-        Output(ids.CPU_VALUE, "children"),
-        Output(ids.MEM_VALUE, "children"),
-        Output(ids.LOAD_VALUE, "children"),
-        Output(ids.UPTIME_VALUE, "children"),
-        Output(ids.SAMPLE_TIME, "children"),
-        Input(ids.LATEST, "data"),
+        ClientsideFunction("live", "render"),
+        *[output for _name, output in render_outputs()],
+        Input(ids.LIVE_WS, "message"),
+        Input(ids.LIVE_POLLED, "data"),
+        Input(ids.LIVE_PAUSE, "n_clicks"),
+        Input(ids.LIVE_WINDOW, "value"),
+        Input(ids.PROC_FILTER, "value"),
+        State(ids.LIVE_CONFIG, "data"),
+        prevent_initial_call=True,
     )

@@ -1,12 +1,13 @@
 """The fleet overview (``/hosts``): a tile per host with live values and a CPU sparkline.
 
 The browser polls ``/api/v1/overview`` once an interval and draws the tiles itself
-(assets/overview.js); a host that stopped reporting turns red. A tile opens that host's live page.
+(assets/overview.js); a host that stopped reporting turns red and says since when. A tile links
+to the live page following that host (``./?host=NAME``); the server's own host is marked.
 """
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from app import ids
 from app.config import Config
@@ -16,23 +17,37 @@ TITLE = "Hosts"
 
 
 def layout(config: Config) -> html.Div:
+    """Title with a one-line summary, the tile grid, the poll clock and the page's settings."""
     return html.Div(
         [
-            html.H2("Hosts", className="overview-title"),
+            html.Div(
+                [
+                    html.H2("Hosts", className="overview-title"),
+                    html.Span("", id=ids.OVERVIEW_SUMMARY, className="overview-summary"),
+                ],
+                className="overview-head",
+            ),
             html.Div(
                 html.P("Waiting for the first samples…", className="overview-empty"),
                 id=ids.OVERVIEW_GRID,
                 className="overview-grid",
             ),
             dcc.Interval(id=ids.OVERVIEW_POLL, interval=int(config.interval * 1000)),
+            dcc.Store(
+                id=ids.OVERVIEW_CONFIG,
+                data={"host": config.hostname, "hostnameId": ids.HOSTNAME},
+            ),
         ],
         className="overview",
     )
 
 
 def register_callbacks(dash_app: Dash) -> None:
+    """One clientside callback (assets/overview.js): each poll redraws tiles and summary."""
     dash_app.clientside_callback(
         ClientsideFunction("overview", "render"),
         Output(ids.OVERVIEW_GRID, "children"),
+        Output(ids.OVERVIEW_SUMMARY, "children"),
         Input(ids.OVERVIEW_POLL, "n_intervals"),
+        State(ids.OVERVIEW_CONFIG, "data"),
     )

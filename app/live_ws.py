@@ -1,0 +1,274 @@
+"""The live WebSocket, ``/ws/metrics``: the hub's backlog, then every new sample, one per frame.
+
+Each text frame is one sample's JSON exactly as the hub serialized it (``Message.payload``), so a
+sample is encoded once however many browsers watch. The protocol (query parameters, pings, close
+codes, the origin rule) is described in docs/websocket.md.
+
+A connection holds one server thread. It waits on its hub subscription with a short timeout, so a
+client that goes away frees its thread and its subscription within ``WAIT_S`` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import socket
+import struct
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+from flask_sock import Sock
+from simple_websocket import ConnectionClosed
+
+from app.api import json_error
+from app.config import Config
+from app.hub import LiveHub, Message
+from app.monitor import Monitor
+
+log = logging.getLogger(__name__)
+
+WS_PATH = "/ws/metrics"
+MAX_MESSAGE_SIZE = 4096  # bytes a client frame may have; larger ones close with 1009
+WAIT_S = 0.25  # longest a connection waits before it looks at its socket again
+MIN_SEND_TIMEOUT_S = 1.0  # a client that accepts no data for max(this, ping interval) is closed
+EXTENSION_KEY = "live_sockets"
+
+# Close codes (RFC 6455, section 7.4.1) this endpoint sends.
+CLOSE_GOING_AWAY = 1001  # the server shuts down: reconnect
+CLOSE_POLICY = 1008  # the client sent a frame: this endpoint accepts none
+CLOSE_TOO_BIG = 1009  # sent by simple-websocket for a frame over MAX_MESSAGE_SIZE
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class LiveSocket(Protocol):
+    """What the stream needs of a simple-websocket ``Server`` (tests may pass a fake)."""
+
+    connected: bool
+
+    def send(self, data: str) -> None: ...
+
+    def receive(self, timeout: float | None = None) -> Any: ...
+
+    def close(self, reason: int | None = None, message: str | None = None) -> None: ...
+
+
+# -- the origin rule -----------------------------------------------------------------------
+
+
+def normalize_origin(origin: str) -> str | None:
+    """``scheme://host[:port]`` in lower case with the scheme's default port left out.
+
+    None for anything that is not such an origin (``null``, a bare host, a path).
+    """
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if not scheme or not host or parts.path not in ("", "/") or parts.query:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def origin_allowed(
+    origin: str | None, own_origin: str, allowed: tuple[str, ...], allow_no_origin: bool
+) -> bool:
+    """True when a browser on ``origin`` may open the socket.
+
+    Allowed: the dashboard's own origin, any origin listed in ``allowed`` (compared normalized),
+    and a request without an Origin header only when ``allow_no_origin`` (non-browser clients).
+    """
+    if origin is None:
+        return allow_no_origin
+    candidate = normalize_origin(origin)
+    if candidate is None:
+        return False
+    accepted = {normalize_origin(own_origin)} | {normalize_origin(o) for o in allowed}
+    return candidate in accepted
+
+
+# -- query parameters ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreamQuery:
+    """What one connection asked for: samples newer than ``since``, of ``host`` when given."""
+
+    since: float | None = None
+    host: str | None = None
+
+
+def parse_query(args: Mapping[str, str]) -> StreamQuery:
+    """Reads ``since`` (epoch seconds) and ``host``; a malformed ``since`` is a ValueError."""
+    raw_since = args.get("since")
+    since = None
+    if raw_since not in (None, ""):
+        since = float(raw_since)
+        if not math.isfinite(since):
+            raise ValueError(raw_since)
+    host = args.get("host") or None
+    return StreamQuery(since, host)
+
+
+# -- open connections ----------------------------------------------------------------------
+
+
+class LiveSockets:
+    """The connections this server holds; ``close_all`` ends them with 1001 (going away)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stops: set[threading.Event] = set()
+        self._idle = threading.Condition(self._lock)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._stops)
+
+    @contextmanager
+    def track(self) -> Iterator[threading.Event]:
+        """Registers one connection for its lifetime; yields the event that asks it to stop."""
+        stop = threading.Event()
+        with self._lock:
+            self._stops.add(stop)
+        try:
+            yield stop
+        finally:
+            with self._lock:
+                self._stops.discard(stop)
+                self._idle.notify_all()
+
+    def close_all(self, timeout: float = 5.0) -> bool:
+        """Asks every connection to close, then waits; True when none is left in time."""
+        with self._lock:
+            for stop in self._stops:
+                stop.set()
+            return self._idle.wait_for(lambda: not self._stops, timeout)
+
+
+# -- the stream ----------------------------------------------------------------------------
+
+
+def stream(
+    ws: LiveSocket, hub: LiveHub, query: StreamQuery, stop: threading.Event | None = None
+) -> None:
+    """Sends the backlog newer than ``query.since``, then every new sample, until the end.
+
+    The subscription is taken before the backlog is read, so no sample falls between the two;
+    samples already sent with the backlog are not sent again. Ends when the client disconnects,
+    sends any frame (closed with 1008), or ``stop`` is set (closed with 1001). The subscription
+    is always closed on the way out.
+    """
+    stop = stop or threading.Event()
+    subscription = hub.subscribe()
+    try:
+        last_ts = query.since if query.since is not None else -math.inf
+        for message in hub.backlog(query.since, query.host):
+            ws.send(message.payload)
+            last_ts = message.ts
+        while ws.connected:
+            if stop.is_set():
+                ws.close(CLOSE_GOING_AWAY, "server shutting down")
+                return
+            message = subscription.get(timeout=WAIT_S)
+            if message is not None and _wanted(message, query.host, last_ts):
+                ws.send(message.payload)
+                last_ts = message.ts
+            if ws.connected and ws.receive(timeout=0) is not None:
+                ws.close(CLOSE_POLICY, "this endpoint accepts no client messages")
+                return
+    except (ConnectionClosed, OSError) as error:
+        log.debug("live client gone: %s", error)
+    finally:
+        subscription.close()
+
+
+def _wanted(message: Message, host: str | None, last_ts: float) -> bool:
+    return message.ts > last_ts and (host is None or message.host == host)
+
+
+class WholeFrameSocket:
+    """The connection's socket, with writes that are whole and one at a time.
+
+    simple-websocket writes with ``socket.send`` from two threads (the stream's frames, and its
+    reader thread's pings, pongs and close replies): a partial send or two interleaved writes
+    corrupt the stream for a client that reads slowly. Here every write takes a lock and is
+    sent whole (``sendall``). A client that stops reading altogether makes the kernel's send
+    buffer fill: ``SO_SNDTIMEO`` then fails the write after ``send_timeout`` seconds, which ends
+    the stream and frees its thread and subscription. Everything else passes through.
+    """
+
+    def __init__(self, sock: socket.socket, send_timeout: float) -> None:
+        self._sock = sock
+        self._lock = threading.Lock()
+        seconds = int(send_timeout)
+        micros = int((send_timeout - seconds) * 1_000_000)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, micros))
+
+    def send(self, data: bytes) -> int:
+        with self._lock:
+            self._sock.sendall(data)
+        return len(data)
+
+    sendall = send
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+# -- wiring --------------------------------------------------------------------------------
+
+
+def own_origin() -> str:
+    """The origin a page of this dashboard has: scheme://Host of the current request."""
+    return f"{request.scheme}://{request.host}"
+
+
+def attach_websocket(server: Flask, monitor: Monitor, config: Config) -> None:
+    """Adds ``/ws/metrics`` to ``server``, with its origin check before the upgrade."""
+    server.config["SOCK_SERVER_OPTIONS"] = {
+        "ping_interval": config.ws_ping_interval or None,
+        "max_message_size": MAX_MESSAGE_SIZE,
+    }
+    sockets = LiveSockets()
+    server.extensions[EXTENSION_KEY] = sockets
+    send_timeout = max(MIN_SEND_TIMEOUT_S, config.ws_ping_interval or 10.0)
+    sock = Sock(server)
+
+    @server.before_request
+    def _check_websocket_request() -> Response | None:
+        if request.path != WS_PATH:
+            return None
+        origin = request.headers.get("Origin")
+        if not origin_allowed(origin, own_origin(), config.allowed_origins, config.allow_no_origin):
+            log.warning("refused WebSocket from origin %r", origin)
+            return json_error(403, "origin not allowed", origin=origin)
+        try:
+            parse_query(request.args)
+        except ValueError:
+            return json_error(400, "since must be epoch seconds", parameter="since")
+        return None
+
+    @sock.route(WS_PATH)
+    def metrics(ws: LiveSocket) -> None:
+        query = parse_query(request.args)
+        raw = ws.sock  # type: ignore[attr-defined]
+        ws.sock = WholeFrameSocket(raw, send_timeout)  # type: ignore[attr-defined]
+        try:
+            with sockets.track() as stop:
+                stream(ws, monitor.hub, query, stop)
+        finally:
+            with contextlib.suppress(OSError):  # frees simple-websocket's reader thread now
+                raw.shutdown(socket.SHUT_RDWR)

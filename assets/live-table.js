@@ -1,0 +1,177 @@
+/* The live page's process table: the union of a sample's top-CPU and top-memory processes,
+ * sortable by any column (click a header; again to reverse), filterable by name, user or
+ * command, one row element per pid that keeps its place and its state (a row clicked open shows
+ * the whole command line; the full command is also the cell's tooltip).
+ *
+ * The table owns its container's DOM (an empty Dash html.Div): rendering a few dozen rows per
+ * tick directly is cheaper than a Dash table and keeps row elements across ticks. */
+(function () {
+  "use strict";
+
+  const fmt = () => window.monitorFormat;
+
+  const COLUMNS = [
+    { key: "pid", label: "PID", num: true },
+    { key: "name", label: "Name" },
+    { key: "user", label: "User" },
+    { key: "cpu", label: "CPU %", num: true, fmt: (v) => fmt().number(v, 1) },
+    { key: "rss", label: "Memory", num: true, fmt: (v) => fmt().bytes(v) },
+    { key: "mem", label: "Mem %", num: true, fmt: (v) => fmt().number(v, 1) },
+    { key: "threads", label: "Threads", num: true },
+    { key: "status", label: "Status" },
+    { key: "cmdline", label: "Command" },
+  ];
+  const SEARCHED = ["name", "user", "cmdline"];
+
+  /* Every process of the sample once, top-CPU list first. */
+  function processRows(sample) {
+    const byPid = new Map();
+    const processes = (sample && sample.processes) || {};
+    for (const list of [processes.top_cpu || [], processes.top_mem || []]) {
+      for (const row of list) {
+        if (row && !byPid.has(row.pid)) { byPid.set(row.pid, row); }
+      }
+    }
+    return Array.from(byPid.values());
+  }
+
+  function isNumber(v) {
+    return typeof v === "number" && isFinite(v);
+  }
+
+  /* Orders rows by `sort` (dir 1 ascending, -1 descending), then by pid: a stable order. */
+  function comparator(sort) {
+    const col = COLUMNS.find((c) => c.key === sort.key) || COLUMNS[3];
+    return (a, b) => {
+      const x = a[col.key];
+      const y = b[col.key];
+      const c = col.num
+        ? (isNumber(x) ? x : -Infinity) - (isNumber(y) ? y : -Infinity)
+        : String(x || "").localeCompare(String(y || ""));
+      return c * sort.dir || a.pid - b.pid;
+    };
+  }
+
+  function cellText(col, value) {
+    if (value === null || value === undefined) { return "–"; }
+    return col.fmt ? col.fmt(value) : String(value);
+  }
+
+  class ProcessTable {
+    constructor(container) {
+      this.container = container;
+      this.sort = { key: "cpu", dir: -1 };
+      this.filter = "";
+      this.sample = null;
+      this.rows = new Map(); // pid -> tr
+      this.expanded = new Set();
+      this.table = document.createElement("table");
+      const head = this.table.createTHead().insertRow();
+      for (const col of COLUMNS) {
+        const th = document.createElement("th");
+        th.scope = "col";
+        th.className = "col-" + col.key + (col.num ? " num" : "");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.dataset.key = col.key;
+        button.textContent = col.label;
+        th.appendChild(button);
+        head.appendChild(th);
+      }
+      this.body = this.table.createTBody();
+      this.empty = document.createElement("p");
+      this.empty.className = "proc-empty";
+      container.replaceChildren(this.table, this.empty);
+      container.addEventListener("click", (event) => this.onClick(event));
+      container.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && event.target.tagName === "TR") { this.onClick(event); }
+      });
+    }
+
+    onClick(event) {
+      const button = event.target.closest("th button");
+      if (button) {
+        const key = button.dataset.key;
+        const numeric = COLUMNS.find((c) => c.key === key).num;
+        this.sort = this.sort.key === key
+          ? { key: key, dir: -this.sort.dir }
+          : { key: key, dir: numeric ? -1 : 1 };
+        this.render();
+        return;
+      }
+      const tr = event.target.closest("tbody tr");
+      if (tr) {
+        const pid = Number(tr.dataset.pid);
+        if (this.expanded.has(pid)) { this.expanded.delete(pid); } else { this.expanded.add(pid); }
+        this.mark(tr, pid);
+      }
+    }
+
+    mark(tr, pid) {
+      const open = this.expanded.has(pid);
+      tr.classList.toggle("expanded", open);
+      tr.setAttribute("aria-expanded", String(open));
+    }
+
+    /* Shows `sample`'s processes (the last one given when omitted), filtered and sorted. */
+    render(sample, filter) {
+      if (sample !== undefined) { this.sample = sample; }
+      if (filter !== undefined) { this.filter = filter || ""; }
+      if (!this.sample) { return; }
+      const needle = this.filter.trim().toLowerCase();
+      const matches = (row) =>
+        !needle || SEARCHED.some((k) => String(row[k] || "").toLowerCase().includes(needle));
+      const rows = processRows(this.sample).filter(matches).sort(comparator(this.sort));
+      const keep = new Set(rows.map((row) => row.pid));
+      for (const [pid, tr] of this.rows) {
+        if (!keep.has(pid)) {
+          tr.remove();
+          this.rows.delete(pid);
+        }
+      }
+      rows.forEach((row, index) => {
+        const tr = this.rows.get(row.pid) || this.newRow(row.pid);
+        COLUMNS.forEach((col, i) => {
+          const text = cellText(col, row[col.key]);
+          const td = tr.cells[i];
+          if (td.textContent !== text) { td.textContent = text; }
+          if (col.key === "cmdline" && td.title !== text) { td.title = text; }
+        });
+        this.mark(tr, row.pid);
+        if (this.body.children[index] !== tr) {
+          this.body.insertBefore(tr, this.body.children[index] || null);
+        }
+      });
+      this.table.querySelectorAll("th").forEach((th, i) => {
+        const sorted = COLUMNS[i].key === this.sort.key;
+        const order = this.sort.dir > 0 ? "ascending" : "descending";
+        th.setAttribute("aria-sort", sorted ? order : "none");
+      });
+      this.empty.textContent = rows.length
+        ? ""
+        : needle ? "No process matches “" + this.filter + "”." : "No processes reported.";
+    }
+
+    /* Forgets the sample and its rows (another host is shown next); sort and filter stay. */
+    clear() {
+      this.sample = null;
+      this.rows.clear();
+      this.expanded.clear();
+      this.body.replaceChildren();
+      this.empty.textContent = "";
+    }
+
+    newRow(pid) {
+      const tr = document.createElement("tr");
+      tr.dataset.pid = String(pid);
+      tr.tabIndex = 0;
+      for (const col of COLUMNS) {
+        tr.insertCell().className = "col-" + col.key + (col.num ? " num" : "");
+      }
+      this.rows.set(pid, tr);
+      return tr;
+    }
+  }
+
+  window.monitorProcessTable = { ProcessTable, processRows };
+})();

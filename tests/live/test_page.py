@@ -1,0 +1,39 @@
+"""The live page's Python side: its layout holds every element its callbacks and script use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app import ids
+from app.config import Config
+from app.pages import live
+
+
+def component_ids(component: Any) -> set[str]:
+    found = {component.id} if isinstance(getattr(component, "id", None), str) else set()
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            found |= component_ids(child)
+    return found
+
+
+def test_layout_has_every_output_and_element_the_script_uses(tmp_path: Path) -> None:
+    config = Config(interval=0.5, database_url=f"sqlite:///{tmp_path / 'm.db'}", hostname="h")
+    page = live.layout(config)
+    present = component_ids(page) | {ids.HOSTNAME}  # the host name is in the shared header
+    for _name, output in live.render_outputs():
+        assert output.component_id in present, output
+    client = live.client_config(config)
+    assert client["outputs"] == [name for name, _ in live.render_outputs()]
+    assert set(client["ids"]["graphs"].values()) <= present
+    assert {client["ids"]["ws"], client["ids"]["polled"], client["ids"]["procTable"]} <= present
+    assert client["interval"] == 0.5 and client["host"] == "h" and client["path"] == "ws/metrics"
+    assert live.client_config(config)["mount"] != client["mount"]  # a new page, a fresh start
+
+
+def test_the_connection_clock_ticks_twice_an_interval_within_bounds() -> None:
+    assert live.tick_ms(0.2) == 250
+    assert live.tick_ms(0.8) == 400
+    assert live.tick_ms(60) == 500

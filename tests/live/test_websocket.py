@@ -1,0 +1,127 @@
+"""/ws/metrics end to end: a real threaded server, a real sampler at 0.2 s, a raw client."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from app.live_ws import CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, MAX_MESSAGE_SIZE
+from tests.live.conftest import ServerFactory
+from tests.live.server import LiveServer
+from tests.live.wsclient import WsClient
+from tests.support.polling import wait_for
+
+
+def subscribers(server: LiveServer) -> int:
+    return server.monitor.hub.health()["subscribers"]
+
+
+def test_a_foreign_origin_gets_403_before_the_upgrade(server: LiveServer) -> None:
+    client = WsClient(server.port, origin="http://evil.example")
+    assert client.status == 403
+    assert json.loads(client.body) == {
+        "error": "origin not allowed",
+        "origin": "http://evil.example",
+    }
+    assert client.texts == []
+    assert subscribers(server) == 0
+    client.abort()
+
+
+@pytest.mark.parametrize(("allow_no_origin", "status"), [(False, 403), (True, 101)])
+def test_no_origin_is_allowed_only_when_configured(
+    make_server: ServerFactory, allow_no_origin: bool, status: int
+) -> None:
+    server = make_server(allow_no_origin=allow_no_origin)
+    client = WsClient(server.port, origin=None)
+    assert client.status == status
+    client.abort()
+
+
+def test_configured_origins_are_allowed(make_server: ServerFactory) -> None:
+    server = make_server(allowed_origins=("https://grafana.example",))
+    allowed = WsClient(server.port, origin="https://GRAFANA.example:443")
+    assert allowed.status == 101
+    allowed.abort()
+    assert WsClient(server.port, origin="https://grafana.example:8443").status == 403
+
+
+def test_a_malformed_since_is_400(server: LiveServer) -> None:
+    client = WsClient(server.port, "/ws/metrics?since=yesterday", origin=server.origin)
+    assert client.status == 400
+    assert json.loads(client.body)["parameter"] == "since"
+
+
+def test_backlog_first_then_every_new_sample_in_order(server: LiveServer) -> None:
+    hub = server.monitor.hub
+    backlog = hub.backlog()
+    client = WsClient(server.port, origin=server.origin)
+    assert client.status == 101
+    texts = client.receive_texts(len(backlog) + 4)
+    assert texts[: len(backlog)] == [m.payload for m in backlog]  # verbatim, oldest first
+    published = {m.seq: m.payload for m in hub.backlog()}
+    samples = [json.loads(text) for text in texts]
+    assert [s["v"] for s in samples] == [1] * len(samples)
+    seqs = [s["seq"] for s in samples]
+    assert seqs == sorted(set(seqs))
+    assert all(published[s["seq"]] == text for s, text in zip(samples, texts, strict=True))
+    # one new sample per interval: consecutive slots are exactly 0.2 s apart
+    for before, after in itertools.pairwise(samples):
+        assert after["ts"] - before["ts"] == pytest.approx(0.2 * (after["seq"] - before["seq"]))
+    client.abort()
+
+
+def test_since_limits_the_backlog_to_newer_samples(server: LiveServer) -> None:
+    hub = server.monitor.hub
+    wait_for(lambda: len(hub.backlog()) >= 5, message="five samples")
+    cut = hub.backlog()[2]
+    client = WsClient(server.port, f"/ws/metrics?since={cut.ts}", origin=server.origin)
+    first, second = (json.loads(t) for t in client.receive_texts(2))
+    assert (first["seq"], second["seq"]) == (cut.seq + 1, cut.seq + 2)
+    client.abort()
+
+
+def test_a_client_message_closes_the_socket_with_1008(server: LiveServer) -> None:
+    client = WsClient(server.port, origin=server.origin)
+    client.receive_texts(1)
+    client.send_text("this is not a control message")
+    assert client.wait_closed() == CLOSE_POLICY
+    wait_for(lambda: subscribers(server) == 0, message="subscription released")
+
+
+def test_an_oversized_frame_closes_the_socket_with_1009(server: LiveServer) -> None:
+    client = WsClient(server.port, origin=server.origin)
+    client.receive_texts(1)
+    client.send_text("x" * (MAX_MESSAGE_SIZE + 1))
+    assert client.wait_closed() == CLOSE_TOO_BIG
+    wait_for(lambda: subscribers(server) == 0, message="subscription released")
+
+
+def test_a_client_that_vanishes_frees_its_thread_and_subscription(server: LiveServer) -> None:
+    clients = [WsClient(server.port, origin=server.origin) for _ in range(3)]
+    for client in clients:
+        client.receive_texts(1)
+    assert subscribers(server) == 3 and len(server.sockets) == 3
+    clients[0].abort()
+    wait_for(lambda: subscribers(server) == 2, timeout=3, message="one subscription released")
+    for client in clients[1:]:
+        client.abort()
+    wait_for(lambda: subscribers(server) == 0 and len(server.sockets) == 0, timeout=3)
+
+
+def test_idle_connections_get_keepalive_pings(make_server: ServerFactory) -> None:
+    server = make_server(ws_ping_interval=0.3, interval=60.0)  # no sample for a minute
+    client = WsClient(server.port, origin=server.origin)
+    client.pump(lambda: client.pings >= 2, timeout=5)
+    assert client.pings >= 2 and client.close_code is None  # answered pongs keep it open
+    client.abort()
+
+
+def test_shutdown_closes_every_socket_with_going_away(server: LiveServer) -> None:
+    client = WsClient(server.port, origin=server.origin)
+    client.receive_texts(1)
+    assert server.sockets.close_all(timeout=3)
+    assert client.wait_closed() == CLOSE_GOING_AWAY
+    assert subscribers(server) == 0
