@@ -83,7 +83,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def serve(config: Config) -> int:
     """Serves the dashboard under gunicorn until SIGINT/SIGTERM (which flush storage)."""
-    from app.security import exposure_problem
+    from app.exposure import exposure_problem
     from app.server import serve_with_gunicorn
 
     problem = exposure_problem(config)

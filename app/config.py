@@ -9,8 +9,11 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from storage.engine import DEFAULT_DATABASE_URL
+from storage.timeparse import parse_duration
 
 ENV_PREFIX = "MONITOR_"
+# Fields given in seconds or as duration strings ("90s", "15min", "24h", "7d", "2y").
+DURATION_FIELDS = ("retention_raw", "retention_1m", "retention_1h", "rollup_every")
 
 
 class ConfigError(ValueError):
@@ -36,15 +39,35 @@ class Config:
     process_snapshot_every: float = 5.0
     allowed_origins: tuple[str, ...] = ()
     allow_no_origin: bool = False
+    ws_ping_interval: float = 25.0
     log_level: str = "INFO"
+    # Security (docs/security.md).
+    auth_token: str = field(default="", repr=False)
+    users_file: str = ""
+    secret_key: str = field(default="", repr=False)
+    allowed_hosts: tuple[str, ...] = ()
+    insecure_no_auth: bool = False
+    trust_proxy: bool = False
+    hide_cmdline: bool = False
+    mask_secrets: bool = True
+    # History: how long raw samples, 1-minute and 1-hour rollups are kept, and how often the
+    # rollup and retention job runs.
+    retention_raw: float = 7 * 86400.0
+    retention_1m: float = 90 * 86400.0
+    retention_1h: float = 2 * 365 * 86400.0
+    rollup_every: float = 60.0
 
     def __post_init__(self) -> None:
+        for name in DURATION_FIELDS:
+            object.__setattr__(self, name, _duration(name, getattr(self, name)))
         if self.interval <= 0 or self.interval > 3600:
             raise ConfigError(f"interval must be between 0 and 3600 seconds, got {self.interval}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
         if self.top_n < 0:
             raise ConfigError(f"top_n must be 0 or more, got {self.top_n}")
+        if self.ws_ping_interval < 0:
+            raise ConfigError(f"ws_ping_interval must be 0 (off) or more: {self.ws_ping_interval}")
         for name in ("batch_interval", "buffer_seconds", "backlog_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
@@ -74,9 +97,22 @@ class Config:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
+def _duration(name: str, value: Any) -> float:
+    """A duration field as positive seconds (strings like "7d" are parsed)."""
+    try:
+        seconds = parse_duration(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a duration like 3600, 7d or 2y, got {value!r}") from None
+    if seconds <= 0:
+        raise ConfigError(f"{name} must be positive, got {value!r}")
+    return seconds
+
+
 def _parse(name: str, kind: str, raw: str) -> Any:
     variable = ENV_PREFIX + name.upper()
     try:
+        if name in DURATION_FIELDS:
+            return parse_duration(raw)
         if kind == "int":
             return int(raw)
         if kind == "float":

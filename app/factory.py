@@ -8,12 +8,18 @@ from pathlib import Path
 
 from dash import Dash, Input, Output, dcc, html
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import ids
 from app.api import api
+from app.auth import attach_auth
+from app.compression import enable_compression
 from app.config import Config
+from app.history_api import register_history_api
+from app.live_ws import attach_websocket
 from app.monitor import Monitor
 from app.pages import PAGES
+from app.security import attach_host_check, attach_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -26,7 +32,14 @@ def register_api(server: Flask, _monitor: Monitor, _config: Config) -> None:
     server.register_blueprint(api)
 
 
-SERVER_PARTS: list[ServerInit] = [register_api]
+SERVER_PARTS: list[ServerInit] = [
+    attach_host_check,  # first: refuse foreign Host headers before anything else runs
+    attach_auth,
+    register_api,
+    attach_websocket,
+    enable_compression,
+    register_history_api,
+]
 
 
 def create_app(config: Config | None = None, *, monitor: Monitor | None = None) -> Dash:
@@ -37,6 +50,8 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
     config = config or (monitor.config if monitor else Config.from_env())
     monitor = monitor or Monitor(config)
     server = Flask(__name__)
+    if config.trust_proxy:  # scheme, host, client address and path prefix from the proxy
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     server.extensions["monitor"] = monitor
     server.config["MONITOR"] = config
     for attach in SERVER_PARTS:
@@ -67,6 +82,7 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
 
     for page in PAGES:
         page.register_callbacks(dash_app)
+    attach_security_headers(server, dash_app)
     return dash_app
 
 

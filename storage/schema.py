@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.exc import OperationalError
 
 metadata = MetaData()
 
@@ -64,13 +65,53 @@ process_snapshots = Table(
     sqlite_with_rowid=False,
 )
 
+# Rollups (storage/rollups.py): per host, tier (bucket width in seconds: 60 or 3600) and
+# bucket, the count, min, mean and max of every series over the bucket, packed like samples
+# (count as float64 too) under one layout.
+rollups = Table(
+    "monitor_rollups",
+    metadata,
+    Column("host_id", Integer, primary_key=True, autoincrement=False),
+    Column("tier", Integer, primary_key=True, autoincrement=False),
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),  # start, epoch ms
+    Column("layout_id", Integer, nullable=False),
+    Column("n", LargeBinary, nullable=False),
+    Column("vmin", LargeBinary, nullable=False),
+    Column("vmean", LargeBinary, nullable=False),
+    Column("vmax", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# How far each host's tier is rolled up: every bucket that ends at or before ``done_until``
+# (epoch ms) is complete and stored.
+rollup_state = Table(
+    "monitor_rollup_state",
+    metadata,
+    Column("host_id", Integer, primary_key=True, autoincrement=False),
+    Column("tier", Integer, primary_key=True, autoincrement=False),
+    Column("done_until", BigInteger, nullable=False),
+)
+
 
 SCHEMA_LOCK_KEY = 0x6D6F6E69  # "moni": serializes schema creation across processes on PostgreSQL
 
 
 def create_schema(engine: Engine) -> None:
-    """Creates every table that does not exist yet; safe to call from many processes at once."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-        metadata.create_all(connection, checkfirst=True)
+    """Creates every table that does not exist yet; safe to call from many processes at once.
+
+    PostgreSQL serializes the creators with an advisory lock. SQLite has none: when another
+    process created a table between our check and our CREATE, the "already exists" error means
+    the work is done, so we check again instead of failing.
+    """
+    for attempt in range(3):
+        try:
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+                    )
+                metadata.create_all(connection, checkfirst=True)
+            return
+        except OperationalError as error:
+            if "already exists" not in str(error) or attempt == 2:
+                raise

@@ -50,6 +50,7 @@ class MetricStore:
         self._last_snapshot_ms: dict[str, int] = {}
         self._lock = threading.Lock()
         self._schema_ready = False
+        self._schema_lock = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -61,9 +62,18 @@ class MetricStore:
         self._schema_ready = True
 
     def ensure_schema(self) -> None:
-        """Creates the schema on first use (reads and writes both call this)."""
-        if not self._schema_ready:
-            self.create_schema()
+        """Creates the schema on first use (reads and writes both call this), once per store
+        however many threads ask at the same moment."""
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if not self._schema_ready:
+                self.create_schema()
+
+    def ping(self) -> None:
+        """Raises unless the database answers a trivial query."""
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -137,6 +147,13 @@ class MetricStore:
             return found
         self._insert_ignoring_duplicates(conn, hosts, [{"name": name, "info": "{}", "last_ts": 0}])
         return conn.execute(select(hosts.c.id).where(hosts.c.name == name)).scalar_one()
+
+    def ensure_layout(self, conn: Connection, names: Sequence[str]) -> int:
+        """The id of the layout ``names`` (in that order), inserted in ``conn``'s transaction
+        when new. Not cached here: the transaction may still roll back."""
+        digest = layout_digest(names)
+        cached = self._layout_ids.get(digest)
+        return cached if cached is not None else self._ensure_layout(conn, digest, list(names))
 
     def _ensure_layout(self, conn: Connection, digest: str, names: list[str]) -> int:
         found = conn.execute(select(layouts.c.id).where(layouts.c.digest == digest)).scalar()

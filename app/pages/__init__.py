@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from app.pages import live
+from app.pages import history, live, overview
 
-PAGES: list[ModuleType] = [live]
+PAGES: list[ModuleType] = [live, overview, history]

@@ -1,0 +1,174 @@
+"""History REST routes: views, series, process snapshots, storage use and CSV export.
+
+Every bad parameter answers HTTP 400 with ``{"error": ..., "parameter": ...}`` before any
+data is streamed; a database that cannot be reached answers 503.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.api import json_error
+from app.config import Config
+from app.monitor import Monitor
+from storage.export import export_csv
+from storage.history import MAX_POINTS, HistoryReader, HistoryView, UnknownHost
+from storage.params import (
+    MAX_VIEW_SPAN,
+    BadParameter,
+    ExportArgs,
+    check_span,
+    parse_host,
+    parse_int,
+    parse_metrics,
+    parse_range,
+    resolve_export,
+)
+from storage.store import MetricStore
+from storage.timeparse import iso_utc, parse_instant
+from storage.usage import storage_bytes
+
+history_api = Blueprint("history_api", __name__)
+
+
+def register_history_api(server: Flask, _monitor: Monitor, _config: Config) -> None:
+    server.register_blueprint(history_api)
+
+
+def _monitor() -> Monitor:
+    return current_app.extensions["monitor"]
+
+
+def _store() -> MetricStore:
+    return _monitor().store
+
+
+@history_api.errorhandler(BadParameter)
+def _bad_parameter(exc: BadParameter) -> Response:
+    return json_error(400, exc.message, parameter=exc.parameter)
+
+
+@history_api.errorhandler(UnknownHost)
+def _unknown_host(exc: UnknownHost) -> Response:
+    return json_error(400, f"unknown host {exc.args[0]!r}", parameter="host")
+
+
+@history_api.errorhandler(SQLAlchemyError)
+def _database_error(exc: SQLAlchemyError) -> Response:
+    current_app.logger.error("history query failed: %s", exc)
+    return json_error(503, "the database is unavailable")
+
+
+def _host() -> str:
+    return parse_host(request.args.get("host"), _store().host_names(), _monitor().config.hostname)
+
+
+def view_json(view: HistoryView) -> dict[str, Any]:
+    """A view as JSON: times in epoch ms, each series' mean, min and max (null = no data)."""
+
+    def column(matrix: np.ndarray, i: int) -> list[float | None]:
+        values = matrix[:, i]
+        return [None if v != v else v for v in values.tolist()]
+
+    data = view.data
+    return {
+        "host": view.host,
+        "from": iso_utc(view.start),
+        "to": iso_utc(view.end),
+        "source": view.source.name,
+        "bucket_s": view.width_ms / 1000 if view.width_ms else None,
+        "ts": data.ts.tolist(),
+        "series": {
+            name: {
+                "mean": column(data.mean, i),
+                "min": column(data.min, i),
+                "max": column(data.max, i),
+            }
+            for i, name in enumerate(data.names)
+        },
+    }
+
+
+@history_api.get("/api/v1/history")
+def history() -> Response:
+    """``?host&from&to|since&metrics&points``: the series resampled to at most ``points``."""
+    host = _host()
+    start, end = parse_range(
+        request.args.get("from"), request.args.get("to"), time.time(),
+        since_text=request.args.get("since"),
+    )  # fmt: skip
+    check_span(start, end, MAX_VIEW_SPAN, "history views")
+    reader = HistoryReader(_store())
+    metrics = parse_metrics(request.args.getlist("metrics"), reader.series_names(host))
+    points = parse_int("points", request.args.get("points"), MAX_POINTS, 10, 10_000)
+    return jsonify(view_json(reader.view(host, metrics, start, end, max_points=points)))
+
+
+@history_api.get("/api/v1/history/series")
+def series() -> Response:
+    """The stored hosts and every series of ``?host``."""
+    store = _store()
+    host = _host()
+    names = HistoryReader(store).series_names(host)
+    return jsonify({"host": host, "hosts": store.host_names(), "series": names})
+
+
+@history_api.get("/api/v1/history/processes")
+def processes() -> Response:
+    """The stored top-process snapshot of ``?host`` nearest ``?at`` (404 when none)."""
+    host = _host()
+    at_text = request.args.get("at")
+    if not at_text:
+        raise BadParameter("at", "at is required (ISO-8601 or epoch seconds)")
+    try:
+        at = parse_instant(at_text, time.time())
+    except ValueError as exc:
+        raise BadParameter("at", str(exc)) from None
+    snapshot = _store().process_snapshot_near(host, at)
+    if snapshot is None:
+        return json_error(404, f"no process snapshot stored for {host!r}")
+    return jsonify({"host": host, **snapshot})
+
+
+@history_api.get("/api/v1/history/usage")
+def usage() -> Response:
+    """Bytes each history table takes, and their total."""
+    sizes = storage_bytes(_store().engine)
+    return jsonify({"tables": sizes, "total": sum(sizes.values())})
+
+
+@history_api.get("/api/v1/export.csv")
+def export() -> Response:
+    """The CSV of ``?from&to|since&metrics&resolution&format&host&time&kind``, streamed."""
+    args = request.args
+    export_args = ExportArgs(
+        start=args.get("from"),
+        end=args.get("to"),
+        since=args.get("since"),
+        metrics=tuple(args.getlist("metrics")),
+        resolution=args.get("resolution"),
+        format=args.get("format"),
+        time=args.get("time"),
+        host=args.get("host"),
+        kind=args.get("kind"),
+    )
+    store = _store()
+    export_request = resolve_export(export_args, store, time.time(), _monitor().config.hostname)
+    name = "-".join(
+        [
+            re.sub(r"[^A-Za-z0-9._-]+", "_", export_request.host) or "host",
+            export_request.kind if export_request.kind != "samples" else export_request.resolution,
+            time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(export_request.start)),
+        ]
+    )
+    response = Response(export_csv(store, export_request), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response

@@ -1,0 +1,13 @@
+/* History page: the only thing the browser computes is its time zone; the server draws. */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  history: {
+    /* The IANA time zone of this browser (e.g. "Europe/Berlin"), for every time on the page. */
+    timeZone: function (_init) {
+      try {
+        return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+      } catch (_err) {
+        return "UTC";
+      }
+    },
+  },
+});

@@ -1,0 +1,103 @@
+"""The background history job: rollups, then retention, every ``every`` seconds.
+
+One thread per process. On PostgreSQL a session advisory lock (keyed by the schema, so
+deployments sharing a database do not block each other) elects one runner at a time, so
+several worker processes never do the same work twice (they would still be correct: rollups
+are upserts and retention deletes what is due). Failures are logged, counted and retried on
+the next run; they never stop the thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import text
+
+from storage.retention import RetentionPolicy, enforce_retention
+from storage.rollups import RollupJob
+from storage.store import MetricStore
+
+log = logging.getLogger(__name__)
+
+
+def maintenance_lock_key(schema: str) -> int:
+    """The advisory lock key (signed 64-bit) of the history job of the tables in ``schema``."""
+    digest = hashlib.sha256(f"monitor-history:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class HistoryMaintainer:
+    """Runs ``RollupJob`` and ``enforce_retention`` periodically from its own thread."""
+
+    def __init__(
+        self,
+        store: MetricStore,
+        policy: RetentionPolicy,
+        *,
+        every: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.policy = policy
+        self.every = every
+        self.clock = clock
+        self.job = RollupJob(store)
+        self.runs = 0
+        self.errors = 0
+        self.last_result: dict[str, Any] = {}
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> dict[str, Any] | None:
+        """One rollup and retention pass; None when another process holds the lock."""
+        now = self.clock()
+        if self.store.dialect != "postgresql":
+            return self._work(now)
+        with self.store.engine.connect() as lock_conn:
+            schema = lock_conn.execute(text("SELECT current_schema()")).scalar()
+            key = maintenance_lock_key(str(schema))
+            got = lock_conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            lock_conn.commit()
+            if not got:
+                return None
+            try:
+                return self._work(now)
+            finally:
+                lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                lock_conn.commit()
+
+    def _work(self, now: float) -> dict[str, Any]:
+        rolled = self.job.run(now)
+        deleted = enforce_retention(self.store, self.policy, now)
+        self.runs += 1
+        self.last_result = {"rolled_up": rolled, "deleted": deleted}
+        return self.last_result
+
+    def run(self) -> None:
+        """The thread body: a pass right away, then one every ``every`` seconds until stopped."""
+        while not self._stopping.is_set():
+            try:
+                self.run_once()
+            except Exception as exc:
+                self.errors += 1
+                if self.errors == 1 or self.errors % 60 == 0:
+                    log.error("history maintenance failed (%d so far): %s", self.errors, exc)
+            if self._stopping.wait(self.every):
+                break
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.run, name="monitor-history", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stops the thread, waiting up to ``timeout`` for a pass in progress to finish."""
+        self._stopping.set()
+        self.job.cancel.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

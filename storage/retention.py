@@ -1,0 +1,114 @@
+"""Retention: deleting history past its age, per tier, in small indexed range deletes.
+
+Each delete removes at most ``chunk_rows`` rows of one host, found by an index range scan on the
+primary key (host, [tier,] time), and commits on its own, so neither database holds long locks
+or builds a huge transaction, however much is due. Raw samples are only deleted once they are
+rolled up into 1-minute buckets, and 1-minute buckets once they are in 1-hour ones, so a stopped
+rollup job never loses history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, delete, select
+
+from storage.schema import hosts, process_snapshots, rollups, samples
+from storage.store import MetricStore, to_ms
+from storage.tiers import HOUR, MINUTE, done_until
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long each tier is kept, in seconds (process snapshots live as long as raw samples)."""
+
+    raw: float = 7 * DAY
+    minute: float = 90 * DAY
+    hour: float = 2 * 365 * DAY
+
+
+def enforce_retention(
+    store: MetricStore, policy: RetentionPolicy, now: float, *, chunk_rows: int = 10_000
+) -> dict[str, int]:
+    """Deletes what is older than its tier's age as of ``now``; returns rows deleted per table."""
+    store.ensure_schema()
+    with store.engine.connect() as conn:
+        host_ids = list(conn.execute(select(hosts.c.id)).scalars())
+    deleted = {"samples": 0, "process_snapshots": 0, "rollups_1m": 0, "rollups_1h": 0}
+    now_ms = to_ms(now)
+    for host in host_ids:
+        with store.engine.connect() as conn:
+            minute_done = done_until(conn, host, MINUTE) or 0
+            hour_done = done_until(conn, host, HOUR) or 0
+        raw_cutoff = min(now_ms - to_ms(policy.raw), minute_done)
+        minute_cutoff = min(now_ms - to_ms(policy.minute), hour_done)
+        deleted["samples"] += _delete_before(
+            store, samples, samples.c.ts, host, raw_cutoff, chunk_rows
+        )
+        deleted["process_snapshots"] += _delete_before(
+            store,
+            process_snapshots,
+            process_snapshots.c.ts,
+            host,
+            now_ms - to_ms(policy.raw),
+            chunk_rows,
+        )
+        for tier, cutoff, key in (
+            (MINUTE, minute_cutoff, "rollups_1m"),
+            (HOUR, now_ms - to_ms(policy.hour), "rollups_1h"),
+        ):
+            deleted[key] += _delete_before(
+                store, rollups, rollups.c.bucket, host, cutoff, chunk_rows, tier=tier.code
+            )
+    return deleted
+
+
+def _delete_before(
+    store: MetricStore,
+    table: Table,
+    time_column: Any,
+    host: int,
+    cutoff_ms: int,
+    chunk_rows: int,
+    *,
+    tier: int | None = None,
+) -> int:
+    """Deletes ``host``'s rows with time < ``cutoff_ms``, ``chunk_rows`` per transaction."""
+    total = 0
+    while True:
+        with store.engine.begin() as conn:
+            where = _rows_of(table, host, tier)
+            # The time of the chunk_rows-th oldest row below the cutoff bounds this chunk.
+            boundary = conn.execute(
+                select(time_column)
+                .where(*where, time_column < cutoff_ms)
+                .order_by(time_column)
+                .offset(chunk_rows)
+                .limit(1)
+            ).scalar()
+            bound = cutoff_ms if boundary is None else boundary
+            count = _delete(conn, table, where, time_column, bound)
+        total += count
+        if boundary is None or count == 0:
+            return total
+
+
+def _rows_of(table: Table, host: int, tier: int | None) -> list[ColumnElement[bool]]:
+    where = [table.c.host_id == host]
+    if tier is not None:
+        where.append(table.c.tier == tier)
+    return where
+
+
+def _delete(
+    conn: Connection,
+    table: Table,
+    where: list[ColumnElement[bool]],
+    time_column: Any,
+    bound: int,
+) -> int:
+    result = conn.execute(delete(table).where(*where, time_column < bound))
+    return max(result.rowcount, 0)

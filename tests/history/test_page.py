@@ -1,0 +1,112 @@
+"""The history page's callbacks and figure builder, called directly (no browser)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pandas as pd
+import pytest
+from dash import no_update
+from flask import Flask
+
+from app import create_app
+from app.config import Config
+from app.monitor import Monitor
+from app.pages import history as page
+from storage.history import HistoryReader
+from tests.history.conftest import T0, spiky_samples
+
+TZ = "America/New_York"  # UTC-5 in November
+
+
+@pytest.fixture
+def server(tmp_path: object) -> Iterator[Flask]:
+    monitor = Monitor(Config(database_url=f"sqlite:///{tmp_path}/h.db", hostname="h1"))
+    monitor.stop()
+    monitor.store.write_batch(spiky_samples(3600))
+    dash_app = create_app(monitor=monitor)
+    with dash_app.server.app_context():
+        yield dash_app.server
+    monitor.store.engine.dispose()
+
+
+def test_presets_zoom_reset_and_custom_ranges() -> None:
+    base, view, start_text, end_text, preset = page.choose_range(
+        page.PRESET, "6h", None, None, None, TZ, None, T0
+    )
+    assert base == view == {"start": T0 - 6 * 3600, "end": T0}
+    assert (start_text, end_text, preset) == ("2025-11-24 05:00", "2025-11-24 11:00", no_update)
+    zoom = {"xaxis.range[0]": "2025-11-24 10:00:00", "xaxis.range[1]": "2025-11-24 10:30:00.5"}
+    result = page.choose_range(page.GRAPH, "6h", zoom, None, None, TZ, base, T0)
+    assert result[0] is no_update and result[1] == {"start": T0 - 3600, "end": T0 - 1799.5}
+    reset = page.choose_range(page.GRAPH, "6h", {"xaxis.autorange": True}, None, None, TZ, base, T0)
+    assert reset[1] == base
+    assert page.choose_range(page.GRAPH, "6h", {"autosize": True}, None, None, TZ, base, T0) == (
+        (no_update,) * 5
+    )
+    custom = page.choose_range(
+        page.APPLY, "1h", None, "2025-11-24 09:00", "2025-11-24 10:00", TZ, base, T0
+    )
+    assert custom[:2] == ({"start": T0 - 7200, "end": T0 - 3600},) * 2 and custom[4] == "custom"
+    bad = page.choose_range(page.APPLY, "1h", None, "10:00 yesterday", "x", TZ, base, T0)
+    assert bad == (no_update,) * 5
+    assert page.safe_tz("Not/AZone") == "UTC" and page.safe_tz(None) == "UTC"
+
+
+def test_figure_with_bands_in_the_browser_time_zone(server: Flask) -> None:
+    view = HistoryReader(server.extensions["monitor"].store).view(
+        "h1", ["cpu.total", "memory.percent"], T0, T0 + 3599, max_points=100
+    )
+    figure = page.build_figure(view, TZ)
+    assert len(figure.data) == 6  # max, min (filled to max), mean for each series
+    upper, lower, mean = figure.data[:3]
+    assert lower.fill == "tonexty" and upper.hoverinfo == "skip" and mean.name == "cpu.total"
+    assert pd.Timestamp(mean.x[0]) == pd.Timestamp("2025-11-24 11:00")  # 16:00 UTC in New York
+    assert max(upper.y) == 100.0 and min(lower.y) == 0.0
+    assert figure.layout.xaxis.range == ("2025-11-24 11:00:00", "2025-11-24 11:59:59")
+    text = page.describe(view, TZ)
+    assert "raw samples, resampled to 1 min min/mean/max buckets" in text and "60 points" in text
+    raw_view = HistoryReader(server.extensions["monitor"].store).view(
+        "h1", ["cpu.total"], T0, T0 + 600
+    )
+    assert len(page.build_figure(raw_view, TZ).data) == 1
+
+
+def test_gaps_break_the_line() -> None:
+    ts = np.array([0, 1000, 2000, 60_000, 61_000], dtype=np.int64)
+    values = np.arange(5, dtype=float)
+    with_gaps = page._with_gaps(ts, 1000.0, values)
+    assert np.isnan(with_gaps[1][3]) and with_gaps[0].size == 6
+
+
+def test_render_download_and_snapshot(server: Flask) -> None:
+    figure, info, href = page.render({"start": T0, "end": T0 + 1800}, ["cpu.total"], "h1", TZ)
+    assert len(figure.data) == 1 and "raw samples · 1,801 points" in info
+    query = parse_qs(urlsplit(href).query)
+    assert urlsplit(href).path == "api/v1/export.csv"
+    assert query == {
+        "host": ["h1"],
+        "from": ["2025-11-24T16:00:00.000Z"],
+        "to": ["2025-11-24T16:30:00.000Z"],
+        "metrics": ["cpu.total"],
+        "resolution": ["raw"],
+        "format": ["wide"],
+    }
+    empty, _, _ = page.render({"start": T0, "end": T0 + 60}, [], "h1", TZ)
+    assert empty.layout.annotations[0].text == "Pick one or more metrics"
+    panel = page.show_snapshot({"points": [{"x": "2025-11-24 11:00:12"}]}, "h1", TZ)
+    rendered = str(panel)
+    assert "p10" in rendered and "2025-11-24 11:00:10" in rendered and "By memory" in rendered
+    assert page.show_snapshot(None, "h1", TZ) is no_update
+
+
+def test_init_and_metric_options(server: Flask) -> None:
+    hosts, host, style, usage = page.init_page("h1")
+    assert hosts == ["h1"] and host == "h1" and style == {"display": "none"}
+    assert usage.startswith("History storage: ") and "samples" in usage
+    options, chosen = page.metric_options("h1", None)
+    assert "gpus[0].util_pct" in options and chosen == ["cpu.total", "memory.percent"]
+    assert page.metric_options("h1", ["load.load1", "gone"])[1] == ["load.load1"]
+    assert page.metric_options("nobody", None) == ([], [])
