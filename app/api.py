@@ -44,6 +44,12 @@ def latest() -> Response:
     return response
 
 
+def describe(error: Exception) -> str:
+    """``Type: first line of the message`` (driver messages run over many lines)."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+
+
 @api.get("/readyz")
 def readyz() -> Response:
     """200 when the database answers and this host's newest sample is fresh; else 503 + reason."""
@@ -52,7 +58,10 @@ def readyz() -> Response:
     try:
         monitor.store.ping()
     except Exception as exc:
-        return json_error(503, f"database unreachable: {type(exc).__name__}", ready=False)
+        return json_error(503, f"database unreachable: {describe(exc)}", ready=False)
+    storage = monitor.writer.health()
+    if not storage["storage_ok"]:
+        return json_error(503, f"storage failing: {storage['storage_error']}", ready=False)
     latest = monitor.hub.latest(config.hostname)
     if latest is None:
         return json_error(503, "no sample yet", ready=False)

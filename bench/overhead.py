@@ -5,8 +5,9 @@ Run: ``make bench-env`` once (Glances in its own virtualenv, .bench-venv), then
 
 Three processes are measured one after the other, in this one run, each for ``--seconds``:
 
-1. the dashboard (``python -m app``): sampling at 1 Hz, storing to SQLite, serving one live
-   WebSocket client that reads every sample (as an open browser tab does);
+1. the dashboard (``python -m app``: a gunicorn master and its worker, both counted): sampling
+   at 1 Hz, storing to SQLite, serving one live WebSocket client that reads every sample (as an
+   open browser tab does);
 2. Glances 4.5 in web mode (``glances -w -t 1``), polled the way its web UI polls:
    ``/api/4/all`` and ``/api/4/all/views`` once a second;
 3. the floor: a bare loop making this project's psutil calls once a second.
@@ -40,9 +41,23 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``python -m app`` is a gunicorn master and its worker)."""
+    pids = [pid]
+    for parent in pids:
+        try:
+            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        pids.extend(int(child) for child in children)
+    return pids
+
+
 def window(pid: int, seconds: float, each_second: object = None) -> tuple[float, float]:
-    """CPU share of one core over ``seconds`` (calling ``each_second`` once a second) and RSS."""
-    before = cpu_seconds([pid])
+    """CPU share of one core of ``pid``'s process tree over ``seconds`` (calling
+    ``each_second`` once a second), and the tree's RSS at the end."""
+    pids = tree(pid)
+    before = cpu_seconds(pids)
     started = time.monotonic()
     tick = 0
     while time.monotonic() - started < seconds:
@@ -51,7 +66,7 @@ def window(pid: int, seconds: float, each_second: object = None) -> tuple[float,
             each_second()
         time.sleep(max(0.0, started + tick - time.monotonic()))
     elapsed = time.monotonic() - started
-    return (cpu_seconds([pid]) - before) / elapsed * 100, rss_mb(pid)
+    return (cpu_seconds(pids) - before) / elapsed * 100, sum(rss_mb(p) for p in pids)
 
 
 def wait_until(url: str, key: str | None, timeout: float = 60) -> None:

@@ -98,7 +98,9 @@ def test_readyz_is_503_when_the_database_cannot_be_opened(tmp_path: Path) -> Non
     client = create_app(monitor=monitor).server.test_client()
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["error"] == "database unreachable: OperationalError"
+    assert response.get_json()["error"] == (
+        "database unreachable: OperationalError: unable to open database file"
+    )
     monitor.stop(timeout=0.5)
 
 

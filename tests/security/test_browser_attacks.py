@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from app.config import Config
-from app.security import exposure_problem, host_name
+from app.exposure import exposure_problem
+from app.security import host_name
 from tests.security.conftest import Serve, request, websocket_handshake
 from tests.support.servers import ROOT
 

@@ -1,0 +1,147 @@
+"""A PostgreSQL outage under a running `python -m app`: live goes on, nothing is lost.
+
+The dashboard process reaches PostgreSQL through a TCP proxy that the test cuts for
+``MONITOR_TEST_OUTAGE_S`` seconds (default 60). A real WebSocket client watches the whole time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+
+from storage.engine import make_engine
+from storage.store import MetricStore, to_ms
+from tests.faults.figures import record
+from tests.faults.support import (
+    SCHEDULING_SLACK_S,
+    Arrival,
+    TimedClient,
+    alive,
+    app_process,
+    stream_problems,
+)
+from tests.support.polling import wait_for
+from tests.support.postgres import temporary_schema
+from tests.support.servers import Process, get_json
+from tests.support.tcp_proxy import TcpProxy
+
+OUTAGE_S = float(os.environ.get("MONITOR_TEST_OUTAGE_S", "60"))
+INTERVAL = 0.5
+BATCH_INTERVAL = 1.0
+HOST = "faults-pg"
+# StorageWriter's default backoff ceiling is 30 s: the first retry after the database is back
+# may come that late, then one batch interval.
+DRAIN_TIMEOUT = 30 + 3 * BATCH_INTERVAL + 15
+
+
+def stored_ms(store: MetricStore, stamps: list[float]) -> set[int]:
+    frame = store.read_frame(HOST, min(stamps) - 1, max(stamps) + 1, ["cpu.total"])
+    return {int(t.value // 1_000_000) for t in frame.index}
+
+
+def test_live_stream_survives_an_outage_and_every_sample_is_stored() -> None:
+    proxy = TcpProxy(("127.0.0.1", 5432))
+    proxy.start()
+    try:
+        with temporary_schema() as url:
+            proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+            env = {"MONITOR_BATCH_INTERVAL": str(BATCH_INTERVAL)}
+            with app_process(proxied, interval=INTERVAL, hostname=HOST, env=env) as app:
+                run_outage(app, app.port, url, proxy)
+    finally:
+        proxy.cut()
+
+
+def run_outage(app: Process, port: int, direct_url: str, proxy: TcpProxy) -> None:
+    base = f"http://127.0.0.1:{port}"
+    wait_for(
+        lambda: (r := get_json(f"{base}/readyz")) and r.get("ready"),
+        timeout=60,
+        message=f"the dashboard ready on PostgreSQL\n{app.log()}",
+    )
+    client = TimedClient(port)
+    try:
+        wait_for(lambda: len(client.arrivals) >= 4, timeout=10, message="first live samples")
+        wait_for(
+            lambda: client.arrivals[-1].health.get("stored_samples", 0) > 0,
+            timeout=10,
+            message="samples stored before the outage",
+        )
+        cut_at = time.monotonic()
+        proxy.cut()
+        roles = []
+        while time.monotonic() - cut_at < OUTAGE_S:  # the outage lasts this long: watch it
+            assert alive(app), app.log()
+            assert not client.closed.is_set(), "the WebSocket closed during the outage"
+            if (health := get_json(f"{base}/healthz")) is not None:  # None: slow to answer
+                roles.append(health["role"])
+            client.closed.wait(min(0.5, max(0.0, OUTAGE_S - (time.monotonic() - cut_at))))
+        restored_at = time.monotonic()
+        proxy.start()
+        recovered = wait_for(
+            lambda: next(
+                (a for a in client.arrivals if a.at > restored_at and a.health["storage_ok"]),
+                None,
+            ),
+            timeout=DRAIN_TIMEOUT,
+            message="health reporting storage back",
+        )
+        seen = list(client.arrivals)
+        stamps = [a.ts for a in seen]
+        store = MetricStore(make_engine(direct_url))
+        try:
+            wanted = {to_ms(t) for t in stamps}
+            wait_for(
+                lambda: wanted <= stored_ms(store, stamps),
+                timeout=DRAIN_TIMEOUT,
+                message="every sample the client saw stored",
+            )
+            drained_at = time.monotonic()
+            stored = wanted & stored_ms(store, stamps)
+        finally:
+            store.engine.dispose()
+    finally:
+        client.close()
+
+    during = [a for a in seen if cut_at <= a.at <= restored_at]
+    failing = [a for a in during if not a.health["storage_ok"]]
+    problems, longest = stream_problems(seen, INTERVAL, slack=SCHEDULING_SLACK_S)
+    first_failing = failing[0] if failing else None
+    record(
+        f"PostgreSQL outage of {OUTAGE_S:g} s under `python -m app` (interval {INTERVAL} s)",
+        [
+            ("samples the WebSocket client received during the outage", len(during)),
+            ("of those, stored after recovery", len({to_ms(a.ts) for a in during} & stored)),
+            ("samples received in the whole test / stored", f"{len(seen)} / {len(stored)}"),
+            ("longest wait between two frames (s)", longest),
+            ("allowed between neighbours (s)", 2 * INTERVAL + SCHEDULING_SLACK_S),
+            ("ticks the sampler skipped during the outage", skipped_between(during)),
+            (
+                "health reported the outage after (s)",
+                first_failing.at - cut_at if first_failing else "never",
+            ),
+            ("largest buffer_depth reported", max(a.health["buffer_depth"] for a in seen)),
+            ("write_errors when the database came back", during[-1].health["write_errors"]),
+            ("storage_ok again after restore (s)", recovered.at - restored_at),
+            ("every sample stored after restore (s)", drained_at - restored_at),
+            ("role during the outage", ", ".join(sorted({str(r) for r in roles}))),
+        ],
+    )
+    assert not problems, problems[:10]
+    assert len(during) >= OUTAGE_S / INTERVAL * 0.9, "the live stream thinned out"
+    assert first_failing is not None and first_failing.at - cut_at <= BATCH_INTERVAL + 3
+    reported = during[during.index(first_failing) :]
+    for before, after in itertools.pairwise(reported):
+        assert not after.health["storage_ok"], after
+        assert after.health["storage_error"], after
+        assert after.health["buffer_depth"] == before.health["buffer_depth"] + 1, (before, after)
+    assert isinstance(first_failing.health["storage_error"], str)
+    assert reported[-1].health["buffer_depth"] >= len(reported) - 1
+    assert set(roles) == {"sampler"}
+
+
+def skipped_between(arrivals: list[Arrival]) -> int:
+    if len(arrivals) < 2:
+        return 0
+    return arrivals[-1].health["skipped_ticks"] - arrivals[0].health["skipped_ticks"]

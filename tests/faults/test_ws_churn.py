@@ -1,0 +1,150 @@
+"""500 WebSocket connect/disconnect cycles against `python -m app`: nothing may be left behind.
+
+Each cycle connects to /ws/metrics, takes the first frame and goes away: half close with the
+closing handshake, half drop the TCP connection (a killed tab). Threads and open files of the
+server must come back to exactly where they were, and its memory must not grow.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from wsproto.events import CloseConnection
+
+from tests.faults.figures import record
+from tests.faults.support import alive, app_process, proc_status
+from tests.live.wsclient import WsClient
+from tests.support.polling import wait_for
+from tests.support.servers import get_json
+
+CYCLES = 500
+WARM_UP = 20
+INTERVAL = 0.2
+# simple-websocket's reader thread of an aborted connection (and its epoll fd) may outlive the
+# connection until its next keepalive ping: a short ping interval keeps the test short.
+PING_S = 5.0
+# gunicorn's gthread worker serves from a thread pool that grows on demand up to `threads` and
+# never shrinks; the warm-up fills it (POOL connections at once), so that afterwards every
+# thread more than the baseline is one left behind.
+POOL = 16
+
+
+def cycle(port: int, index: int, since: float | None, odd_closes: list[str]) -> float:
+    """One connection: handshake, first frame, then a clean close or an abort; its ``ts``.
+
+    A closing handshake that does not end with the server's 1000 is noted in ``odd_closes``
+    (see test_slow_client.py: frames written by two server threads at once can interleave).
+    """
+    path = "/ws/metrics" if since is None else f"/ws/metrics?since={since}"
+    client = WsClient(port, path, origin=f"http://127.0.0.1:{port}")
+    assert client.status == 101, client.status
+    try:
+        first = json.loads(client.receive_texts(1, timeout=10)[0])
+        if index % 2 == 0:
+            client.sock.sendall(client.conn.send(CloseConnection(code=1000)))
+            client.pump(lambda: client.close_code is not None, timeout=10)
+            if client.close_code != 1000:
+                reasons = [e.reason for e in client.events if isinstance(e, CloseConnection)]
+                odd_closes.append(f"{client.close_code} {reasons[-1] if reasons else ''}")
+    finally:
+        client.abort()
+    return first["ts"]
+
+
+def live_clients(port: int) -> int | None:
+    health = get_json(f"http://127.0.0.1:{port}/healthz")
+    return None if health is None else health["live_clients"]
+
+
+def quiet(pid: int, for_s: float, timeout: float) -> dict[str, int]:
+    """The server's figures once its threads and fds have not changed for ``for_s`` seconds."""
+    since, last = time.monotonic(), proc_status(pid)
+
+    def unchanged_long_enough() -> dict[str, int] | None:
+        nonlocal since, last
+        now = proc_status(pid)
+        if (now["threads"], now["fds"]) != (last["threads"], last["fds"]):
+            since, last = time.monotonic(), now
+            return None
+        return now if time.monotonic() - since >= for_s else None
+
+    return wait_for(unchanged_long_enough, timeout=timeout, interval=0.1, message="a quiet server")
+
+
+def test_connect_disconnect_cycles_leave_nothing_behind(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    env = {"MONITOR_WS_PING_INTERVAL": str(PING_S), "MONITOR_THREADS": str(POOL)}
+    with app_process(url, interval=INTERVAL, hostname="faults-churn", env=env) as app:
+        port, pid = app.port, app.server_pid  # the gunicorn worker
+        wait_for(
+            lambda: (s := get_json(f"http://127.0.0.1:{port}/api/v1/latest")) and "seq" in s,
+            timeout=60,
+            message=f"a first sample\n{app.log()}",
+        )
+        held = [WsClient(port, origin=f"http://127.0.0.1:{port}") for _ in range(POOL)]
+        for client in held:
+            client.receive_texts(1, timeout=10)
+            client.abort()
+        since = None
+        odd_closes: list[str] = []
+        for i in range(WARM_UP):
+            since = cycle(port, i, since if i % 4 >= 2 else None, odd_closes)
+        baseline = quiet(pid, for_s=PING_S + 1, timeout=4 * PING_S)
+        started = time.monotonic()
+        for i in range(CYCLES):
+            # vary: with the whole backlog or only what is newer than an earlier frame
+            since = cycle(port, i, since if i % 4 >= 2 else None, odd_closes)
+        churn_s = time.monotonic() - started
+        right_after = proc_status(pid)
+        assert alive(app), app.log()
+        tracebacks = [line for line in list(app.output) if line.startswith("Traceback")]
+        thread_errors = [line for line in list(app.output) if "Exception in thread" in line]
+        error_lines = {line.strip() for line in list(app.output) if re.match(r"^\w+Error\b", line)}
+        try:
+            after = wait_for(
+                lambda: (
+                    (s := proc_status(pid))
+                    and (s["threads"], s["fds"]) == (baseline["threads"], baseline["fds"])
+                    and s
+                ),
+                timeout=PING_S + 15,
+                message="threads and file descriptors back to the baseline",
+            )
+            back_after = time.monotonic() - started - churn_s
+        except AssertionError:
+            after, back_after = proc_status(pid), None
+            raise
+        finally:
+            record(
+                f"{CYCLES} WebSocket connect/disconnect cycles against `python -m app`",
+                [
+                    ("cycles (half closing handshake, half TCP abort)", CYCLES),
+                    ("gunicorn gthread pool (MONITOR_THREADS), filled by the warm-up", POOL),
+                    ("time for all cycles (s)", churn_s),
+                    (
+                        "threads before / right after the cycles / after",
+                        f"{baseline['threads']} / {right_after['threads']} / {after['threads']}",
+                    ),
+                    (
+                        "open fds before / right after the cycles / after",
+                        f"{baseline['fds']} / {right_after['fds']} / {after['fds']}",
+                    ),
+                    (f"back to the baseline after (s; ping every {PING_S:g} s)", back_after),
+                    (
+                        "RSS before / after (MiB)",
+                        f"{baseline['rss_kb'] / 1024:.1f} / {after['rss_kb'] / 1024:.1f}",
+                    ),
+                    (
+                        "closing handshakes not answered with 1000",
+                        f"{len(odd_closes)} {'; '.join(sorted(set(odd_closes)))}",
+                    ),
+                    ("tracebacks in the server's log", len(tracebacks)),
+                    ("of them 'Exception in thread'", len(thread_errors)),
+                    ("their errors", "; ".join(sorted(error_lines)) or "none"),
+                ],
+            )
+        assert after["rss_kb"] - baseline["rss_kb"] < 10 * 1024
+        wait_for(lambda: live_clients(port) == 0, message="no live client left in the hub")
