@@ -55,8 +55,9 @@ def simulate(url: str, template: dict[str, Any], count: int, seconds: float, res
     fleet = []
     for i in range(count):
         name = f"sim-{i:02d}"
-        election = SamplerElection(connect, name, interval=1.0, on_elected=lambda: None,
-                                   on_demoted=lambda: None)
+        election = SamplerElection(
+            connect, name, interval=1.0, on_elected=lambda: None, on_demoted=lambda: None
+        )
         election.step()
         notifier = PgNotifier(connect, origin=f"sim-{i}")
         notifier.start()
@@ -125,19 +126,23 @@ def main() -> None:
     lat = np.array(delays) * 1000
     print(f"machine: {machine()}")
     print(f"{args.hosts} hosts x {outcome['ticks']} ticks; sample JSON {payload_bytes} bytes\n")
-    print(table(
-        ["figure", "value"],
-        [
-            ["samples written", outcome["written"]],
-            ["samples relayed and received", len(delays)],
-            ["database growth per host per day", f"{growth / 1e6:.1f} MB"],
-            ["write cost per sample (inside write_batch)",
-             f"{outcome['write_time'] / outcome['written'] * 1000:.2f} ms"],
-            ["NOTIFY delivery latency p50", f"{np.percentile(lat, 50):.1f} ms"],
-            ["NOTIFY delivery latency p99", f"{np.percentile(lat, 99):.1f} ms"],
-            ["NOTIFY delivery latency max", f"{lat.max():.1f} ms"],
-        ],
-    ))
+    print(
+        table(
+            ["figure", "value"],
+            [
+                ["samples written", outcome["written"]],
+                ["samples relayed and received", len(delays)],
+                ["database growth per host per day", f"{growth / 1e6:.1f} MB"],
+                [
+                    "write cost per sample (inside write_batch)",
+                    f"{outcome['write_time'] / outcome['written'] * 1000:.2f} ms",
+                ],
+                ["NOTIFY delivery latency p50", f"{np.percentile(lat, 50):.1f} ms"],
+                ["NOTIFY delivery latency p99", f"{np.percentile(lat, 99):.1f} ms"],
+                ["NOTIFY delivery latency max", f"{lat.max():.1f} ms"],
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

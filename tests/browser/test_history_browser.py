@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -24,15 +24,6 @@ from storage.timeparse import parse_instant
 from tests.history.conftest import spiky_samples
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TZ = "America/New_York"
 TIMEOUT_MS = 20_000
 
@@ -56,6 +47,7 @@ def served(database_url: str) -> Iterator[tuple[str, MetricStore]]:
     thread.start()
     yield f"http://127.0.0.1:{port}", monitor.store
     server.shutdown()
+    server.server_close()
     thread.join(10)
     monitor.store.engine.dispose()
 
@@ -86,67 +78,64 @@ def zoom(page: Page, left: float, width: float) -> None:
 
 
 @pytest.mark.browser
-def test_range_zoom_snapshot_and_download(served: tuple[str, MetricStore], tmp_path: Path) -> None:
+def test_range_zoom_snapshot_and_download(
+    served: tuple[str, MetricStore], tmp_path: Path, browser: Browser
+) -> None:
     base_url, store = served
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=CHROMIUM_ARGS,  # Playwright gives each launch a fresh profile
+    # the session's Chromium (tests/browser/conftest.py), in a fresh context
+    context = browser.new_context(
+        timezone_id=TZ, accept_downloads=True, viewport={"width": 1280, "height": 1000}
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/history")
+        info_contains(page, "(America/New_York)")  # times in the browser's time zone
+        info_contains(page, "points")
+
+        # Pick a range: the last 6 hours, resampled to min/mean/max buckets.
+        page.get_by_text("6h", exact=True).click()
+        info_contains(page, "resampled to 15 s min/mean/max buckets")
+        page.wait_for_function(  # max, min band and mean of each of the two metrics
+            "() => document.querySelectorAll('#history-graph .scatterlayer .trace').length==6",
+            timeout=TIMEOUT_MS,
         )
-        try:
-            context = browser.new_context(
-                timezone_id=TZ, accept_downloads=True, viewport={"width": 1280, "height": 1000}
-            )
-            page = context.new_page()
-            page.goto(f"{base_url}/history")
-            info_contains(page, "(America/New_York)")  # times in the browser's time zone
-            info_contains(page, "points")
 
-            # Pick a range: the last 6 hours, resampled to min/mean/max buckets.
-            page.get_by_text("6h", exact=True).click()
-            info_contains(page, "resampled to 15 s min/mean/max buckets")
-            page.wait_for_function(  # max, min band and mean of each of the two metrics
-                "() => document.querySelectorAll('#history-graph .scatterlayer .trace').length==6",
-                timeout=TIMEOUT_MS,
-            )
+        # Zoom into about an hour of it: finer buckets, re-queried by the server.
+        zoom(page, 0.70, 0.17)
+        info_contains(page, "resampled to 2 s min/mean/max buckets")
 
-            # Zoom into about an hour of it: finer buckets, re-queried by the server.
-            zoom(page, 0.70, 0.17)
-            info_contains(page, "resampled to 2 s min/mean/max buckets")
+        # Click a point: the stored process snapshot nearest that moment.
+        box = plot_area(page)
+        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+        page.wait_for_selector("text=What was running at", timeout=TIMEOUT_MS)
+        assert page.locator(".history-process-table").count() == 2
+        names = page.locator(".history-process-table td:nth-child(2)").all_inner_texts()
+        assert names and all(name.startswith("p") for name in names)
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 10)
+        ROOT.joinpath("artifacts").mkdir(exist_ok=True)
+        page.screenshot(path=str(ROOT / "artifacts" / "history.png"), full_page=True)
 
-            # Click a point: the stored process snapshot nearest that moment.
-            box = plot_area(page)
-            page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
-            page.wait_for_selector("text=What was running at", timeout=TIMEOUT_MS)
-            assert page.locator(".history-process-table").count() == 2
-            names = page.locator(".history-process-table td:nth-child(2)").all_inner_texts()
-            assert names and all(name.startswith("p") for name in names)
-            page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 10)
-            ROOT.joinpath("artifacts").mkdir(exist_ok=True)
-            page.screenshot(path=str(ROOT / "artifacts" / "history.png"), full_page=True)
+        # Zoom again into a few minutes: raw seconds.
+        zoom(page, 0.40, 0.08)
+        info_contains(page, "raw samples ·")
+        href = page.locator("#history-download").get_attribute("href") or ""
+        query = parse_qs(urlsplit(href).query)
+        assert query["resolution"] == ["raw"] and query["host"] == ["h1"]
+        start = parse_instant(query["from"][0], time.time())
+        end = parse_instant(query["to"][0], time.time())
+        assert 60 < end - start < 600
 
-            # Zoom again into a few minutes: raw seconds.
-            zoom(page, 0.40, 0.08)
-            info_contains(page, "raw samples ·")
-            href = page.locator("#history-download").get_attribute("href") or ""
-            query = parse_qs(urlsplit(href).query)
-            assert query["resolution"] == ["raw"] and query["host"] == ["h1"]
-            start = parse_instant(query["from"][0], time.time())
-            end = parse_instant(query["to"][0], time.time())
-            assert 60 < end - start < 600
-
-            # Download the CSV of exactly this view.
-            with page.expect_download(timeout=TIMEOUT_MS) as download_info:
-                page.locator("#history-download").click()
-            path = tmp_path / "view.csv"
-            download_info.value.save_as(path)
-            rows = list(csv.reader(io.StringIO(path.read_text())))
-            wanted = query["metrics"]
-            assert rows[0] == ["ts", *wanted]
-            frame = store.read_frame("h1", start, end, wanted)
-            assert len(rows) - 1 == len(frame) > 60
-            assert [float(r[1]) for r in rows[1:]] == frame[wanted[0]].tolist()
-            assert rows[1][0] == frame.index[0].strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        finally:
-            browser.close()
+        # Download the CSV of exactly this view.
+        with page.expect_download(timeout=TIMEOUT_MS) as download_info:
+            page.locator("#history-download").click()
+        path = tmp_path / "view.csv"
+        download_info.value.save_as(path)
+        rows = list(csv.reader(io.StringIO(path.read_text())))
+        wanted = query["metrics"]
+        assert rows[0] == ["ts", *wanted]
+        frame = store.read_frame("h1", start, end, wanted)
+        assert len(rows) - 1 == len(frame) > 60
+        assert [float(r[1]) for r in rows[1:]] == frame[wanted[0]].tolist()
+        assert rows[1][0] == frame.index[0].strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    finally:
+        context.close()

@@ -17,8 +17,10 @@ from collectors.privacy import mask_arguments
         (["app", "--api-key=k", "--apikey:k2"], ["app", "--api-key=***", "--apikey:***"]),
         (["env", "PGPASSWORD=pw", "psql"], ["env", "PGPASSWORD=***", "psql"]),
         (["psql", "postgresql://bob:pw@db:5432/x"], ["psql", "postgresql://bob:***@db:5432/x"]),
-        (["curl", "https://h/x?a=1&access_token=zz&b=2"],
-         ["curl", "https://h/x?a=1&access_token=***&b=2"]),
+        (
+            ["curl", "https://h/x?a=1&access_token=zz&b=2"],
+            ["curl", "https://h/x?a=1&access_token=***&b=2"],
+        ),
         (["redis-cli", "--auth", "pw"], ["redis-cli", "--auth", "***"]),
         (["ls", "-la", "/home/user/passwords"], ["ls", "-la", "/home/user/passwords"]),
         (["python", "-m", "http.server", "8000"], ["python", "-m", "http.server", "8000"]),
