@@ -41,7 +41,7 @@ TILES_JS = """() => Array.from(document.querySelectorAll('.host-tile'), (tile) =
 FIRST_POINTS_JS = f"""() => {{
   const gd = document.querySelector('#{ids.GRAPH_CPU} .js-plotly-plot');
   const n = gd && gd.data && gd.data.length ? gd.data[0].x.length : 0;
-  return n > 0 && n;
+  return n >= {REMOTE_BACKLOG} && n;
 }}"""
 
 CPU_Y_JS = f"() => document.querySelector('#{ids.GRAPH_CPU} .js-plotly-plot').data[0].y"
@@ -129,7 +129,9 @@ def test_overview_tiles_open_a_remote_host_and_the_picker_switches_back(
     # -- a tile opens the live page following its host; its backlog fills the graphs at once
     page.click(f".host-tile[data-host={REMOTE}]")
     page.wait_for_url(re.compile(rf"/\?host={REMOTE}$"), wait_until="commit")
-    first = page.wait_for_function(FIRST_POINTS_JS, polling="raf", timeout=30_000).json_value()
+    # The whole backlog (REMOTE_BACKLOG samples) is drawn, without waiting for new ticks: a
+    # 1 s host could not produce that many in the time allowed.
+    first = page.wait_for_function(FIRST_POINTS_JS, polling="raf", timeout=10_000).json_value()
     assert first >= REMOTE_BACKLOG
     wait_status(page, "live", timeout=20)
     wait_text(page, f"#{ids.CPU_VALUE}", "4.5 %")

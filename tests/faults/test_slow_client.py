@@ -111,6 +111,9 @@ def large_server(tmp_path: Path) -> Any:
         backlog_seconds=BACKLOG_S,
         subscriber_queue=QUEUE,
         hostname="faults-large",
+        # The stuck client must stay connected through this test's phases: the send timeout
+        # that ends it (max(1 s, ping interval)) is the next test's subject.
+        ws_ping_interval=300.0,
     )
     server = LargeSampleServer(config).start()
     yield server
@@ -213,11 +216,12 @@ def test_a_client_that_never_reads_is_disconnected(tmp_path: Path) -> None:
         wait_for(lambda: len(server.monitor.hub.backlog()) >= 5, message="samples")
         stuck = raw_websocket(server.port, rcvbuf=4096)
         connected = time.monotonic()
-        wait_for(lambda: dropped(server) > 0, timeout=30, message="drops for the stuck client")
+        # Its queue may overflow first (drops counted) or its send time out first, depending
+        # on the machine's speed; either way the server must end it.
         try:
             wait_for(
                 lambda: subscribers(server) == 0 and len(server.sockets) == 0,
-                timeout=10,
+                timeout=30,
                 message="the stuck client disconnected by the server (ping timeout)",
             )
             released = f"{time.monotonic() - connected:.1f} s"
