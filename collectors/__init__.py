@@ -22,6 +22,7 @@ from collectors.load import LoadCollector
 from collectors.memory import MemoryCollector
 from collectors.network import NetworkCollector
 from collectors.processes import ProcessesCollector
+from collectors.procfs import ProcfsReader, linux_proc_root
 from collectors.sensors import SensorsCollector
 from collectors.system import SystemCollector
 
@@ -61,6 +62,9 @@ def default_collectors(
 ) -> list[Collector]:
     """Every collector this host supports, in section order.
 
+    With the real psutil on Linux the process table is read from /proc directly
+    (``collectors.procfs``); otherwise, and with a fake psutil module, through psutil.
+
     A collector whose constructor raises (CollectorUnavailable: no GPU, no sensor support; or
     anything else) is left out after one INFO line such as ``gpu collector unavailable: ...``.
     """
@@ -83,6 +87,8 @@ def default_collectors(
                 cmdline_max=cmdline_max,
                 hide_cmdline=hide_cmdline,
                 mask_secrets=mask_secrets,
+                procfs=_procfs_reader(psutil_module, clock),
+                clock=clock,
             ),
         ),
         ("gpu", GpuCollector),
@@ -96,6 +102,11 @@ def default_collectors(
         except Exception as error:
             log.info("%s collector unavailable: %s: %s", label, type(error).__name__, error)
     return collectors
+
+
+def _procfs_reader(psutil_module: ModuleType | Any, clock: Clock) -> ProcfsReader | None:
+    root = linux_proc_root(psutil_module)
+    return ProcfsReader(root, clock) if root is not None else None
 
 
 def all_metric_units() -> dict[str, MetricTable]:

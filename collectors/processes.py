@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import time
 from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from types import ModuleType
 from typing import Any
 
 import psutil
 
 from collectors._common import optional_call
-from collectors.base import MetricTable
+from collectors.base import Clock, MetricTable
 from collectors.privacy import mask_arguments
+from collectors.procfs import ProcfsReader, ProcStat
 
 # Read for every process by the one process_iter pass: enough to count by status and to rank by
 # CPU and by RSS. On Linux, psutil reads /proc/PID/stat once for cpu_percent and status (shared
@@ -26,6 +29,9 @@ DETAIL_ATTRS = ("name", "username", "num_threads", "cmdline")
 # Always present in "counts" (0 when none) so their series never have gaps.
 COMMON_STATUSES = ("running", "sleeping", "disk-sleep", "idle", "stopped", "zombie")
 ELLIPSIS = "…"
+# On the /proc path, a top row's name, user and command line are read again after this long even
+# while it stays a top row (a process can rename itself, change user or rewrite its command line).
+DETAILS_TTL_S = 30.0
 
 
 def truncate_cmdline(cmdline: Any, limit: int) -> str | None:
@@ -58,20 +64,29 @@ def _rss_key(info: dict[str, Any]) -> int:
 class ProcessesCollector:
     """Counts, total, top N by CPU and by RSS, from one cheap scan and a few detail reads.
 
-    Per tick: one ``process_iter(attrs=ATTRS)`` pass over every process (counting and ranking),
-    then, only for the processes that made a top list (each once, even when in both),
-    DETAIL_ATTRS read inside its ``oneshot()``. psutil keeps its Process objects across
-    ``process_iter`` calls, so ``cpu`` is psutil's per-process ``cpu_percent`` since the previous
-    tick (100 = one core; 0.0 on a process's first sighting). ``mem`` is rss / physical memory
-    * 100, the total read once at construction.
+    With ``procfs`` (Linux: ``default_collectors`` passes a reader of /proc when it can), the
+    scan is ``ProcfsReader.scan``: one /proc/PID/stat read per process gives status, cpu, rss
+    and threads, fresh each tick. ``cpu`` is CPU time since the previous tick (100 = one core;
+    0.0 on a process's first sighting); ``rss`` is the kernel's fast per-CPU counter (stat
+    field 24), which may trail VmRSS by a few pages per CPU. The name, user and command line
+    (masked, truncated) of a top row are read once and kept while the process (same pid, start
+    time and command name) stays a top row, re-read every ``details_ttl`` seconds; a process
+    gone before its details are read keeps its row with null details.
 
+    Without ``procfs``, psutil: one ``process_iter(attrs=ATTRS)`` pass over every process
+    (counting and ranking), then, only for the processes that made a top list (each once,
+    even when in both), DETAIL_ATTRS read inside its ``oneshot()``. psutil keeps its Process
+    objects across ``process_iter`` calls, so ``cpu`` is psutil's per-process ``cpu_percent``
+    since the previous tick (100 = one core; 0.0 on a process's first sighting).
+
+    Both: ``mem`` is rss / physical memory * 100, the total read once at construction.
     Processes that vanish or deny access during the scan (NoSuchProcess, AccessDenied,
-    ZombieProcess, raised by the iteration or by reading ``info``) are skipped; attributes psutil
-    could not read come back as None and give null fields. A detail that raises AccessDenied or
-    ZombieProcess is null; a process that vanished after the scan (NoSuchProcess) keeps its row,
-    with the scan's pid, cpu, rss, mem and status, and null for its details: it was counted in
-    ``total``, so the top lists still show it. Command lines are truncated to ``cmdline_max``
-    characters.
+    ZombieProcess, raised by the iteration or by reading ``info``) are skipped; attributes
+    psutil could not read come back as None and give null fields. A detail that raises
+    AccessDenied or ZombieProcess is null; a process that vanished after the scan
+    (NoSuchProcess) keeps its row, with the scan's pid, cpu, rss, mem and status, and null for
+    its details: it was counted in ``total``, so the top lists still show it. Command lines
+    are truncated to ``cmdline_max`` characters.
     """
 
     name = "processes"
@@ -103,6 +118,9 @@ class ProcessesCollector:
         cmdline_max: int = 256,
         hide_cmdline: bool = False,
         mask_secrets: bool = True,
+        procfs: ProcfsReader | None = None,
+        clock: Clock = time.monotonic,
+        details_ttl: float = DETAILS_TTL_S,
     ) -> None:
         if top_n < 0 or cmdline_max < 1:
             raise ValueError("top_n must be >= 0 and cmdline_max >= 1")
@@ -115,6 +133,11 @@ class ProcessesCollector:
         self._unreadable = _exceptions(psutil_module, "AccessDenied", "ZombieProcess")
         self._gone = _exceptions(psutil_module, "NoSuchProcess")
         self._memory_total = self._read_memory_total()
+        self._procfs = procfs
+        self._clock = clock
+        self._details_ttl = details_ttl
+        # (pid, start, comm) -> (read at, {"name", "user", "cmdline"} as sent)
+        self._kept: dict[tuple[int, int, str], tuple[float, dict[str, Any]]] = {}
 
     def _read_memory_total(self) -> int | None:
         """Physical memory in bytes; None when unreadable (retried next tick, ``mem`` null)."""
@@ -126,6 +149,8 @@ class ProcessesCollector:
         """Scans the process table once, then reads the details of the top rows only."""
         if self._memory_total is None:
             self._memory_total = self._read_memory_total()
+        if self._procfs is not None:
+            return self._collect_procfs(self._procfs)
         counts = dict.fromkeys(COMMON_STATUSES, 0)
         scanned: list[tuple[Any, dict[str, Any]]] = []
         for process, info in self._scan():
@@ -200,3 +225,54 @@ class ProcessesCollector:
         if self._mask_secrets and isinstance(arguments, list | tuple):
             arguments = mask_arguments(arguments)
         return truncate_cmdline(arguments, self._cmdline_max)
+
+    # -- /proc path ---------------------------------------------------------------------------
+
+    def _collect_procfs(self, reader: ProcfsReader) -> dict[str, Any]:
+        scanned = reader.scan()
+        counts = dict.fromkeys(COMMON_STATUSES, 0)
+        for process in scanned:
+            counts[process.status] = counts.get(process.status, 0) + 1
+        top_cpu = heapq.nlargest(self._top_n, scanned, key=attrgetter("cpu"))
+        top_mem = heapq.nlargest(self._top_n, scanned, key=attrgetter("rss"))
+        now = self._clock()
+        kept: dict[tuple[int, int, str], tuple[float, dict[str, Any]]] = {}
+        for process in (*top_cpu, *top_mem):
+            key = (process.pid, process.start, process.comm)
+            if key in kept:
+                continue
+            entry = self._kept.get(key)
+            if entry is None or now - entry[0] >= self._details_ttl:
+                entry = (now, self._shown_details(reader.details(process)))
+            kept[key] = entry
+        self._kept = kept  # forgets the processes that left the top lists
+        return {
+            "total": len(scanned),
+            "counts": counts,
+            "top_cpu": [self._stat_row(p, kept) for p in top_cpu],
+            "top_mem": [self._stat_row(p, kept) for p in top_mem],
+        }
+
+    def _shown_details(self, details: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": details["name"],
+            "user": details["username"],
+            "cmdline": self._cmdline(details["cmdline"]),
+        }
+
+    def _stat_row(
+        self, process: ProcStat, kept: dict[tuple[int, int, str], tuple[float, dict[str, Any]]]
+    ) -> dict[str, Any]:
+        details = kept[(process.pid, process.start, process.comm)][1]
+        total = self._memory_total
+        return {
+            "pid": process.pid,
+            "name": details["name"],
+            "user": details["user"],
+            "cpu": process.cpu,
+            "rss": process.rss,
+            "mem": round(process.rss / total * 100, 2) if total else None,
+            "threads": process.threads,
+            "status": process.status,
+            "cmdline": details["cmdline"],
+        }

@@ -4,13 +4,17 @@ truncation, vanishing processes."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import psutil
 import pytest
 
 from collectors.processes import ATTRS, DETAIL_ATTRS, ProcessesCollector, truncate_cmdline
+from collectors.procfs import ProcfsReader
+from tests.collectors.fakeproc import CLOCK_TICKS, PAGE_SIZE, FakeProc
 from tests.collectors.fakes import (
     AccessDenied,
+    FakeClock,
     FakeProcess,
     FakePsutil,
     NoSuchProcess,
@@ -244,3 +248,113 @@ def test_masking_can_be_turned_off_and_command_lines_hidden() -> None:
     )
     hidden = ProcessesCollector(fake, hide_cmdline=True).collect()
     assert all(row["cmdline"] is None for row in hidden["top_cpu"] + hidden["top_mem"])
+
+
+# -- the /proc path (Linux): a fake proc tree, the fake psutil only for the memory total ----------
+
+
+def proc_collector(proc: FakeProc, clock: FakeClock, **options: object) -> ProcessesCollector:
+    fake = FakePsutil()
+    fake.memory = fake.memory._replace(total=MEMORY_TOTAL)
+    reader = ProcfsReader(str(proc.root), clock, page_size=PAGE_SIZE, clock_ticks=CLOCK_TICKS)
+    return ProcessesCollector(fake, procfs=reader, clock=clock, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def proc(tmp_path: Path) -> FakeProc:
+    return FakeProc(tmp_path / "proc")
+
+
+def test_proc_path_row_shape_counts_and_no_psutil_scan(proc: FakeProc) -> None:
+    proc.add(1, "init", threads=2, rss_pages=1, cmdline=b"/sbin/init\0splash\0")
+    proc.add(2, "kthreadd", "I", rss_pages=0, cmdline=b"")
+    proc.add(3, "sh", "Z")
+    clock = FakeClock()
+    collector = proc_collector(proc, clock)
+    collector.collect()
+    clock.advance(1.0)
+    proc.add(1, "init", "R", utime=3, stime=2, threads=3, rss_pages=1,
+             cmdline=b"/sbin/init\0splash\0")  # fmt: skip
+    sample = collector.collect()
+    assert sample["total"] == 3
+    assert sample["counts"] == {
+        "running": 1, "sleeping": 0, "disk-sleep": 0, "idle": 1, "stopped": 0, "zombie": 1,
+    }  # fmt: skip
+    assert sample["top_cpu"][0] == {
+        "pid": 1, "name": "init", "user": "root", "cpu": 5.0, "rss": 4096, "mem": 0.41,
+        "threads": 3, "status": "running", "cmdline": "/sbin/init splash",
+    }  # fmt: skip
+    assert [row["pid"] for row in sample["top_mem"]] == [1, 3, 2]
+    assert sample["top_mem"][2]["cmdline"] == ""  # kernel thread
+
+
+def test_proc_path_keeps_details_while_a_process_stays_top_and_rereads_after_the_ttl(
+    proc: FakeProc,
+) -> None:
+    proc.add(1, "worker", cmdline=b"worker\0--old\0")
+    clock = FakeClock()
+    collector = proc_collector(proc, clock, details_ttl=30.0)
+    assert collector.collect()["top_cpu"][0]["cmdline"] == "worker --old"
+    proc.add(1, "worker", threads=9, rss_pages=2, cmdline=b"worker\0--new\0")
+    clock.advance(29.0)
+    row = collector.collect()["top_cpu"][0]
+    assert row["cmdline"] == "worker --old"  # kept
+    assert row["threads"] == 9 and row["rss"] == 2 * PAGE_SIZE  # fresh every tick
+    clock.advance(1.0)
+    assert collector.collect()["top_cpu"][0]["cmdline"] == "worker --new"
+
+
+def test_proc_path_rereads_details_after_exec_or_pid_reuse(proc: FakeProc) -> None:
+    proc.add(1, "sh", cmdline=b"sh\0-c\0x\0")
+    clock = FakeClock()
+    collector = proc_collector(proc, clock)
+    collector.collect()
+    proc.add(1, "python", cmdline=b"python\0app.py\0")  # exec: new command name
+    assert collector.collect()["top_cpu"][0]["cmdline"] == "python app.py"
+    proc.add(1, "python", start=999, cmdline=b"python\0other.py\0")  # another process
+    assert collector.collect()["top_cpu"][0]["cmdline"] == "python other.py"
+
+
+def test_proc_path_masks_secrets_and_hides_command_lines(proc: FakeProc) -> None:
+    proc.add(1, "mysqldump", cmdline=b"mysqldump\0--password\0hunter2\0token=abc\0")
+    row = proc_collector(proc, FakeClock()).collect()["top_cpu"][0]
+    assert row["cmdline"] == "mysqldump --password *** token=***"
+    hidden = proc_collector(proc, FakeClock(), hide_cmdline=True).collect()
+    assert hidden["top_cpu"][0]["cmdline"] is None and hidden["top_cpu"][0]["name"] == "mysqldump"
+
+
+def test_proc_path_top_n_and_cmdline_truncation(proc: FakeProc) -> None:
+    for pid in range(1, 30):
+        proc.add(pid, f"p{pid}", rss_pages=pid, cmdline=b"x" * 300 + b"\0")
+    sample = proc_collector(proc, FakeClock(), top_n=3, cmdline_max=20).collect()
+    assert [row["pid"] for row in sample["top_mem"]] == [29, 28, 27]
+    assert [row["pid"] for row in sample["top_cpu"]] == [1, 2, 3]  # all 0.0: first seen wins
+    assert sample["top_mem"][0]["cmdline"] == "x" * 19 + "…"
+
+
+def test_proc_path_process_gone_before_its_details_keeps_its_row(proc: FakeProc) -> None:
+    proc.add(1, "short-lived", rss_pages=5)
+    collector = proc_collector(proc, FakeClock())
+    original = collector._procfs.scan  # type: ignore[union-attr]
+
+    def scan_then_exit() -> list:
+        scanned = original()
+        proc.remove(1)  # exits between the scan and the detail reads
+        return scanned
+
+    collector._procfs.scan = scan_then_exit  # type: ignore[union-attr,method-assign]
+    row = collector.collect()["top_cpu"][0]
+    assert row["pid"] == 1 and row["rss"] == 5 * PAGE_SIZE and row["status"] == "sleeping"
+    assert row["name"] is None and row["user"] is None and row["cmdline"] is None
+
+
+@pytest.mark.skipif(not psutil.LINUX, reason="reads the real /proc")
+def test_real_proc_gives_this_process_its_details() -> None:
+    collector = ProcessesCollector(top_n=100_000, procfs=ProcfsReader())
+    collector.collect()
+    sample = collector.collect()
+    me = psutil.Process()
+    row = next(row for row in sample["top_mem"] if row["pid"] == os.getpid())
+    assert row["name"] == me.name() and row["user"] == me.username()
+    assert row["threads"] == me.num_threads() and row["cmdline"] and row["rss"] > 0
+    assert sample["total"] == len(sample["top_cpu"]) == len(sample["top_mem"])
