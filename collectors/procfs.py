@@ -34,6 +34,7 @@ STATUSES = {
     "I": "idle",
     "P": "parked",
 }
+_STATUS_OF = {letter.encode(): status for letter, status in STATUSES.items()}
 # psutil extends a command name of this length or more (the kernel truncates it at 15 bytes)
 # with the base name of the command line's first argument when that starts with it.
 COMM_TRUNCATED = 15
@@ -143,7 +144,7 @@ class ProcfsReader:
                 fields = data[close + 2 :].split(None, 22)  # up to rss (field 24)
                 ticks = int(fields[11]) + int(fields[12])
                 start = int(fields[19])
-                status = STATUSES.get(fields[0].decode("ascii", "replace"), "unknown")
+                status = _STATUS_OF.get(fields[0], "unknown")
                 rss = int(fields[21]) * page_size
                 threads = int(fields[17])
             except (OSError, ValueError, IndexError):
@@ -151,7 +152,8 @@ class ProcfsReader:
             key = (pid, start)
             current[key] = ticks
             before = previous.get(key)
-            cpu = round(max(0, ticks - before) * scale, 1) if before is not None else 0.0
+            used = ticks - before if before is not None else 0
+            cpu = round(used * scale, 1) if used > 0 else 0.0
             comm = data[data.find(b"(") + 1 : close].decode("utf-8", "replace")
             out.append(ProcStat(pid, status, cpu, rss, threads, start, comm))
         self._ticks = current

@@ -26,12 +26,14 @@ def test_scan_reads_status_rss_threads_and_command_name_in_pid_order(proc: FakeP
     proc.add(10, "a) (b", "R", threads=4, rss_pages=3)  # parentheses inside the name
     proc.add(2, "kworker/0:1", "I", rss_pages=0)
     proc.add(7, "zombie", "Z")
+    proc.add(11, "future", "Q")  # a state letter this reader does not know
     (proc.root / "sys").mkdir()  # not a process
     scanned = reader(proc, FakeClock()).scan()
     assert [(p.pid, p.comm, p.status, p.rss, p.threads) for p in scanned] == [
         (2, "kworker/0:1", "idle", 0, 1),
         (7, "zombie", "zombie", PAGE_SIZE, 1),
         (10, "a) (b", "running", 3 * PAGE_SIZE, 4),
+        (11, "future", "unknown", PAGE_SIZE, 1),
     ]
 
 
