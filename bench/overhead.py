@@ -1,41 +1,70 @@
 """Benchmark: the dashboard's own footprint at 1 Hz against Glances in web mode.
 
 Run: ``make bench-env`` once (Glances in its own virtualenv, .bench-venv), then
-``.venv/bin/python -m bench.overhead [--seconds 120]``
+``.venv/bin/python -m bench.overhead [--windows 5] [--seconds 30] [--baseline DIR]``
 
-Three processes are measured one after the other, in this one run, each for ``--seconds``:
+Three processes (trees) run at the same time and are measured over the same windows, so the
+noise of a shared machine hits them alike:
 
 1. the dashboard (``python -m app``: a gunicorn master and its worker, both counted): sampling
    at 1 Hz, storing to SQLite, serving one live WebSocket client that reads every sample (as an
    open browser tab does);
 2. Glances 4.5 in web mode (``glances -w -t 1``), polled the way its web UI polls:
    ``/api/4/all`` and ``/api/4/all/views`` once a second;
-3. the floor: a bare loop making this project's psutil calls once a second.
+3. the floor: a bare loop making the sampler's operating-system reads once a second
+   (``bench.sampler.floor_tick``).
 
-Reported: CPU as a share of one core (user + system from /proc over the window) and RSS at the
-end, with the ratios against Glances.
+With ``--baseline DIR`` (a checkout of another commit, e.g. ``git worktree add /tmp/before
+HEAD~1``), that checkout's dashboard runs alongside too, with this virtualenv: before and after
+in one run.
+
+Per window: each tree's CPU as a share of one core (user + system from /proc), and the ratio
+dashboard / Glances. Reported: the median share per process with its range, every window's
+ratio, and RSS at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import statistics
 import subprocess
 import sys
 import textwrap
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from bench.common import machine, table
-from bench.fanout import cpu_seconds
 from tests.support.servers import ROOT, LiveClient, Process, free_port, get_json
 
 GLANCES = ROOT / ".bench-venv" / "bin" / "glances"
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the given processes (all their threads)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS_PER_SECOND
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -53,22 +82,6 @@ def tree(pid: int) -> list[int]:
     return pids
 
 
-def window(pid: int, seconds: float, each_second: object = None) -> tuple[float, float]:
-    """CPU share of one core of ``pid``'s process tree over ``seconds`` (calling
-    ``each_second`` once a second), and the tree's RSS at the end."""
-    pids = tree(pid)
-    before = cpu_seconds(pids)
-    started = time.monotonic()
-    tick = 0
-    while time.monotonic() - started < seconds:
-        tick += 1
-        if callable(each_second):
-            each_second()
-        time.sleep(max(0.0, started + tick - time.monotonic()))
-    elapsed = time.monotonic() - started
-    return (cpu_seconds(pids) - before) / elapsed * 100, sum(rss_mb(p) for p in pids)
-
-
 def wait_until(url: str, key: str | None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -79,7 +92,23 @@ def wait_until(url: str, key: str | None, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def dashboard(seconds: float, folder: Path) -> tuple[float, float]:
+@dataclass
+class Measured:
+    """One process tree under measurement: its CPU share per window."""
+
+    label: str
+    pid: int
+    counts_rss: bool = True  # the floor's RSS is the benchmark modules it imports: not shown
+    shares: list[float] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)
+
+    def rss(self) -> float:
+        return sum(rss_mb(p) for p in self.pids)
+
+
+@contextmanager
+def dashboard(folder: Path, root: Path, name: str) -> Iterator[tuple[int, LiveClient]]:
+    """``python -m app`` run in checkout ``root``, with one live client; yields (pid, client)."""
     port = free_port()
     args = [
         sys.executable,
@@ -88,21 +117,30 @@ def dashboard(seconds: float, folder: Path) -> tuple[float, float]:
         "--port",
         str(port),
         "--database-url",
-        f"sqlite:///{folder / 'overhead.db'}",
+        f"sqlite:///{folder / name}.db",
         "--log-level",
         "WARNING",
     ]
-    with Process(args, {}) as server:
+    server = subprocess.Popen(args, cwd=root, start_new_session=True)
+    try:
         wait_until(f"http://127.0.0.1:{port}/api/v1/latest", "seq")
         client = LiveClient(port)
-        time.sleep(5)  # let the backlog pass and the first batch be written
-        result = window(server.popen.pid, seconds)
-        assert len(client.samples) > seconds * 0.9, "the live client fell behind"
-        client.close()
-    return result
+        try:
+            yield server.pid, client
+        finally:
+            client.close()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
-def glances(seconds: float) -> tuple[float, float]:
+@contextmanager
+def glances() -> Iterator[tuple[int, str]]:
+    """Glances in web mode at a 1 s refresh; yields (pid, API base URL)."""
     if not GLANCES.exists():
         raise SystemExit("Glances is not installed: run `make bench-env` first")
     port = free_port()
@@ -121,14 +159,13 @@ def glances(seconds: float) -> tuple[float, float]:
     base = f"http://127.0.0.1:{port}/api/4"
     with Process(args, {}) as server:
         wait_until(f"{base}/all", None, timeout=90)
-        time.sleep(5)
+        yield server.popen.pid, base
 
-        def poll() -> None:
-            for path in ("/all", "/all/views"):
-                with urllib.request.urlopen(base + path, timeout=5) as response:
-                    response.read()
 
-        return window(server.popen.pid, seconds, poll)
+def poll_like_its_ui(base: str) -> None:
+    for path in ("/all", "/all/views"):
+        with urllib.request.urlopen(base + path, timeout=5) as response:
+            response.read()
 
 
 FLOOR = textwrap.dedent(
@@ -145,51 +182,80 @@ FLOOR = textwrap.dedent(
 )
 
 
-def floor(seconds: float) -> tuple[float, float]:
+@contextmanager
+def floor() -> Iterator[int]:
     process = subprocess.Popen([sys.executable, "-c", FLOOR], cwd=ROOT)
     try:
-        time.sleep(3)
-        return window(process.pid, seconds)
+        yield process.pid
     finally:
         process.kill()
         process.wait()
 
 
+def measure(trees: list[Measured], windows: int, seconds: float, base: str) -> None:
+    """``windows`` windows of ``seconds``, polling Glances once a second throughout."""
+    for measured in trees:
+        measured.pids = tree(measured.pid)
+    for _ in range(windows):
+        before = [cpu_seconds(m.pids) for m in trees]
+        started = time.monotonic()
+        tick = 0
+        while time.monotonic() - started < seconds:
+            tick += 1
+            poll_like_its_ui(base)
+            time.sleep(max(0.0, started + tick - time.monotonic()))
+        elapsed = time.monotonic() - started
+        for measured, used in zip(trees, before, strict=True):
+            measured.shares.append((cpu_seconds(measured.pids) - used) / elapsed * 100)
+
+
+def report(trees: list[Measured], windows: int, seconds: float) -> str:
+    reference = next(m for m in trees if m.label.startswith("Glances"))
+    rows = []
+    for m in trees:
+        ratios = [ours / theirs for ours, theirs in zip(m.shares, reference.shares, strict=True)]
+        rows.append(
+            [
+                m.label,
+                f"{statistics.median(m.shares):.2f} %",
+                f"{min(m.shares):.2f}–{max(m.shares):.2f} %",
+                f"{statistics.median(ratios):.2f}x",
+                " ".join(f"{r:.2f}" for r in ratios),
+                f"{m.rss():.0f}" if m.counts_rss else "—",
+            ]
+        )
+    header = ["process", "CPU median", "CPU range", "vs Glances", "per window", "RSS MB"]
+    note = f"({windows} windows of {seconds:g} s, all processes at once)"
+    return table(header, rows) + "\n" + note
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--windows", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--baseline", type=Path, help="checkout whose dashboard also runs")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    with TemporaryDirectory() as folder:
-        ours = dashboard(args.seconds, Path(folder))
-    theirs = glances(args.seconds)
-    bare = floor(args.seconds)
-    print(
-        table(
-            ["process", "CPU (share of one core)", "RSS MB", "CPU vs Glances"],
-            [
-                [
-                    "this dashboard (sample + SQLite + 1 live client)",
-                    f"{ours[0]:.2f} %",
-                    f"{ours[1]:.0f}",
-                    f"{ours[0] / theirs[0]:.2f}x",
-                ],
-                [
-                    "Glances 4.5 web, polled /api/4/all + /all/views at 1 s",
-                    f"{theirs[0]:.2f} %",
-                    f"{theirs[1]:.0f}",
-                    "1.00x",
-                ],
-                [
-                    "bare psutil loop (floor)",
-                    f"{bare[0]:.2f} %",
-                    f"{bare[1]:.0f}",
-                    f"{bare[0] / theirs[0]:.2f}x",
-                ],
-            ],
-        )
-    )
-    print(f"({args.seconds:g} s each, one after the other)")
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    with ExitStack() as stack, TemporaryDirectory() as folder:
+        ours, client = stack.enter_context(dashboard(Path(folder), ROOT, "ours"))
+        trees = [Measured("this dashboard (sample + SQLite + 1 live client)", ours)]
+        if args.baseline is not None:
+            before, _ = stack.enter_context(dashboard(Path(folder), args.baseline, "base"))
+            trees.append(Measured(f"baseline dashboard ({args.baseline.name})", before))
+        theirs, base = stack.enter_context(glances())
+        trees.append(Measured("Glances 4.5 web, polled /api/4/all + /all/views at 1 s", theirs))
+        floor_pid = stack.enter_context(floor())
+        trees.append(Measured("bare reads of the sampler (floor)", floor_pid, counts_rss=False))
+        for _ in range(5):  # warm up: backlog sent, first batch written, Glances' first refresh
+            poll_like_its_ui(base)
+            time.sleep(1)
+        received = len(client.samples)
+        measure(trees, args.windows, args.seconds, base)
+        expected = args.windows * args.seconds
+        assert len(client.samples) - received > expected * 0.9, "the live client fell behind"
+        print(report(trees, args.windows, args.seconds))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

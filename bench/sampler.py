@@ -4,8 +4,13 @@ Run: ``.venv/bin/python -m bench.sampler [--ticks 300] [--stored 900]``
 
 1. CPU per tick: the real sampler (default collectors, top-N 15, the live hub publishing and
    the writer's buffer as sinks: everything the 1 Hz thread does) against the *floor*, a bare
-   loop making the same psutil calls and nothing else. Both run back to back in alternating
-   rounds in this one process, so machine noise hits both alike.
+   loop making the same operating-system reads and nothing else: the psutil calls of the
+   cpu, memory, load, system, disks, network and sensors collectors, and, for processes, the
+   listing of /proc and one read of every /proc/PID/stat (on Linux the collector reads /proc
+   itself; the top rows' details are kept between ticks, so a steady tick reads none). For
+   comparison, the psutil process scan the collector made before (``process_iter`` plus the
+   top rows' details every tick) runs as a third loop. All run back to back in alternating
+   rounds in this one process, so machine noise hits them alike.
 2. Stored bytes per sample: real samples of this host written through the project's store in
    batches of 5 (the writer's default), on SQLite and on PostgreSQL.
 """
@@ -13,6 +18,7 @@ Run: ``.venv/bin/python -m bench.sampler [--ticks 300] [--stored 900]``
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -35,8 +41,8 @@ TABLES = [samples.name, process_snapshots.name]
 PROCESS_ATTRS = ["pid", "cpu_percent", "memory_info", "status"]  # collectors.processes.ATTRS
 
 
-def floor_tick() -> None:
-    """The psutil calls one sampler tick makes, with no processing of their answers."""
+def system_floor() -> None:
+    """The psutil calls of every collector but processes, with no processing of their answers."""
     psutil.cpu_times()
     psutil.cpu_times(percpu=True)
     psutil.cpu_stats()
@@ -57,6 +63,28 @@ def floor_tick() -> None:
     psutil.sensors_temperatures()
     psutil.sensors_fans()
     psutil.sensors_battery()
+
+
+def floor_tick() -> None:
+    """The reads one sampler tick makes: ``system_floor`` and one /proc/PID/stat per process."""
+    system_floor()
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                fd = os.open(f"/proc/{name}/stat", os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.read(fd, 4096)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+
+def psutil_floor_tick() -> None:
+    """``system_floor`` and the psutil process scan the collector made before reading /proc."""
+    system_floor()
     processes = list(psutil.process_iter(attrs=PROCESS_ATTRS, ad_value=None))
     for process in processes[: 2 * 15]:  # the top rows' details (top-N 15, by CPU and by RSS)
         with process.oneshot():
@@ -84,15 +112,16 @@ def make_sampler() -> tuple[Sampler, StorageWriter]:
 
 
 def cpu_per_tick(ticks: int, rounds: int = 6) -> dict[str, float]:
-    """Mean process CPU ms per tick for the sampler and for the floor, alternating rounds."""
+    """Mean process CPU ms per tick for the sampler and the floors, alternating rounds."""
     sampler, writer = make_sampler()
+    steps = (("floor", floor_tick), ("psutil", psutil_floor_tick), ("sampler", sampler.tick))
     for _ in range(5):  # warm caches, first readings
-        sampler.tick()
-        floor_tick()
-    spent = {"sampler": 0.0, "floor": 0.0}
+        for _, step in steps:
+            step()
+    spent = dict.fromkeys(("floor", "psutil", "sampler"), 0.0)
     per_round = max(1, ticks // rounds)
     for _ in range(rounds):
-        for name, step in (("floor", floor_tick), ("sampler", sampler.tick)):
+        for name, step in steps:
             started = time.process_time()
             for _ in range(per_round):
                 step()
@@ -139,7 +168,12 @@ def main() -> None:
         table(
             ["loop", "CPU ms per tick", "share of one core at 1 Hz"],
             [
-                ["bare psutil calls (floor)", f"{cpu['floor']:.2f}", f"{cpu['floor'] / 10:.2f} %"],
+                ["bare reads (floor)", f"{cpu['floor']:.2f}", f"{cpu['floor'] / 10:.2f} %"],
+                [
+                    "bare psutil calls, process_iter scan (former floor)",
+                    f"{cpu['psutil']:.2f}",
+                    f"{cpu['psutil'] / 10:.2f} %",
+                ],
                 [
                     "sampler (collect + hub + writer buffer)",
                     f"{cpu['sampler']:.2f}",
