@@ -17,6 +17,8 @@ import time
 from types import ModuleType
 from typing import Any, NamedTuple
 
+import psutil
+
 from collectors.base import Clock
 
 # /proc/PID/stat state letters, named as psutil names them (psutil.STATUS_*).
@@ -58,8 +60,6 @@ def linux_proc_root(psutil_module: ModuleType | Any, root: str = "/proc") -> str
 
     A fake psutil module (tests) or another OS keeps the psutil path.
     """
-    import psutil
-
     if psutil_module is not psutil or not sys.platform.startswith("linux"):
         return None
     return root if os.access(f"{root}/self/stat", os.R_OK) else None
