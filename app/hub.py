@@ -3,26 +3,37 @@
 Each sample is serialized to JSON once in ``publish``; every subscriber receives the same
 ``Message`` object. ``publish`` never blocks on a subscriber: a subscriber whose queue is full
 loses its oldest message (counted), so a slow browser can neither slow the sampler nor the other
-browsers.
+browsers. Publishing is serialized: every subscriber (and the backlog) sees messages in one
+order, and publish hooks run on each message, in that order, before anyone receives it (the
+live WebSocket builds its shared frames there: app/live_frames.py).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One published sample: its identity and its JSON text, serialized once."""
+    """One published sample: its identity and its JSON text, serialized once.
+
+    ``encodings`` holds what transports derive from the payload once for every consumer
+    (WebSocket frames), filled by publish hooks; the hub itself never reads it.
+    """
 
     host: str
     ts: float
     seq: int
     payload: str
+    encodings: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def encode_sample(sample: dict[str, Any]) -> Message:
@@ -54,11 +65,25 @@ class Subscription:
         self._maxsize = maxsize
         self._cond = threading.Condition()
         self._closed = False
+        self._woken = False
+        self._take: Callable[[Message], bool] | None = None
         self.dropped = 0
 
     def put(self, message: Message) -> None:
-        """Enqueues without blocking; drops the oldest queued message when full."""
+        """Enqueues without blocking; drops the oldest queued message when full.
+
+        While the consumer is parked (``park``) and nothing is queued, the message is first
+        offered to its ``take``, here in the publisher's thread; one it does not take is queued
+        and ends the parking.
+        """
         with self._cond:
+            if self._take is not None and not self._items:
+                try:
+                    if self._take(message):
+                        return
+                except Exception:  # the consumer's thread meets the error again, and handles it
+                    log.debug("take failed; the message is queued", exc_info=True)
+                self._take = None
             if len(self._items) >= self._maxsize:
                 self._items.popleft()
                 self.dropped += 1
@@ -67,11 +92,35 @@ class Subscription:
             self._cond.notify()
 
     def get(self, timeout: float | None = None) -> Message | None:
-        """The next message, or None after ``timeout`` seconds or once closed."""
+        """The next message, or None after ``timeout`` seconds, once closed, or when woken."""
         with self._cond:
-            if not self._items and not self._closed:
+            if not self._items and not self._closed and not self._woken:
                 self._cond.wait(timeout)
+            self._woken = False
             return self._items.popleft() if self._items else None
+
+    def park(self, take: Callable[[Message], bool]) -> bool:
+        """Lets ``take(message)`` consume messages in the publisher's thread while nothing is
+        queued, until ``unpark``; True when parked (False: messages are waiting already).
+
+        ``take`` must not block; it returns False for a message it cannot handle there.
+        """
+        with self._cond:
+            if self._items or self._closed:
+                return False
+            self._take = take
+            return True
+
+    def unpark(self) -> None:
+        """Ends parking: from now on every message is queued for ``get``."""
+        with self._cond:
+            self._take = None
+
+    def wake(self) -> None:
+        """Makes the current (or, if none waits, the next) ``get`` return at once."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify_all()
 
     def drain(self) -> list[Message]:
         """Every queued message, oldest first, without waiting."""
@@ -108,7 +157,9 @@ class LiveHub:
         self._ring: deque[Message] = deque(maxlen=backlog_size)
         self._latest: dict[str, Message] = {}
         self._subscribers: set[Subscription] = set()
+        self._hooks: list[Callable[[Message], None]] = []
         self._lock = threading.Lock()
+        self._publishing = threading.Lock()  # one publisher at a time: one order for everyone
         self._queue_size = queue_size
         self._dropped = 0
         self.published = 0
@@ -120,14 +171,28 @@ class LiveHub:
         return message
 
     def publish_message(self, message: Message) -> None:
-        """Hands an already-encoded message to the backlog and every subscriber."""
-        with self._lock:
-            self._ring.append(message)
-            self._latest[message.host] = message
-            subscribers = list(self._subscribers)
-            self.published += 1
-        for subscriber in subscribers:
-            subscriber.put(message)
+        """Runs the publish hooks on ``message``, then hands it to the backlog and every
+        subscriber; concurrent publishers are served one at a time."""
+        with self._publishing:
+            for hook in self._hooks:
+                try:
+                    hook(message)
+                except Exception:  # a broken encoder must not stop the live stream
+                    log.exception("publish hook %r failed", hook)
+            with self._lock:
+                self._ring.append(message)
+                self._latest[message.host] = message
+                subscribers = list(self._subscribers)
+                self.published += 1
+            for subscriber in subscribers:
+                subscriber.put(message)
+
+    def add_publish_hook(self, hook: Callable[[Message], None]) -> None:
+        """Calls ``hook(message)`` for every message published from now on, in publish order,
+        before the message reaches the backlog or any subscriber. A hook must be quick and
+        must not publish."""
+        with self._publishing:
+            self._hooks.append(hook)
 
     def subscribe(self, maxsize: int | None = None) -> Subscription:
         """A new subscription that receives every message published from now on."""

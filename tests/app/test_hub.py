@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from app.hub import LiveHub, encode_sample
+from app.hub import LiveHub, Message, encode_sample
 
 
 def sample(seq: int, host: str = "h") -> dict:
@@ -77,3 +77,75 @@ def test_non_finite_numbers_become_null() -> None:
         {"host": "h", "ts": 1.0, "seq": 0, "x": float("nan"), "y": [float("inf")]}
     )
     assert json.loads(message.payload) == {"host": "h", "ts": 1.0, "seq": 0, "x": None, "y": [None]}
+
+
+def test_a_parked_subscriber_takes_messages_in_the_publishers_thread() -> None:
+    hub = LiveHub()
+    subscription = hub.subscribe()
+    taken: list[tuple[int, str]] = []
+
+    def take(message: Message) -> bool:
+        taken.append((message.seq, threading.current_thread().name))
+        return message.seq != 2  # the third is one it cannot handle here
+
+    assert subscription.park(take)
+    for i in range(4):
+        hub.publish(sample(i))
+    me = threading.current_thread().name
+    assert taken == [(0, me), (1, me), (2, me)]  # refusing ended the parking
+    assert [m.seq for m in subscription.drain()] == [2, 3]
+
+
+def test_parking_is_refused_while_messages_wait_and_a_failing_take_queues() -> None:
+    hub = LiveHub()
+    subscription = hub.subscribe()
+    hub.publish(sample(0))
+    assert not subscription.park(lambda message: True)
+    assert subscription.get(timeout=1).seq == 0
+
+    def broken(message: Message) -> bool:
+        raise OSError("socket gone")
+
+    assert subscription.park(broken)
+    hub.publish(sample(1))
+    hub.publish(sample(2))
+    assert [m.seq for m in subscription.drain()] == [1, 2]
+    subscription.park(lambda message: True)
+    subscription.unpark()
+    hub.publish(sample(3))
+    assert [m.seq for m in subscription.drain()] == [3]
+
+
+def test_a_wake_before_the_wait_is_not_lost() -> None:
+    hub = LiveHub()
+    subscription = hub.subscribe()
+    subscription.wake()
+    woke: list[object] = []
+    reader = threading.Thread(target=lambda: woke.append(subscription.get(timeout=30)))
+    reader.start()
+    reader.join(5)
+    assert not reader.is_alive() and woke == [None]
+
+
+def test_hooks_see_every_message_before_anyone_and_everyone_sees_one_order() -> None:
+    hub = LiveHub()
+    subscription = hub.subscribe(maxsize=1000)
+    seen: list[int] = []
+
+    def hook(message: Message) -> None:
+        message.encodings["order"] = len(seen)
+        seen.append(message.seq)
+
+    hub.add_publish_hook(hook)
+    threads = [
+        threading.Thread(target=lambda k=k: [hub.publish(sample(k * 100 + i)) for i in range(50)])
+        for k in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    ring = hub.backlog()
+    assert sorted(seen) == sorted(m.seq for m in ring)
+    assert [m.encodings["order"] for m in ring] == list(range(200))  # the ring's order
+    assert [m.encodings["order"] for m in subscription.drain()] == list(range(200))  # and theirs
