@@ -1,11 +1,14 @@
 """The live WebSocket, ``/ws/metrics``: the hub's backlog, then every new sample, one per frame.
 
 Each text frame is one sample's JSON exactly as the hub serialized it (``Message.payload``), so a
-sample is encoded once however many browsers watch. The protocol (query parameters, pings, close
-codes, the origin rule) is described in docs/websocket.md.
+sample is encoded once however many browsers watch; its frame bytes too are built once and
+shared by every connection (app/live_frames.py, app/live_writers.py). The protocol (query
+parameters, pings, close codes, the origin rule) is described in docs/websocket.md.
 
-A connection holds one server thread. It waits on its hub subscription with a short timeout, so a
-client that goes away frees its thread and its subscription within ``WAIT_S`` seconds.
+A connection holds one server thread, which sleeps on its hub subscription. It is woken by a new
+sample, by simple-websocket's reader thread (the client sent a frame or went away: its event is
+a ``SignalEvent``) and by shutdown, so a client that goes away frees its thread and its
+subscription at once.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import math
 import socket
 import struct
 import threading
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,16 +32,20 @@ from simple_websocket import ConnectionClosed
 
 from app.api import json_error
 from app.config import Config
-from app.hub import LiveHub, Message
+from app.hub import LiveHub, Message, Subscription
+from app.live_frames import SharedStreams
+from app.live_writers import FrameWriter, frame_writer
 from app.monitor import Monitor
 
 log = logging.getLogger(__name__)
 
 WS_PATH = "/ws/metrics"
 MAX_MESSAGE_SIZE = 4096  # bytes a client frame may have; larger ones close with 1009
-WAIT_S = 0.25  # longest a connection waits before it looks at its socket again
+WAIT_S = 0.25  # longest wait between two looks at a socket whose events cannot wake the stream
+IDLE_WAIT_S = 5.0  # longest wait when they can (a safety net: wake-ups come as they happen)
 MIN_SEND_TIMEOUT_S = 1.0  # a client that accepts no data for max(this, ping interval) is closed
 EXTENSION_KEY = "live_sockets"
+STREAMS_KEY = "live_streams"  # server.extensions: the SharedStreams of this server's hub
 
 # Close codes (RFC 6455, section 7.4.1) this endpoint sends.
 CLOSE_GOING_AWAY = 1001  # the server shuts down: reconnect
@@ -125,6 +133,33 @@ def parse_query(args: Mapping[str, str]) -> StreamQuery:
 # -- open connections ----------------------------------------------------------------------
 
 
+class SignalEvent(threading.Event):
+    """A ``threading.Event`` that also calls its listeners each time it is set.
+
+    simple-websocket sets its connection's event when the client sent a frame or went away
+    (``SOCK_SERVER_OPTIONS["event_class"]``); a stream listens to it, and to its stop event,
+    to wake from its subscription at once.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+        if self.is_set():
+            listener()
+
+    def remove_listener(self, listener: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    def set(self) -> None:
+        super().set()
+        for listener in list(self._listeners):
+            listener()
+
+
 class LiveSockets:
     """The connections this server holds; ``close_all`` ends them with 1001 (going away)."""
 
@@ -140,7 +175,7 @@ class LiveSockets:
     @contextmanager
     def track(self) -> Iterator[threading.Event]:
         """Registers one connection for its lifetime; yields the event that asks it to stop."""
-        stop = threading.Event()
+        stop = SignalEvent()
         with self._lock:
             self._stops.add(stop)
         try:
@@ -162,41 +197,112 @@ class LiveSockets:
 
 
 def stream(
-    ws: LiveSocket, hub: LiveHub, query: StreamQuery, stop: threading.Event | None = None
+    ws: LiveSocket,
+    hub: LiveHub,
+    query: StreamQuery,
+    stop: threading.Event | None = None,
+    streams: SharedStreams | None = None,
 ) -> None:
     """Sends the backlog newer than ``query.since``, then every new sample, until the end.
 
     The subscription is taken before the backlog is read, so no sample falls between the two;
-    samples already sent with the backlog are not sent again. Ends when the client disconnects,
-    sends any frame (closed with 1008), or ``stop`` is set (closed with 1001). The subscription
-    is always closed on the way out.
+    a sample is sent only when newer than the last one sent of its host, so none is sent twice.
+    Frames are written by the connection's ``FrameWriter`` (shared frames of ``streams`` when
+    the socket allows). Ends when the client disconnects, sends any frame (closed with 1008),
+    or ``stop`` is set (closed with 1001). The subscription is always closed on the way out.
     """
     stop = stop or threading.Event()
-    subscription = hub.subscribe()
-    try:
-        last_ts = query.since if query.since is not None else -math.inf
-        for message in hub.backlog(query.since, query.host):
-            ws.send(message.payload)
-            last_ts = message.ts
-        while ws.connected:
-            if stop.is_set():
-                ws.close(CLOSE_GOING_AWAY, "server shutting down")
-                return
-            message = subscription.get(timeout=WAIT_S)
-            if message is not None and _wanted(message, query.host, last_ts):
-                ws.send(message.payload)
-                last_ts = message.ts
-            if ws.connected and ws.receive(timeout=0) is not None:
-                ws.close(CLOSE_POLICY, "this endpoint accepts no client messages")
-                return
-    except (ConnectionClosed, OSError) as error:
-        log.debug("live client gone: %s", error)
-    finally:
-        subscription.close()
+    sent = SentFilter(query)
+    with contextlib.ExitStack() as exits:
+        writer = frame_writer(ws, streams, query.host, exits)
+        subscription = exits.enter_context(hub.subscribe())
+        woken = _wake_on(subscription, (getattr(ws, "event", None), stop), exits)
+        wait = IDLE_WAIT_S if woken else WAIT_S
+        sock = getattr(ws, "sock", None)
+        take = _direct_delivery(writer, sent, sock, subscription) if woken else None
+        try:
+            for message in hub.backlog(query.since, query.host):
+                if sent.wants(message):
+                    writer.write(message)
+            while ws.connected:
+                if stop.is_set():
+                    ws.close(CLOSE_GOING_AWAY, "server shutting down")
+                    return
+                message = subscription.get(timeout=wait)
+                subscription.unpark()
+                if take is not None:
+                    sock.flush()
+                if message is not None and sent.wants(message):
+                    writer.write(message)
+                if ws.connected and ws.receive(timeout=0) is not None:
+                    ws.close(CLOSE_POLICY, "this endpoint accepts no client messages")
+                    return
+                if take is not None:
+                    subscription.park(take)
+        except (ConnectionClosed, OSError) as error:
+            log.debug("live client gone: %s", error)
 
 
-def _wanted(message: Message, host: str | None, last_ts: float) -> bool:
-    return message.ts > last_ts and (host is None or message.host == host)
+def _direct_delivery(
+    writer: FrameWriter, sent: SentFilter, sock: Any, subscription: Subscription
+) -> Callable[[Message], bool] | None:
+    """What the publisher's thread does with a message while the connection is idle
+    (``Subscription.park``): it writes the message's shared frame without blocking, so an idle
+    connection's thread need not wake for each sample. None when the connection has no shared
+    frames or its socket cannot be written without blocking."""
+    if writer.take is None or not isinstance(sock, WholeFrameSocket):
+        return None
+
+    def take(message: Message) -> bool:
+        if not sent.newer(message):
+            return True  # nothing to send
+        data = writer.take(message)
+        if data is None:
+            return False  # needs this connection's own work: its thread does it
+        sent.mark(message)
+        if not sock.offer(data):
+            subscription.wake()  # the kernel took part of it: the thread sends the rest
+        return True
+
+    return take
+
+
+class SentFilter:
+    """Which messages a connection still needs: of its host filter, and newer than the last
+    one it was sent of the same host (``since`` to begin with)."""
+
+    def __init__(self, query: StreamQuery) -> None:
+        self._host = query.host
+        self._since = query.since if query.since is not None else -math.inf
+        self._last: dict[str, float] = {}
+
+    def newer(self, message: Message) -> bool:
+        """True when ``message`` is still needed."""
+        if self._host is not None and message.host != self._host:
+            return False
+        return message.ts > self._last.get(message.host, self._since)
+
+    def mark(self, message: Message) -> None:
+        """Remembers ``message`` as sent."""
+        self._last[message.host] = message.ts
+
+    def wants(self, message: Message) -> bool:
+        """True (and remembered as sent) when ``message`` is still needed."""
+        if not self.newer(message):
+            return False
+        self.mark(message)
+        return True
+
+
+def _wake_on(
+    subscription: Subscription, events: tuple[object, ...], exits: contextlib.ExitStack
+) -> bool:
+    """Wakes ``subscription`` whenever one of ``events`` is set; True when every one can."""
+    hooked = [event for event in events if isinstance(event, SignalEvent)]
+    for event in hooked:
+        event.add_listener(subscription.wake)
+        exits.callback(event.remove_listener, subscription.wake)
+    return len(hooked) == len(events)
 
 
 class WholeFrameSocket:
@@ -207,20 +313,59 @@ class WholeFrameSocket:
     corrupt the stream for a client that reads slowly. Here every write takes a lock and is
     sent whole (``sendall``). A client that stops reading altogether makes the kernel's send
     buffer fill: ``SO_SNDTIMEO`` then fails the write after ``send_timeout`` seconds, which ends
-    the stream and frees its thread and subscription. Everything else passes through.
+    the stream and frees its thread and subscription. ``offer`` is the write of the publisher's
+    thread (direct delivery to an idle connection): it never waits, and what it could not send
+    waits for the connection's own thread (``flush``), ahead of any later write. Everything
+    else passes through.
     """
 
     def __init__(self, sock: socket.socket, send_timeout: float) -> None:
         self._sock = sock
         self._lock = threading.Lock()
+        self._carry = bytearray()  # the part of a frame ``offer`` could not send: it goes first
+        self._queued: deque[bytes] = deque()  # whole frames ``offer`` could not start: next
         seconds = int(send_timeout)
         micros = int((send_timeout - seconds) * 1_000_000)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, micros))
 
     def send(self, data: bytes) -> int:
         with self._lock:
+            self._send_carry()
             self._sock.sendall(data)
         return len(data)
+
+    def offer(self, data: bytes) -> bool:
+        """Writes what the kernel takes now, never waiting (not even for another writer), and
+        keeps the rest to go first on the next write (``flush``); True when everything went."""
+        if not self._lock.acquire(blocking=False):  # a write is under way: it may be stuck
+            self._queued.append(data)
+            return False
+        try:
+            if self._carry or self._queued:
+                self._queued.append(data)
+                return False
+            try:
+                sent = self._sock.send(data, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                sent = 0
+            if sent < len(data):
+                self._carry += data[sent:]
+                return False
+            return True
+        finally:
+            self._lock.release()
+
+    def flush(self) -> None:
+        """Sends what ``offer`` left, waiting up to the send timeout."""
+        with self._lock:
+            self._send_carry()
+
+    def _send_carry(self) -> None:
+        if self._carry:
+            self._sock.sendall(self._carry)
+            self._carry.clear()
+        while self._queued:
+            self._sock.sendall(self._queued.popleft())
 
     sendall = send
 
@@ -241,8 +386,10 @@ def attach_websocket(server: Flask, monitor: Monitor, config: Config) -> None:
     server.config["SOCK_SERVER_OPTIONS"] = {
         "ping_interval": config.ws_ping_interval or None,
         "max_message_size": MAX_MESSAGE_SIZE,
+        "event_class": SignalEvent,
     }
     sockets = LiveSockets()
+    streams = server.extensions[STREAMS_KEY] = SharedStreams(monitor.hub)
     server.extensions[EXTENSION_KEY] = sockets
     send_timeout = max(MIN_SEND_TIMEOUT_S, config.ws_ping_interval or 10.0)
     sock = Sock(server)
@@ -268,7 +415,7 @@ def attach_websocket(server: Flask, monitor: Monitor, config: Config) -> None:
         ws.sock = WholeFrameSocket(raw, send_timeout)  # type: ignore[attr-defined]
         try:
             with sockets.track() as stop:
-                stream(ws, monitor.hub, query, stop)
+                stream(ws, monitor.hub, query, stop, streams)
         finally:
             with contextlib.suppress(OSError):  # frees simple-websocket's reader thread now
                 raw.shutdown(socket.SHUT_RDWR)

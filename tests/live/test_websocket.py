@@ -6,8 +6,16 @@ import itertools
 import json
 
 import pytest
+from wsproto.extensions import PerMessageDeflate
 
-from app.live_ws import CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, MAX_MESSAGE_SIZE
+from app.live_frames import KEYFRAME_EVERY
+from app.live_ws import (
+    CLOSE_GOING_AWAY,
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    MAX_MESSAGE_SIZE,
+    STREAMS_KEY,
+)
 from tests.live.conftest import ServerFactory
 from tests.live.server import LiveServer
 from tests.live.wsclient import WsClient
@@ -125,3 +133,30 @@ def test_shutdown_closes_every_socket_with_going_away(server: LiveServer) -> Non
     assert server.sockets.close_all(timeout=3)
     assert client.wait_closed() == CLOSE_GOING_AWAY
     assert subscribers(server) == 0
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [
+        {},  # what browsers offer: the shared stream
+        {"server_no_context_takeover": True},  # compressed per connection
+        {"server_max_window_bits": 10},  # compressed per connection, smaller window
+    ],
+    ids=["shared", "no-context-takeover", "small-window"],
+)
+def test_compressed_streams_decode_to_every_sample_in_order(
+    server: LiveServer, offer: dict[str, object]
+) -> None:
+    """Through the first keyframe and beyond: every frame inflates to the hub's exact JSON."""
+    hub = server.monitor.hub
+    client = WsClient(server.port, origin=server.origin, extensions=[PerMessageDeflate(**offer)])
+    assert client.status == 101
+    count = len(hub.backlog()) + KEYFRAME_EVERY + 3
+    texts = client.receive_texts(count, timeout=count * 0.2 + 10)
+    published = {m.seq: m.payload for m in hub.backlog()}
+    seqs = [json.loads(text)["seq"] for text in texts]
+    assert seqs == list(range(seqs[0], seqs[0] + count))  # no gap, no repeat
+    assert texts == [published[seq] for seq in seqs]
+    shared_streams = len(server.dash_app.server.extensions[STREAMS_KEY])
+    assert shared_streams == (1 if not offer else 0)
+    client.abort()

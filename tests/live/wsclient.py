@@ -19,19 +19,32 @@ from wsproto.events import (
     Request,
     TextMessage,
 )
+from wsproto.extensions import Extension
 
 
 class WsClient:
     """Connects and completes (or fails) the handshake in the constructor."""
 
     def __init__(
-        self, port: int, path: str = "/ws/metrics", origin: str | None = None, timeout: float = 5
+        self,
+        port: int,
+        path: str = "/ws/metrics",
+        origin: str | None = None,
+        timeout: float = 5,
+        extensions: list[Extension] | None = None,
     ) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.conn = WSConnection(ConnectionType.CLIENT)
         headers = [("Origin", origin)] if origin is not None else []
         self.sock.sendall(
-            self.conn.send(Request(host=f"127.0.0.1:{port}", target=path, extra_headers=headers))
+            self.conn.send(
+                Request(
+                    host=f"127.0.0.1:{port}",
+                    target=path,
+                    extra_headers=headers,
+                    extensions=extensions or [],
+                )
+            )
         )
         self.status = 0
         self.body = b""
