@@ -1,14 +1,17 @@
 """Benchmark: live fan-out to many WebSocket clients, against HTTP polling, under gunicorn.
 
-Run: ``.venv/bin/python -m bench.fanout [--clients 100 500] [--seconds 60]``
+Run: ``.venv/bin/python -m bench.fanout [--clients 100 500] [--seconds 60] [--client-procs 2]``
 
 For each client count, a fresh ``gunicorn -c gunicorn.conf.py wsgi:app`` (one gthread worker,
-threads sized for the clients, SQLite) samples this host at 1 Hz, and one asyncio process holds
-the clients, on loopback:
+threads sized for the clients, SQLite) samples this host at 1 Hz, and ``--client-procs`` asyncio
+processes hold the clients, on loopback:
 
-- WebSocket: each client connects to ``/ws/metrics`` as a browser does (``Origin`` header,
-  ``permessage-deflate`` offered), skips the backlog, then records for every sample the delay
-  from the sample's timestamp (its tick's slot) to its arrival, and the bytes that arrived.
+- WebSocket: each client connects to ``/ws/metrics`` as Chromium does (``Origin`` header,
+  ``permessage-deflate; client_max_window_bits`` offered), takes the backlog, then records for
+  every sample the delay from the sample's timestamp (its tick's slot) to its arrival, and the
+  bytes that arrived. The client does as little as it can while it listens (it splits frames
+  and answers pings; inflating and parsing the JSON wait until the end), so that its own CPU
+  time does not show as delivery delay.
 - Polling (what the product replaces): each client GETs ``/api/v1/latest`` once a second with
   ``Accept-Encoding: gzip`` over a kept-alive connection, and records the age of what it got.
 
@@ -21,22 +24,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import json
+import multiprocessing
 import os
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import numpy as np
-import wsproto
-from wsproto.events import AcceptConnection, CloseConnection, Message, Ping, Request
-from wsproto.extensions import PerMessageDeflate
 
 from bench.common import machine, table
 from tests.support.servers import free_port, get_json, gunicorn
 
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+DEFLATE_TAIL = b"\x00\x00\xff\xff"
+LINGER_S = 3.0  # how long WebSocket clients listen after the window, for late samples
+OPCODE_TEXT, OPCODE_CONTINUATION, OPCODE_CLOSE, OPCODE_PING = 0x1, 0x0, 0x8, 0x9
 
 
 @dataclass
@@ -44,6 +50,7 @@ class Stats:
     delays: list[float] = field(default_factory=list)
     bytes: int = 0
     errors: int = 0
+    received: list[tuple[float, bool, bytes]] = field(default_factory=list)  # WebSocket, raw
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -63,58 +70,105 @@ def server_pids(master: int) -> list[int]:
     return [master, *map(int, children)]
 
 
+class Frames:
+    """Splits a server's (unmasked) frames out of a byte stream: (opcode, compressed, fin, data)."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[tuple[int, bool, bool, bytes]]:
+        buffer = self._buffer
+        buffer += data
+        frames, pos = [], 0
+        while len(buffer) - pos >= 2:
+            first, size = buffer[pos], buffer[pos + 1] & 0x7F
+            head = 2
+            if size == 126:
+                head = 4
+                size = int.from_bytes(buffer[pos + 2 : pos + 4], "big")
+            elif size == 127:
+                head = 10
+                size = int.from_bytes(buffer[pos + 2 : pos + 10], "big")
+            if len(buffer) - pos < head + size:
+                break
+            payload = bytes(buffer[pos + head : pos + head + size])
+            frames.append((first & 0x0F, bool(first & 0x40), bool(first & 0x80), payload))
+            pos += head + size
+        del buffer[:pos]
+        return frames
+
+
+def client_frame(opcode: int, payload: bytes) -> bytes:
+    """A masked client frame (mask key 0: XOR leaves the payload as it is); payload < 126."""
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
+
+
+def message_delays(
+    received: list[tuple[float, bool, bytes]], start: float, stop: float
+) -> list[float]:
+    """Inflates (one decompressor, context kept, as RFC 7692 says) and parses the messages one
+    client received; the delays of the samples taken between ``start`` and ``stop``."""
+    inflater = zlib.decompressobj(-15)
+    delays = []
+    for arrival, compressed, payload in received:
+        text = inflater.decompress(payload + DEFLATE_TAIL) if compressed else payload
+        ts = json.loads(text)["ts"]
+        if start <= ts < stop:
+            delays.append(arrival - ts)
+    return delays
+
+
 async def websocket_client(port: int, stats: Stats, start: float, stop: float) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**22)
-    connection = wsproto.WSConnection(wsproto.ConnectionType.CLIENT)
     writer.write(
-        connection.send(
-            Request(
-                host=f"127.0.0.1:{port}",
-                target="/ws/metrics",
-                extra_headers=[(b"Origin", f"http://127.0.0.1:{port}".encode())],
-                extensions=[PerMessageDeflate()],
-            )
-        )
+        (
+            f"GET /ws/metrics HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Origin: http://127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+        ).encode()
     )
-    await writer.drain()
-    text: list[str] = []
+    frames = Frames()
+    received = stats.received
+    parts: list[bytes] = []
+    compressed = False
     try:
-        while time.time() < stop:
-            data = await asyncio.wait_for(reader.read(65536), timeout=stop - time.time() + 5)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError(head.split(b"\r\n", 1)[0].decode())
+        while time.time() < stop + LINGER_S:  # samples taken before stop may arrive after it
+            data = await asyncio.wait_for(reader.read(65536), timeout=stop - time.time() + 9)
+            now = time.time()
             if not data:
                 break
-            now = time.time()
-            if now >= start:
+            if start <= now < stop:
                 stats.bytes += len(data)
-            connection.receive_data(data)
-            for event in connection.events():
-                if isinstance(event, Message):
-                    text.append(event.data)
-                    if event.message_finished:
-                        sample = json.loads("".join(text))
-                        text.clear()
-                        if now >= start and sample["ts"] >= start - 1:
-                            stats.delays.append(now - sample["ts"])
-                elif isinstance(event, Ping):
-                    writer.write(connection.send(event.response()))
-                elif isinstance(event, CloseConnection):
+            for opcode, rsv1, fin, payload in frames.feed(data):
+                if opcode in (OPCODE_TEXT, OPCODE_CONTINUATION):
+                    compressed = rsv1 if opcode == OPCODE_TEXT else compressed
+                    parts.append(payload)
+                    if fin:
+                        received.append((now, compressed, b"".join(parts)))
+                        parts.clear()
+                elif opcode == OPCODE_PING:
+                    writer.write(client_frame(0xA, payload))
+                elif opcode == OPCODE_CLOSE:
                     return
-                elif not isinstance(event, AcceptConnection):
-                    pass
-    except (TimeoutError, ConnectionError, wsproto.utilities.LocalProtocolError):
+    except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
         stats.errors += 1
     finally:
         writer.close()
 
 
 async def polling_client(port: int, stats: Stats, start: float, stop: float) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     request = (
         f"GET /api/v1/latest HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         "Accept-Encoding: gzip\r\nConnection: keep-alive\r\n\r\n"
     ).encode()
     offset = (hash(id(stats)) % 1000) / 1000  # clients spread over the second, as browsers are
     next_poll = start + offset
+    await asyncio.sleep(max(0.0, next_poll - 1 - time.time()))  # an idle connection is closed
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while next_poll < stop:
             await asyncio.sleep(max(0.0, next_poll - time.time()))
@@ -132,8 +186,6 @@ async def polling_client(port: int, stats: Stats, start: float, stop: float) -> 
             now = time.time()
             stats.bytes += len(request) + len(head) + len(body)
             if b"gzip" in head.lower():
-                import gzip
-
                 body = gzip.decompress(body)
             stats.delays.append(now - json.loads(body)["ts"])
             next_poll += 1.0
@@ -143,20 +195,26 @@ async def polling_client(port: int, stats: Stats, start: float, stop: float) -> 
         writer.close()
 
 
-async def run_clients(mode: str, port: int, count: int, seconds: float) -> list[Stats]:
-    start = time.time() + 5  # connect and skip the backlog first
-    stop = start + seconds
+async def run_clients(mode: str, port: int, count: int, start: float, stop: float) -> list[Stats]:
     stats = [Stats() for _ in range(count)]
     client = websocket_client if mode == "websocket" else polling_client
     tasks = []
     for s in stats:
         tasks.append(asyncio.create_task(client(port, s, start, stop)))
-        await asyncio.sleep(0.002)
+        await asyncio.sleep(0.004)
     await asyncio.gather(*tasks)
+    for s in stats:  # only once every client is done: decoding takes time from the others
+        if s.received:
+            s.delays, s.received = message_delays(s.received, start, stop), []
     return stats
 
 
-def measure(mode: str, count: int, seconds: float, folder: Path) -> dict[str, float]:
+def client_process(mode: str, port: int, count: int, start: float, stop: float) -> list[Stats]:
+    """One load-generating process: ``count`` clients on its own event loop."""
+    return asyncio.run(run_clients(mode, port, count, start, stop))
+
+
+def measure(mode: str, count: int, seconds: float, procs: int, folder: Path) -> dict[str, float]:
     port = free_port()
     env = {
         "MONITOR_DATABASE_URL": f"sqlite:///{folder / f'{mode}-{count}.db'}",
@@ -171,21 +229,19 @@ def measure(mode: str, count: int, seconds: float, folder: Path) -> dict[str, fl
                 raise RuntimeError(server.log())
             time.sleep(0.2)
         pids = server_pids(server.popen.pid)
-        loop_start = time.time() + 5
-        cpu_before = [None]
-
-        async def go() -> list[Stats]:
-            async def mark() -> None:
-                await asyncio.sleep(max(0.0, loop_start - time.time()))
-                cpu_before[0] = cpu_seconds(pids)
-
-            marker = asyncio.create_task(mark())
-            result = await run_clients(mode, port, count, seconds)
-            await marker
-            return result
-
-        stats = asyncio.run(go())
-        cpu = cpu_seconds(pids) - (cpu_before[0] or 0.0)
+        # Connect, take the backlog, and (WebSocket) reach a shared stream's keyframe first.
+        start = time.time() + 10 + count * 0.004 + (25 if mode == "websocket" else 0)
+        stop = start + seconds
+        shares = [count // procs + (i < count % procs) for i in range(procs)]
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            pending = pool.starmap_async(
+                client_process, [(mode, port, n, start, stop) for n in shares]
+            )
+            time.sleep(max(0.0, start - time.time()))
+            cpu_before = cpu_seconds(pids)
+            time.sleep(max(0.0, stop - time.time()))
+            cpu = cpu_seconds(pids) - cpu_before
+            stats = [s for group in pending.get() for s in group]
     delays = np.array([d for s in stats for d in s.delays]) * 1000
     return {
         "p50": float(np.percentile(delays, 50)),
@@ -202,13 +258,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[100, 500])
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--client-procs", type=int, default=2)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     rows = []
     with TemporaryDirectory() as folder:
         for count in args.clients:
             for mode in ("websocket", "polling"):
-                r = measure(mode, count, args.seconds, Path(folder))
+                r = measure(mode, count, args.seconds, args.client_procs, Path(folder))
                 rows.append(
                     [
                         mode,
