@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from storage.engine import make_engine
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
 def machine() -> str:
@@ -80,3 +81,15 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the given processes (all their threads), from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS_PER_SECOND

@@ -27,7 +27,6 @@ import asyncio
 import gzip
 import json
 import multiprocessing
-import os
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -36,10 +35,9 @@ from tempfile import TemporaryDirectory
 
 import numpy as np
 
-from bench.common import machine, table
+from bench.common import cpu_seconds, machine, table
 from tests.support.servers import free_port, get_json, gunicorn
 
-TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 DEFLATE_TAIL = b"\x00\x00\xff\xff"
 LINGER_S = 3.0  # how long WebSocket clients listen after the window, for late samples
 OPCODE_TEXT, OPCODE_CONTINUATION, OPCODE_CLOSE, OPCODE_PING = 0x1, 0x0, 0x8, 0x9
@@ -51,18 +49,6 @@ class Stats:
     bytes: int = 0
     errors: int = 0
     received: list[tuple[float, bool, bytes]] = field(default_factory=list)  # WebSocket, raw
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of the given processes and their threads."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS_PER_SECOND
 
 
 def server_pids(master: int) -> list[int]:

@@ -40,23 +40,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from bench.common import machine, table
+from bench.common import cpu_seconds, machine, table
 from tests.support.servers import ROOT, LiveClient, Process, free_port, get_json
 
 GLANCES = ROOT / ".bench-venv" / "bin" / "glances"
-TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of the given processes (all their threads)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS_PER_SECOND
 
 
 def rss_mb(pid: int) -> float:
