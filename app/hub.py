@@ -77,6 +77,8 @@ class Subscription:
         and ends the parking.
         """
         with self._cond:
+            if self._closed:
+                return
             if self._take is not None and not self._items:
                 try:
                     if self._take(message):
@@ -117,9 +119,11 @@ class Subscription:
             self._take = None
 
     def wake(self) -> None:
-        """Makes the current (or, if none waits, the next) ``get`` return at once."""
+        """Makes the current (or, if none waits, the next) ``get`` return at once; ends parking
+        (the consumer's thread has something to look at, and parks again when done)."""
         with self._cond:
             self._woken = True
+            self._take = None
             self._cond.notify_all()
 
     def drain(self) -> list[Message]:
@@ -141,6 +145,7 @@ class Subscription:
         self._hub._unsubscribe(self)
         with self._cond:
             self._closed = True
+            self._take = None
             self._cond.notify_all()
 
     def __enter__(self) -> Subscription:

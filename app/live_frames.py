@@ -18,6 +18,7 @@ in app/live_ws.py (``FrameWriter``).
 
 from __future__ import annotations
 
+import itertools
 import struct
 import threading
 import zlib
@@ -33,6 +34,8 @@ FIN_TEXT = 0x81  # FIN + text opcode
 RSV1 = 0x40  # "this message is compressed" (permessage-deflate)
 DEFLATE_TAIL = b"\x00\x00\xff\xff"  # ends every flushed message; RFC 7692 leaves it out
 PLAIN = "ws-plain"  # Message.encodings key of the uncompressed frame
+ALONE = "ws-deflate-alone"  # Message.encodings key of the self-contained compressed frame
+_stream_ids = itertools.count(1)
 
 
 def frame(payload: bytes, compressed: bool = False) -> bytes:
@@ -58,22 +61,26 @@ def plain_frame(message: Message) -> bytes:
 
 def deflate_alone(message: Message) -> bytes:
     """A compressed frame of ``message`` that refers to nothing before it (decodable by any
-    permessage-deflate client with a window of at least ``WINDOW_BITS``)."""
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -WINDOW_BITS)
-    body = compressor.compress(message.payload.encode()) + compressor.flush(zlib.Z_SYNC_FLUSH)
-    return frame(body[: -len(DEFLATE_TAIL)], compressed=True)
+    permessage-deflate client with a window of at least ``WINDOW_BITS``), built on first use
+    and kept with the message."""
+    data = message.encodings.get(ALONE)
+    if data is None:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -WINDOW_BITS)
+        body = compressor.compress(message.payload.encode()) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        data = message.encodings[ALONE] = frame(body[: -len(DEFLATE_TAIL)], compressed=True)
+    return data
 
 
 @dataclass(frozen=True, slots=True)
 class SharedFrame:
     """One message's frame in a shared deflate stream.
 
-    ``stream`` identifies the compressor (a stream dropped and made again is a new one),
-    ``index`` is the message's position in it, and ``keyframe`` says the frame refers to
-    nothing before it.
+    ``stream`` identifies the compressor (a stream dropped and made again is a new one; an
+    integer, so the backlog's frames do not keep dropped compressors alive), ``index`` is the
+    message's position in it, and ``keyframe`` says the frame refers to nothing before it.
     """
 
-    stream: DeflateStream
+    stream: int
     index: int
     keyframe: bool
     data: bytes
@@ -89,6 +96,7 @@ class DeflateStream:
 
     def __init__(self, host: str | None) -> None:
         self.host = host
+        self.id = next(_stream_ids)
         self.users = 0
         self._compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -WINDOW_BITS)
         self._next_index = 0
@@ -108,7 +116,7 @@ class DeflateStream:
         mode = zlib.Z_FULL_FLUSH if last_before_keyframe else zlib.Z_SYNC_FLUSH
         body = self._compressor.compress(message.payload.encode()) + self._compressor.flush(mode)
         data = frame(body[: -len(DEFLATE_TAIL)], compressed=True)
-        return SharedFrame(self, index, index % KEYFRAME_EVERY == 0, data)
+        return SharedFrame(self.id, index, index % KEYFRAME_EVERY == 0, data)
 
 
 class SharedStreams:

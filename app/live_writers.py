@@ -7,9 +7,9 @@
 - permessage-deflate with context takeover and the default window (what browsers negotiate):
   the shared deflate stream of the connection's host filter (``SharedDeflateWriter``), joined at
   its next keyframe;
-- anything else (a client that asked for a smaller window or no context takeover, or a socket
-  whose negotiation cannot be read): simple-websocket compresses per connection
-  (``ConnectionWriter``), as it would by itself.
+- anything else (a client that asked for a smaller server window or for
+  ``server_no_context_takeover``, or a socket whose negotiation cannot be read): simple-websocket
+  compresses per connection (``ConnectionWriter``), as it would by itself.
 """
 
 from __future__ import annotations

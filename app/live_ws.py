@@ -160,10 +160,20 @@ class SignalEvent(threading.Event):
             listener()
 
 
+@dataclass
+class DeliveryCounts:
+    """Messages written to live connections: by the publisher's thread in place (``direct``),
+    or by the connection's own thread (``by_thread``). Approximate under contention."""
+
+    direct: int = 0
+    by_thread: int = 0
+
+
 class LiveSockets:
     """The connections this server holds; ``close_all`` ends them with 1001 (going away)."""
 
     def __init__(self) -> None:
+        self.counts = DeliveryCounts()
         self._lock = threading.Lock()
         self._stops: set[threading.Event] = set()
         self._idle = threading.Condition(self._lock)
@@ -202,6 +212,7 @@ def stream(
     query: StreamQuery,
     stop: threading.Event | None = None,
     streams: SharedStreams | None = None,
+    counts: DeliveryCounts | None = None,
 ) -> None:
     """Sends the backlog newer than ``query.since``, then every new sample, until the end.
 
@@ -212,6 +223,7 @@ def stream(
     or ``stop`` is set (closed with 1001). The subscription is always closed on the way out.
     """
     stop = stop or threading.Event()
+    counts = counts or DeliveryCounts()
     sent = SentFilter(query)
     with contextlib.ExitStack() as exits:
         writer = frame_writer(ws, streams, query.host, exits)
@@ -219,39 +231,46 @@ def stream(
         woken = _wake_on(subscription, (getattr(ws, "event", None), stop), exits)
         wait = IDLE_WAIT_S if woken else WAIT_S
         sock = getattr(ws, "sock", None)
-        take = _direct_delivery(writer, sent, sock, subscription) if woken else None
+        take = _direct_delivery(writer, sent, sock, subscription, counts) if woken else None
         try:
             for message in hub.backlog(query.since, query.host):
                 if sent.wants(message):
                     writer.write(message)
+                    counts.by_thread += 1
             while ws.connected:
+                message = subscription.get(timeout=wait)
+                subscription.unpark()  # from here on, only this thread writes
                 if stop.is_set():
                     ws.close(CLOSE_GOING_AWAY, "server shutting down")
                     return
-                message = subscription.get(timeout=wait)
-                subscription.unpark()
                 if take is not None:
                     sock.flush()
                 if message is not None and sent.wants(message):
                     writer.write(message)
+                    counts.by_thread += 1
                 if ws.connected and ws.receive(timeout=0) is not None:
                     ws.close(CLOSE_POLICY, "this endpoint accepts no client messages")
                     return
-                if take is not None:
+                if take is not None and ws.connected and not stop.is_set():
                     subscription.park(take)
         except (ConnectionClosed, OSError) as error:
             log.debug("live client gone: %s", error)
 
 
 def _direct_delivery(
-    writer: FrameWriter, sent: SentFilter, sock: Any, subscription: Subscription
+    writer: FrameWriter,
+    sent: SentFilter,
+    sock: Any,
+    subscription: Subscription,
+    counts: DeliveryCounts,
 ) -> Callable[[Message], bool] | None:
     """What the publisher's thread does with a message while the connection is idle
     (``Subscription.park``): it writes the message's shared frame without blocking, so an idle
     connection's thread need not wake for each sample. None when the connection has no shared
     frames or its socket cannot be written without blocking."""
-    if writer.take is None or not isinstance(sock, WholeFrameSocket):
+    if writer.take is None or not isinstance(sock, WholeFrameSocket) or not sock.can_offer:
         return None
+    sock.on_close = subscription.wake  # simple-websocket's reader thread closes the socket last
 
     def take(message: Message) -> bool:
         if not sent.newer(message):
@@ -260,6 +279,7 @@ def _direct_delivery(
         if data is None:
             return False  # needs this connection's own work: its thread does it
         sent.mark(message)
+        counts.direct += 1
         if not sock.offer(data):
             subscription.wake()  # the kernel took part of it: the thread sends the rest
         return True
@@ -324,14 +344,25 @@ class WholeFrameSocket:
         self._lock = threading.Lock()
         self._carry = bytearray()  # the part of a frame ``offer`` could not send: it goes first
         self._queued: deque[bytes] = deque()  # whole frames ``offer`` could not start: next
+        self._closing = False  # a Close frame went out: no data frame may follow (RFC 6455)
+        self.on_close: Callable[[], None] | None = None  # called once the socket is closed
         seconds = int(send_timeout)
         micros = int((send_timeout - seconds) * 1_000_000)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, micros))
 
+    @property
+    def can_offer(self) -> bool:
+        """True when ``offer`` can write without ever waiting: a plain blocking socket (a TLS
+        socket refuses MSG_DONTWAIT; a socket with a timeout waits before sending)."""
+        return type(self._sock) is socket.socket and self._sock.gettimeout() is None
+
     def send(self, data: bytes) -> int:
         with self._lock:
+            if self._closing and _is_data_frame(data):
+                return len(data)
             self._send_carry()
             self._sock.sendall(data)
+            self._closing = self._closing or _is_close_frame(data)
         return len(data)
 
     def offer(self, data: bytes) -> bool:
@@ -341,12 +372,16 @@ class WholeFrameSocket:
             self._queued.append(data)
             return False
         try:
+            if self._closing:
+                return True  # the connection is closing: the frame is not wanted any more
             if self._carry or self._queued:
                 self._queued.append(data)
                 return False
             try:
                 sent = self._sock.send(data, socket.MSG_DONTWAIT)
             except BlockingIOError:
+                sent = 0
+            except (OSError, ValueError):  # the connection's thread meets it again in flush
                 sent = 0
             if sent < len(data):
                 self._carry += data[sent:]
@@ -360,6 +395,12 @@ class WholeFrameSocket:
         with self._lock:
             self._send_carry()
 
+    def close(self) -> None:
+        """Closes the socket, then tells ``on_close``."""
+        self._sock.close()
+        if self.on_close is not None:
+            self.on_close()
+
     def _send_carry(self) -> None:
         if self._carry:
             self._sock.sendall(self._carry)
@@ -371,6 +412,14 @@ class WholeFrameSocket:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
+
+
+def _is_close_frame(data: bytes) -> bool:
+    return bool(data) and data[0] & 0x0F == 0x8
+
+
+def _is_data_frame(data: bytes) -> bool:
+    return bool(data) and data[0] & 0x0F in (0x0, 0x1, 0x2)
 
 
 # -- wiring --------------------------------------------------------------------------------
@@ -415,7 +464,7 @@ def attach_websocket(server: Flask, monitor: Monitor, config: Config) -> None:
         ws.sock = WholeFrameSocket(raw, send_timeout)  # type: ignore[attr-defined]
         try:
             with sockets.track() as stop:
-                stream(ws, monitor.hub, query, stop, streams)
+                stream(ws, monitor.hub, query, stop, streams, sockets.counts)
         finally:
             with contextlib.suppress(OSError):  # frees simple-websocket's reader thread now
                 raw.shutdown(socket.SHUT_RDWR)

@@ -159,4 +159,17 @@ def test_compressed_streams_decode_to_every_sample_in_order(
     assert texts == [published[seq] for seq in seqs]
     shared_streams = len(server.dash_app.server.extensions[STREAMS_KEY])
     assert shared_streams == (1 if not offer else 0)
+    # An idle connection in step gets its frames from the publisher's thread.
+    assert (server.sockets.counts.direct > 0) == (not offer)
     client.abort()
+
+
+def test_idle_connections_are_written_by_the_publishers_thread(server: LiveServer) -> None:
+    clients = [WsClient(server.port, origin=server.origin) for _ in range(3)]  # plain frames
+    backlog = len(server.monitor.hub.backlog())
+    for client in clients:
+        client.receive_texts(backlog + 5)
+    counts = server.sockets.counts
+    assert counts.direct >= 3 * 3  # most live frames, for every client
+    for client in clients:
+        client.abort()

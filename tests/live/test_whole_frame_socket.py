@@ -72,3 +72,38 @@ def test_offer_does_not_wait_for_a_writer_stuck_on_a_full_buffer(
     sock.flush()
     reader.join(10)
     assert received == [big + b"frame"]
+
+
+def test_no_data_frame_follows_a_close_frame(pair: tuple[socket.socket, socket.socket]) -> None:
+    server, client = pair
+    sock = WholeFrameSocket(server, send_timeout=10)
+    text_frame, close_frame, pong_frame = b"\x81\x02hi", b"\x88\x02\x03\xe9", b"\x8a\x00"
+    sock.send(text_frame)
+    sock.send(close_frame)
+    sock.send(text_frame)  # the connection's thread, late
+    assert sock.offer(text_frame) is True  # the publisher's thread, late: dropped, not queued
+    sock.send(pong_frame)  # control frames may still go
+    expected = text_frame + close_frame + pong_frame
+    assert read_exactly(client, len(expected)) == expected
+    server.shutdown(socket.SHUT_WR)
+    assert client.recv(10) == b""  # nothing else was sent
+
+
+def test_offer_never_raises_the_connections_thread_meets_the_error(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    server, client = pair
+    sock = WholeFrameSocket(server, send_timeout=10)
+    client.close()  # the browser is gone
+    assert sock.offer(b"\x81\x02hi") in (True, False)  # the first write may still be accepted
+    assert sock.offer(b"\x81\x02hi") is False  # a broken pipe: kept, not raised
+    with pytest.raises(OSError):
+        sock.flush()
+
+
+def test_only_a_plain_blocking_socket_is_offered_to() -> None:
+    a, b = socket.socketpair()
+    with a, b:
+        assert WholeFrameSocket(a, send_timeout=1).can_offer
+        a.settimeout(2.0)  # Python would wait for room before a MSG_DONTWAIT send
+        assert not WholeFrameSocket(a, send_timeout=1).can_offer
