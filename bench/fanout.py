@@ -49,6 +49,7 @@ class Stats:
     bytes: int = 0
     errors: int = 0
     received: list[tuple[float, bool, bytes]] = field(default_factory=list)  # WebSocket, raw
+    ticks: set[float] = field(default_factory=set)  # WebSocket: the samples it got, by ts
 
 
 def server_pids(master: int) -> list[int]:
@@ -91,20 +92,22 @@ def client_frame(opcode: int, payload: bytes) -> bytes:
 
 def message_delays(
     received: list[tuple[float, bool, bytes]], start: float, stop: float
-) -> list[float]:
+) -> list[tuple[float, float]]:
     """Inflates (one decompressor, context kept, as RFC 7692 says) and parses the messages one
-    client received; the delays of the samples taken between ``start`` and ``stop``."""
+    client received; (ts, delay) of the samples taken between ``start`` and ``stop``."""
     inflater = zlib.decompressobj(-15)
     delays = []
     for arrival, compressed, payload in received:
         text = inflater.decompress(payload + DEFLATE_TAIL) if compressed else payload
         ts = json.loads(text)["ts"]
         if start <= ts < stop:
-            delays.append(arrival - ts)
+            delays.append((ts, arrival - ts))
     return delays
 
 
-async def websocket_client(port: int, stats: Stats, start: float, stop: float) -> None:
+async def websocket_client(
+    port: int, stats: Stats, start: float, stop: float, offset: float
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**22)
     writer.write(
         (
@@ -137,7 +140,10 @@ async def websocket_client(port: int, stats: Stats, start: float, stop: float) -
                         received.append((now, compressed, b"".join(parts)))
                         parts.clear()
                 elif opcode == OPCODE_PING:
-                    writer.write(client_frame(0xA, payload))
+                    pong = client_frame(0xA, payload)
+                    writer.write(pong)
+                    if start <= now < stop:
+                        stats.bytes += len(pong)
                 elif opcode == OPCODE_CLOSE:
                     return
     except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
@@ -146,13 +152,12 @@ async def websocket_client(port: int, stats: Stats, start: float, stop: float) -
         writer.close()
 
 
-async def polling_client(port: int, stats: Stats, start: float, stop: float) -> None:
+async def polling_client(port: int, stats: Stats, start: float, stop: float, offset: float) -> None:
     request = (
         f"GET /api/v1/latest HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         "Accept-Encoding: gzip\r\nConnection: keep-alive\r\n\r\n"
     ).encode()
-    offset = (hash(id(stats)) % 1000) / 1000  # clients spread over the second, as browsers are
-    next_poll = start + offset
+    next_poll = start + offset  # clients spread evenly over the second, as browsers are
     await asyncio.sleep(max(0.0, next_poll - 1 - time.time()))  # an idle connection is closed
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
@@ -181,23 +186,28 @@ async def polling_client(port: int, stats: Stats, start: float, stop: float) -> 
         writer.close()
 
 
-async def run_clients(mode: str, port: int, count: int, start: float, stop: float) -> list[Stats]:
-    stats = [Stats() for _ in range(count)]
+async def run_clients(
+    mode: str, port: int, offsets: list[float], start: float, stop: float
+) -> list[Stats]:
+    stats = [Stats() for _ in offsets]
     client = websocket_client if mode == "websocket" else polling_client
     tasks = []
-    for s in stats:
-        tasks.append(asyncio.create_task(client(port, s, start, stop)))
+    for s, offset in zip(stats, offsets, strict=True):
+        tasks.append(asyncio.create_task(client(port, s, start, stop, offset)))
         await asyncio.sleep(0.004)
     await asyncio.gather(*tasks)
     for s in stats:  # only once every client is done: decoding takes time from the others
         if s.received:
-            s.delays, s.received = message_delays(s.received, start, stop), []
+            pairs = message_delays(s.received, start, stop)
+            s.delays, s.ticks, s.received = [d for _, d in pairs], {t for t, _ in pairs}, []
     return stats
 
 
-def client_process(mode: str, port: int, count: int, start: float, stop: float) -> list[Stats]:
-    """One load-generating process: ``count`` clients on its own event loop."""
-    return asyncio.run(run_clients(mode, port, count, start, stop))
+def client_process(
+    mode: str, port: int, offsets: list[float], start: float, stop: float
+) -> list[Stats]:
+    """One load-generating process: a client per polling offset, on its own event loop."""
+    return asyncio.run(run_clients(mode, port, offsets, start, stop))
 
 
 def measure(mode: str, count: int, seconds: float, procs: int, folder: Path) -> dict[str, float]:
@@ -218,23 +228,26 @@ def measure(mode: str, count: int, seconds: float, procs: int, folder: Path) -> 
         # Connect, take the backlog, and (WebSocket) reach a shared stream's keyframe first.
         start = time.time() + 10 + count * 0.004 + (25 if mode == "websocket" else 0)
         stop = start + seconds
-        shares = [count // procs + (i < count % procs) for i in range(procs)]
+        offsets = [(i + 0.5) / count for i in range(count)]
         with multiprocessing.get_context("fork").Pool(procs) as pool:
             pending = pool.starmap_async(
-                client_process, [(mode, port, n, start, stop) for n in shares]
+                client_process, [(mode, port, offsets[p::procs], start, stop) for p in range(procs)]
             )
             time.sleep(max(0.0, start - time.time()))
-            cpu_before = cpu_seconds(pids)
+            cpu_before, began = cpu_seconds(pids), time.monotonic()
             time.sleep(max(0.0, stop - time.time()))
             cpu = cpu_seconds(pids) - cpu_before
+            elapsed = time.monotonic() - began
             stats = [s for group in pending.get() for s in group]
     delays = np.array([d for s in stats for d in s.delays]) * 1000
+    ticks = set().union(*(s.ticks for s in stats))  # every sample some client got
     return {
         "p50": float(np.percentile(delays, 50)),
         "p99": float(np.percentile(delays, 99)),
         "received": len(delays) / count,
-        "cpu_share": cpu / seconds * 100,
-        "cpu_per_client": cpu / seconds * 100 / count,
+        "missing": sum(len(ticks - s.ticks) for s in stats) if ticks else None,
+        "cpu_share": cpu / elapsed * 100,
+        "cpu_per_client": cpu / elapsed * 100 / count,
         "kb_per_min": np.mean([s.bytes for s in stats]) / seconds * 60 / 1000,
         "errors": sum(s.errors for s in stats),
     }
@@ -259,6 +272,7 @@ def main() -> None:
                         f"{r['p50']:.1f}",
                         f"{r['p99']:.1f}",
                         f"{r['received']:.1f}",
+                        "–" if r["missing"] is None else r["missing"],
                         f"{r['cpu_share']:.1f} %",
                         f"{r['cpu_per_client']:.3f} %",
                         f"{r['kb_per_min']:.1f}",
@@ -274,6 +288,7 @@ def main() -> None:
                 "p50 ms",
                 "p99 ms",
                 "samples per client",
+                "samples missed",
                 "server CPU (of one core)",
                 "CPU per client",
                 "KB per client per minute",
@@ -284,7 +299,11 @@ def main() -> None:
     )
     print(
         f"({args.seconds:g} s measured per row after connecting; delay = arrival time minus "
-        "the sample's tick time, so it includes the ~10-20 ms the tick takes to collect)"
+        "the sample's tick time, so it includes the ~10-20 ms the tick takes to collect. "
+        "WebSocket rows start 25 s after connecting, once every client has joined its shared "
+        "stream: the backlog and the compression of its own until then are not in the CPU "
+        "figures. Samples missed: samples some WebSocket client got and another did not, or "
+        "got more than 3 s after the window; polling gets what is latest at each poll.)"
     )
 
 
