@@ -15,17 +15,15 @@ def make_sample(
 ) -> dict[str, Any]:
     """A full sample whose values depend on ``seq`` (so round trips can be checked exactly)."""
     s = float(seq)
-    interfaces = [
-        {
-            "iface": "eth0",
-            "rx_bps": 1000 + s,
-            "tx_bps": 500 + s,
-            "rx_pps": 10.0,
-            "tx_pps": 5.0,
-            "errors_per_s": 0.0,
-            "drops_per_s": 0.0,
-        }
-    ]
+    eth0 = {
+        "rx_bps": 1000 + s,
+        "tx_bps": 500 + s,
+        "rx_pps": 10.0,
+        "tx_pps": 5.0,
+        "errors_per_s": 0.0,
+        "drops_per_s": 0.0,
+    }
+    interfaces = [{"iface": "eth0", **eth0}]
     if extra_iface:
         interfaces.append(
             {
@@ -118,14 +116,7 @@ def make_sample(
         },
         "network": {
             "interfaces": interfaces,
-            "total": {
-                "rx_bps": 1000 + s,
-                "tx_bps": 500 + s,
-                "rx_pps": 10.0,
-                "tx_pps": 5.0,
-                "errors_per_s": 0.0,
-                "drops_per_s": 0.0,
-            },
+            "total": dict(eth0),  # eth0 alone: the extra interface is not counted
         },
         "sensors": {
             "temperatures": [
