@@ -20,7 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from tests.support.polling import wait_for
+from tests.support.postgres import temporary_schema
 from tests.support.servers import LiveClient, Process, free_port, get_json
+from tests.support.tcp_proxy import TcpProxy
 
 
 @dataclass(frozen=True)
@@ -43,30 +46,19 @@ class TimedClient(LiveClient):
         self.arrivals: list[Arrival] = []
         super().__init__(port, query)
 
-    def _read(self) -> None:
-        import simple_websocket
-
-        try:
-            while True:
-                frame = self.ws.receive()
-                if frame is None:
-                    break
-                now = time.monotonic()
-                sample = json.loads(frame)
-                self.arrivals.append(
-                    Arrival(
-                        now,
-                        sample["seq"],
-                        sample["ts"],
-                        sample["host"],
-                        len(frame),
-                        sample.get("health", {}),
-                    )
-                )
-        except simple_websocket.ConnectionClosed:
-            pass
-        finally:
-            self.closed.set()
+    def _received(self, frame: str) -> None:
+        now = time.monotonic()
+        sample = json.loads(frame)
+        self.arrivals.append(
+            Arrival(
+                now,
+                sample["seq"],
+                sample["ts"],
+                sample["host"],
+                len(frame),
+                sample.get("health", {}),
+            )
+        )
 
 
 class AppProcess(Process):
@@ -149,6 +141,31 @@ def app_process(
     raise AssertionError(f"the server could not start on three ports\n{log}")
 
 
+@contextlib.contextmanager
+def app_behind_proxy(
+    proxy: TcpProxy, *, interval: float, hostname: str, batch_interval: float
+) -> Iterator[tuple[AppProcess, str]]:
+    """``python -m app`` on a fresh PostgreSQL schema that it reaches through ``proxy``
+    (started here, closed on the way out), once /readyz says ready; yields the process and the
+    schema's direct URL."""
+    proxy.start()
+    try:
+        with temporary_schema() as url:
+            proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+            env = {"MONITOR_BATCH_INTERVAL": f"{batch_interval:g}"}
+            with app_process(proxied, interval=interval, hostname=hostname, env=env) as app:
+                wait_for(
+                    lambda: (
+                        (r := get_json(f"http://127.0.0.1:{app.port}/readyz")) and r.get("ready")
+                    ),
+                    timeout=60,
+                    message=f"the dashboard ready on PostgreSQL\n{app.log()}",
+                )
+                yield app, url
+    finally:
+        proxy.close()
+
+
 def open_fds(pid: int) -> int:
     """Open file descriptors of ``pid``, less its momentary reads of /proc (the sampler's
     psutil scan opens and closes /proc/<pid>/stat files every tick)."""
@@ -208,13 +225,6 @@ def raw_websocket(port: int, path: str = "/ws/metrics", rcvbuf: int | None = Non
         sock.close()
         raise ConnectionError(f"upgrade refused: {status!r}")
     return sock
-
-
-def abort(sock: socket.socket) -> None:
-    """Drops a TCP connection without any closing handshake."""
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-    sock.close()
 
 
 class Deadline:

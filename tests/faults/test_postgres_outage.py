@@ -18,11 +18,10 @@ from tests.faults.support import (
     Arrival,
     TimedClient,
     alive,
-    app_process,
+    app_behind_proxy,
     stream_problems,
 )
 from tests.support.polling import wait_for
-from tests.support.postgres import temporary_schema
 from tests.support.servers import Process, get_json
 from tests.support.tcp_proxy import TcpProxy
 
@@ -42,24 +41,14 @@ def stored_ms(store: MetricStore, stamps: list[float]) -> set[int]:
 
 def test_live_stream_survives_an_outage_and_every_sample_is_stored() -> None:
     proxy = TcpProxy(("127.0.0.1", 5432))
-    proxy.start()
-    try:
-        with temporary_schema() as url:
-            proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-            env = {"MONITOR_BATCH_INTERVAL": str(BATCH_INTERVAL)}
-            with app_process(proxied, interval=INTERVAL, hostname=HOST, env=env) as app:
-                run_outage(app, app.port, url, proxy)
-    finally:
-        proxy.cut()
+    with app_behind_proxy(
+        proxy, interval=INTERVAL, hostname=HOST, batch_interval=BATCH_INTERVAL
+    ) as (app, url):
+        run_outage(app, app.port, url, proxy)
 
 
 def run_outage(app: Process, port: int, direct_url: str, proxy: TcpProxy) -> None:
     base = f"http://127.0.0.1:{port}"
-    wait_for(
-        lambda: (r := get_json(f"{base}/readyz")) and r.get("ready"),
-        timeout=60,
-        message=f"the dashboard ready on PostgreSQL\n{app.log()}",
-    )
     client = TimedClient(port)
     try:
         wait_for(lambda: len(client.arrivals) >= 4, timeout=10, message="first live samples")

@@ -7,6 +7,7 @@ handshake with a tiny receive buffer and never reads; a normal client reads ever
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import socket
@@ -27,15 +28,15 @@ from app.monitor import Monitor
 from tests.faults.figures import record
 from tests.faults.support import (
     TimedClient,
-    abort,
     raw_websocket,
     rss_kb,
     stream_problems,
     tolerating_simple_websocket_races,
 )
 from tests.live.fakes import SECTIONS, FakeHost, SectionCollector
-from tests.live.server import LiveServer, free_port, live_config
+from tests.live.server import LiveServer, live_config
 from tests.support.polling import wait_for
+from tests.support.servers import abort, free_port
 
 INTERVAL = 0.05
 PROCESSES = 200
@@ -87,6 +88,24 @@ class LargeSampleServer(LiveServer):
         self._thread = None
 
 
+@contextlib.contextmanager
+def large_sample_server(tmp_path: Path, ws_ping_interval: float) -> Iterator[LargeSampleServer]:
+    """A started LargeSampleServer (0.05 s, small backlog and queues), closed on the way out."""
+    config = live_config(
+        tmp_path,
+        interval=INTERVAL,
+        backlog_seconds=BACKLOG_S,
+        subscriber_queue=QUEUE,
+        hostname="faults-large",
+        ws_ping_interval=ws_ping_interval,
+    )
+    server = LargeSampleServer(config).start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 @pytest.fixture(scope="module")
 def thread_races() -> Iterator[Counter]:
     seen: Counter = Counter()
@@ -105,19 +124,10 @@ def _tolerate_races(thread_races: Counter) -> Iterator[None]:
 
 @pytest.fixture
 def large_server(tmp_path: Path) -> Any:
-    config = live_config(
-        tmp_path,
-        interval=INTERVAL,
-        backlog_seconds=BACKLOG_S,
-        subscriber_queue=QUEUE,
-        hostname="faults-large",
-        # The stuck client must stay connected through this test's phases: the send timeout
-        # that ends it (max(1 s, ping interval)) is the next test's subject.
-        ws_ping_interval=300.0,
-    )
-    server = LargeSampleServer(config).start()
-    yield server
-    server.close()
+    # The stuck client must stay connected through this test's phases: the send timeout that
+    # ends it (max(1 s, ping interval)) is the next test's subject.
+    with large_sample_server(tmp_path, ws_ping_interval=300.0) as server:
+        yield server
 
 
 def dropped(server: LiveServer) -> int:
@@ -202,44 +212,35 @@ def test_a_client_that_never_reads_is_disconnected(tmp_path: Path) -> None:
     closed", and a client that goes away frees its thread and subscription. A client that
     never reads answers no ping either, so with pings every 0.5 s its connection must end
     within a few seconds, not hold a server thread and a hub subscription forever."""
-    config = live_config(
-        tmp_path,
-        interval=INTERVAL,
-        backlog_seconds=BACKLOG_S,
-        subscriber_queue=QUEUE,
-        hostname="faults-large",
-        ws_ping_interval=0.5,
-    )
-    server = LargeSampleServer(config).start()
-    stuck = None
-    try:
-        wait_for(lambda: len(server.monitor.hub.backlog()) >= 5, message="samples")
-        stuck = raw_websocket(server.port, rcvbuf=4096)
-        connected = time.monotonic()
-        # Its queue may overflow first (drops counted) or its send time out first, depending
-        # on the machine's speed; either way the server must end it.
+    with large_sample_server(tmp_path, ws_ping_interval=0.5) as server:
+        stuck = None
         try:
-            wait_for(
-                lambda: subscribers(server) == 0 and len(server.sockets) == 0,
-                timeout=30,
-                message="the stuck client disconnected by the server (ping timeout)",
-            )
-            released = f"{time.monotonic() - connected:.1f} s"
-        except AssertionError:
-            released = f"not after {time.monotonic() - connected:.1f} s"
-            raise
+            wait_for(lambda: len(server.monitor.hub.backlog()) >= 5, message="samples")
+            stuck = raw_websocket(server.port, rcvbuf=4096)
+            connected = time.monotonic()
+            # Its queue may overflow first (drops counted) or its send time out first, depending
+            # on the machine's speed; either way the server must end it.
+            try:
+                wait_for(
+                    lambda: subscribers(server) == 0 and len(server.sockets) == 0,
+                    timeout=30,
+                    message="the stuck client disconnected by the server (ping timeout)",
+                )
+                released = f"{time.monotonic() - connected:.1f} s"
+            except AssertionError:
+                released = f"not after {time.monotonic() - connected:.1f} s"
+                raise
+            finally:
+                record(
+                    "A client that never reads, with pings every 0.5 s",
+                    [
+                        ("subscription and thread released by the server", released),
+                        ("messages dropped for it meanwhile", dropped(server)),
+                    ],
+                )
         finally:
-            record(
-                "A client that never reads, with pings every 0.5 s",
-                [
-                    ("subscription and thread released by the server", released),
-                    ("messages dropped for it meanwhile", dropped(server)),
-                ],
-            )
-    finally:
-        if stuck is not None:
-            abort(stuck)
-        server.close()
+            if stuck is not None:
+                abort(stuck)
 
 
 class SlowReader:
@@ -307,34 +308,26 @@ def test_a_slow_client_gets_intact_frames_while_the_server_pings(tmp_path: Path)
     """The keepalive ping must not corrupt a frame that is still being written. simple-websocket
     sends pings from its own thread while the stream thread may be blocked in the middle of a
     large frame on a slow link; the two writes must not interleave on the socket."""
-    config = live_config(
-        tmp_path,
-        interval=INTERVAL,
-        backlog_seconds=BACKLOG_S,
-        subscriber_queue=QUEUE,
-        hostname="faults-large",
-        ws_ping_interval=2.0,  # a pong can come back in time through the full buffers
-    )
-    server = LargeSampleServer(config).start()
-    client = None
-    try:
-        wait_for(lambda: len(server.monitor.hub.backlog()) >= 5, message="samples")
-        client = SlowReader(server.port, rate=2_000_000)  # ~9 samples a second of 20
-        client.read(frames=60, timeout=30)
-    finally:
-        record(
-            "A slow client (2 MB/s) while the server pings every 2 s",
-            [
-                ("intact frames received", len(client.seqs) if client else 0),
-                ("pings answered", client.pings if client else 0),
-                (
-                    "corrupt frames or protocol closes",
-                    "; ".join(client.bad_frames) if client else "",
-                ),
-            ],
-        )
-        if client is not None:
-            client.close()
-        server.close()
+    # Pings every 2 s: a pong can come back in time through the full buffers.
+    with large_sample_server(tmp_path, ws_ping_interval=2.0) as server:
+        client = None
+        try:
+            wait_for(lambda: len(server.monitor.hub.backlog()) >= 5, message="samples")
+            client = SlowReader(server.port, rate=2_000_000)  # ~9 samples a second of 20
+            client.read(frames=60, timeout=30)
+        finally:
+            record(
+                "A slow client (2 MB/s) while the server pings every 2 s",
+                [
+                    ("intact frames received", len(client.seqs) if client else 0),
+                    ("pings answered", client.pings if client else 0),
+                    (
+                        "corrupt frames or protocol closes",
+                        "; ".join(client.bad_frames) if client else "",
+                    ),
+                ],
+            )
+            if client is not None:
+                client.close()
     assert client.bad_frames == []
     assert len(client.seqs) >= 60 and client.seqs == sorted(set(client.seqs))

@@ -27,6 +27,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def abort(sock: socket.socket) -> None:
+    """Drops a TCP connection (or stops a listener) without any closing handshake."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
 def get_json(url: str, timeout: float = 3.0) -> Any:
     """The JSON body of a GET, or None when the server does not answer (yet)."""
     try:
@@ -84,6 +91,22 @@ class Process:
         self.terminate()
 
 
+def app_exits_2_with_one_line(*args: str) -> str:
+    """Runs ``python -m app *args``, asserts that it exits 2 with one line on stderr, and
+    returns that line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
 def gunicorn(port: int, env: dict[str, str]) -> Process:
     """``gunicorn -c gunicorn.conf.py wsgi:app`` on 127.0.0.1:``port``."""
     return Process(
@@ -137,11 +160,15 @@ class LiveClient:
                 frame = self.ws.receive()
                 if frame is None:
                     break
-                self.samples.append(json.loads(frame))
+                self._received(frame)
         except simple_websocket.ConnectionClosed:
             pass
         finally:
             self.closed.set()
+
+    def _received(self, frame: str) -> None:
+        """Keeps one frame (called in the reader thread, as it arrives)."""
+        self.samples.append(json.loads(frame))
 
     def timestamps(self, host: str | None = None) -> list[float]:
         return [s["ts"] for s in list(self.samples) if host is None or s["host"] == host]

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import threading
+
+from tests.support.servers import abort, free_port
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to ``target``; ``cut`` drops every connection and refuses new."""
+    """Forwards 127.0.0.1:<port> to ``target``; ``cut`` drops every connection and refuses new.
+
+    ``cut(one_sided=True)`` resets only the client's end of every connection and leaves the
+    server's end open and silent (the server does not notice); ``close`` ends those too."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self._listener: socket.socket | None = None
-        self._sockets: set[socket.socket] = set()
+        self._pairs: list[tuple[socket.socket, socket.socket]] = []  # (client, upstream)
+        self._ghosts: set[socket.socket] = set()  # server ends kept open by one-sided cuts
         self._lock = threading.Lock()
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
+        self.port = free_port()
 
     def start(self) -> None:
         """Listens (again) on the proxy's port."""
@@ -29,19 +33,31 @@ class TcpProxy:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
-    def cut(self) -> None:
-        """Stops listening and resets every forwarded connection."""
+    def cut(self, *, one_sided: bool = False) -> None:
+        """Stops listening and resets every forwarded connection; ``one_sided``: only the
+        client's end, as a firewall or a timed-out kernel does, and the server's end is kept."""
         listener, self._listener = self._listener, None
         if listener is not None:
-            with contextlib.suppress(OSError):
-                listener.shutdown(socket.SHUT_RDWR)
-            listener.close()
+            abort(listener)
         with self._lock:
-            sockets, self._sockets = self._sockets, set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
+            pairs, self._pairs = self._pairs, []
+            if one_sided:
+                self._ghosts.update(upstream for _, upstream in pairs)
+        for client, upstream in pairs:
+            if one_sided:
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                client.close()  # linger 0: a reset
+            else:
+                abort(client)
+                abort(upstream)
+
+    def close(self) -> None:
+        """Cuts, and ends the server's ends that one-sided cuts kept open."""
+        self.cut()
+        with self._lock:
+            ghosts, self._ghosts = self._ghosts, set()
+        for sock in ghosts:
+            abort(sock)
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -56,7 +72,7 @@ class TcpProxy:
                 continue
             upstream.settimeout(None)
             with self._lock:
-                self._sockets.update((client, upstream))
+                self._pairs.append((client, upstream))
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
@@ -67,6 +83,9 @@ class TcpProxy:
         except OSError:
             pass
         finally:
+            with self._lock:  # a ghost's server end stays open: the server must not notice
+                ghosts = self._ghosts
             for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+                if sock not in ghosts:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
