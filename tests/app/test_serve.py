@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -15,14 +14,7 @@ from pathlib import Path
 from storage.engine import make_engine
 from storage.store import MetricStore
 from tests.support.polling import wait_for
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.servers import ROOT, app_exits_2_with_one_line, free_port
 
 
 def get_json(url: str) -> dict | None:
@@ -85,14 +77,5 @@ def test_serves_changing_samples_and_flushes_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_bad_flag_exits_2_with_one_line() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "app", "--interval", "-1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "error: interval must be between 0 and 3600 seconds, got -1.0"
-    ]
+    line = app_exits_2_with_one_line("--interval", "-1")
+    assert line == "error: interval must be between 0 and 3600 seconds, got -1.0"

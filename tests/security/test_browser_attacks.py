@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from app.config import Config
 from app.exposure import exposure_problem
 from app.security import host_name
 from tests.security.conftest import Serve, request, websocket_handshake
-from tests.support.servers import ROOT
+from tests.support.servers import app_exits_2_with_one_line
 
 
 @pytest.mark.parametrize(
@@ -72,13 +69,5 @@ def test_exposure_rule() -> None:
 
 
 def test_listening_beyond_loopback_without_auth_refuses_to_start() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "app", "--host", "0.0.0.0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: refusing to listen on 0.0.0.0")
+    line = app_exits_2_with_one_line("--host", "0.0.0.0")
+    assert line.startswith("error: refusing to listen on 0.0.0.0")
