@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from types import ModuleType
@@ -32,6 +33,7 @@ ELLIPSIS = "…"
 # On the /proc path, a top row's name, user and command line are read again after this long even
 # while it stays a top row (a process can rename itself, change user or rewrite its command line).
 DETAILS_TTL_S = 30.0
+_STATUS, _CPU, _RSS = attrgetter("status"), attrgetter("cpu"), attrgetter("rss")
 
 
 def truncate_cmdline(cmdline: Any, limit: int) -> str | None:
@@ -231,10 +233,10 @@ class ProcessesCollector:
     def _collect_procfs(self, reader: ProcfsReader) -> dict[str, Any]:
         scanned = reader.scan()
         counts = dict.fromkeys(COMMON_STATUSES, 0)
-        for process in scanned:
-            counts[process.status] = counts.get(process.status, 0) + 1
-        top_cpu = heapq.nlargest(self._top_n, scanned, key=attrgetter("cpu"))
-        top_mem = heapq.nlargest(self._top_n, scanned, key=attrgetter("rss"))
+        counts.update(Counter(map(_STATUS, scanned)))  # others in order of first sighting
+        # a stable sort, as nlargest: ties keep pid order (C-level, cheaper than nlargest's key)
+        top_cpu = sorted(scanned, key=_CPU, reverse=True)[: self._top_n]
+        top_mem = sorted(scanned, key=_RSS, reverse=True)[: self._top_n]
         now = self._clock()
         kept: dict[tuple[int, int, str], tuple[float, dict[str, Any]]] = {}
         for process in (*top_cpu, *top_mem):

@@ -55,6 +55,10 @@ class ProcStat(NamedTuple):
     comm: str  # the kernel's command name (at most 15 bytes for user processes)
 
 
+# One process as the previous scan saw it: its stat line, utime + stime, and its row with cpu 0.0.
+_Seen = tuple[bytes, int, ProcStat]
+
+
 def linux_proc_root(psutil_module: ModuleType | Any, root: str = "/proc") -> str | None:
     """``root`` when the real psutil runs on Linux with a readable procfs, else None.
 
@@ -119,44 +123,65 @@ class ProcfsReader:
         self._clock = clock
         self._page_size = page_size or os.sysconf("SC_PAGE_SIZE")
         self._clock_ticks = clock_ticks or os.sysconf("SC_CLK_TCK")
-        self._ticks: dict[tuple[int, int], int] = {}  # (pid, start) -> utime + stime
+        self._seen: dict[int, _Seen] = {}  # pid -> the previous scan's stat line, ticks, row
         self._then: float | None = None
 
     def pids(self) -> list[int]:
         """The process ids under ``root``, ascending."""
-        return sorted(int(name) for name in os.listdir(self.root) if name.isdigit())
+        return sorted([int(name) for name in os.listdir(self.root) if name.isdigit()])
 
     def scan(self) -> list[ProcStat]:
-        """Every readable process, in pid order; updates the CPU baseline."""
+        """Every readable process, in pid order; updates the CPU baseline.
+
+        A stat line byte-for-byte equal to the previous scan's (an idle process: most of them)
+        is not parsed again: same fields, no CPU ticks used, so the same ProcStat with cpu 0.0.
+        """
         now = self._clock()
         elapsed = now - self._then if self._then is not None else 0.0
         self._then = now
         # percent per tick of CPU time: ticks / clock_ticks / elapsed * 100
         scale = 100.0 / (self._clock_ticks * elapsed) if elapsed > 0 else 0.0
         page_size = self._page_size
-        previous, current = self._ticks, {}
+        previous = self._seen
+        current: dict[int, _Seen] = {}
+        status_of = _STATUS_OF
+        new_stat = tuple.__new__  # ProcStat(...) without its Python-level __new__
+        open_, read, close_, rdonly = os.open, os.read, os.close, os.O_RDONLY
         out: list[ProcStat] = []
-        root = self.root
+        prefix = f"{self.root}/"
         for pid in self.pids():
             try:
-                data = _read(f"{root}/{pid}/stat")
+                fd = open_(f"{prefix}{pid}/stat", rdonly)
+                try:
+                    data = read(fd, 4096)
+                finally:
+                    close_(fd)
+            except OSError:
+                continue
+            seen = previous.get(pid)
+            if seen is not None and seen[0] == data:  # unchanged: no ticks used since
+                current[pid] = seen
+                out.append(seen[2])
+                continue
+            try:
                 close = data.rindex(b")")
-                fields = data[close + 2 :].split(None, 22)  # up to rss (field 24)
+                # fields 3.. (state first), split up to rss (field 24); the rest stays joined
+                fields = data[close + 2 :].split(b" ", 22)
                 ticks = int(fields[11]) + int(fields[12])
                 start = int(fields[19])
-                status = _STATUS_OF.get(fields[0], "unknown")
                 rss = int(fields[21]) * page_size
                 threads = int(fields[17])
-            except (OSError, ValueError, IndexError):
+            except (ValueError, IndexError):
                 continue
-            key = (pid, start)
-            current[key] = ticks
-            before = previous.get(key)
-            used = ticks - before if before is not None else 0
-            cpu = round(used * scale, 1) if used > 0 else 0.0
             comm = data[data.find(b"(") + 1 : close].decode("utf-8", "replace")
-            out.append(ProcStat(pid, status, cpu, rss, threads, start, comm))
-        self._ticks = current
+            status = status_of.get(fields[0], "unknown")
+            idle = new_stat(ProcStat, (pid, status, 0.0, rss, threads, start, comm))
+            current[pid] = (data, ticks, idle)
+            cpu = 0.0
+            if seen is not None and seen[2].start == start and ticks > seen[1]:
+                cpu = round((ticks - seen[1]) * scale, 1)
+            out.append(idle if not cpu else new_stat(ProcStat, (pid, status, cpu, *idle[3:])))
+        self._seen = current
         return out
 
     def details(self, process: ProcStat) -> dict[str, Any]:

@@ -134,3 +134,18 @@ def test_the_real_proc_agrees_with_psutil_on_this_process() -> None:
     assert abs(mine.rss - me.memory_info().rss) < 16 * 2**20  # per-CPU counter drift at most
     details = ProcfsReader().details(mine)
     assert details == {"name": me.name(), "username": me.username(), "cmdline": me.cmdline()}
+
+
+def test_a_changed_line_without_new_ticks_updates_the_row_with_zero_cpu(proc: FakeProc) -> None:
+    clock = FakeClock()
+    scan = reader(proc, clock).scan
+    proc.add(1, utime=100)
+    scan()
+    clock.advance(1.0)
+    proc.add(1, utime=110)
+    assert scan()[0].cpu == 10.0
+    clock.advance(1.0)
+    assert scan()[0].cpu == 0.0  # the same line: no ticks used
+    clock.advance(1.0)
+    proc.add(1, "renamed", "R", utime=110, threads=3, rss_pages=5)
+    assert scan()[0][1:] == ("running", 0.0, 5 * PAGE_SIZE, 3, 100, "renamed")
