@@ -33,6 +33,9 @@ ELLIPSIS = "…"
 # On the /proc path, a top row's name, user and command line are read again after this long even
 # while it stays a top row (a process can rename itself, change user or rewrite its command line).
 DETAILS_TTL_S = 30.0
+# A top row's details: (read at, {"name", "user", "cmdline"} as sent, (the scan's row, the
+# memory total, the row sent) or None)
+_Kept = tuple[float, dict[str, Any], tuple[ProcStat, int | None, dict[str, Any]] | None]
 _STATUS, _CPU, _RSS = attrgetter("status"), attrgetter("cpu"), attrgetter("rss")
 
 
@@ -138,8 +141,8 @@ class ProcessesCollector:
         self._procfs = procfs
         self._clock = clock
         self._details_ttl = details_ttl
-        # (pid, start, comm) -> (read at, {"name", "user", "cmdline"} as sent)
-        self._kept: dict[tuple[int, int, str], tuple[float, dict[str, Any]]] = {}
+        # (pid, start, comm) -> (read at, {"name", "user", "cmdline"} as sent, its last row)
+        self._kept: dict[tuple[int, int, str], _Kept] = {}
 
     def _read_memory_total(self) -> int | None:
         """Physical memory in bytes; None when unreadable (retried next tick, ``mem`` null)."""
@@ -238,21 +241,29 @@ class ProcessesCollector:
         top_cpu = sorted(scanned, key=_CPU, reverse=True)[: self._top_n]
         top_mem = sorted(scanned, key=_RSS, reverse=True)[: self._top_n]
         now = self._clock()
-        kept: dict[tuple[int, int, str], tuple[float, dict[str, Any]]] = {}
+        total = self._memory_total
+        kept: dict[tuple[int, int, str], _Kept] = {}
+        rows = []
         for process in (*top_cpu, *top_mem):
             key = (process.pid, process.start, process.comm)
-            if key in kept:
-                continue
-            entry = self._kept.get(key)
-            if entry is None or now - entry[0] >= self._details_ttl:
-                entry = (now, self._shown_details(reader.details(process)))
-            kept[key] = entry
+            entry = kept.get(key)
+            if entry is None:
+                entry = self._kept.get(key)
+                if entry is None or now - entry[0] >= self._details_ttl:
+                    entry = (now, self._shown_details(reader.details(process)), None)
+                # the row of the previous tick when neither the scan's row (the same object
+                # when its stat line did not change) nor the details nor the total changed
+                built = entry[2]
+                if built is None or built[0] is not process or built[1] != total:
+                    entry = (*entry[:2], (process, total, self._stat_row(process, entry[1])))
+                kept[key] = entry
+            rows.append(entry[2][2].copy())  # a dict of its own per row and per tick
         self._kept = kept  # forgets the processes that left the top lists
         return {
             "total": len(scanned),
             "counts": counts,
-            "top_cpu": [self._stat_row(p, kept) for p in top_cpu],
-            "top_mem": [self._stat_row(p, kept) for p in top_mem],
+            "top_cpu": rows[: len(top_cpu)],
+            "top_mem": rows[len(top_cpu) :],
         }
 
     def _shown_details(self, details: dict[str, Any]) -> dict[str, Any]:
@@ -262,10 +273,7 @@ class ProcessesCollector:
             "cmdline": self._cmdline(details["cmdline"]),
         }
 
-    def _stat_row(
-        self, process: ProcStat, kept: dict[tuple[int, int, str], tuple[float, dict[str, Any]]]
-    ) -> dict[str, Any]:
-        details = kept[(process.pid, process.start, process.comm)][1]
+    def _stat_row(self, process: ProcStat, details: dict[str, Any]) -> dict[str, Any]:
         total = self._memory_total
         return {
             "pid": process.pid,

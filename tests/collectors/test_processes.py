@@ -358,3 +358,33 @@ def test_real_proc_gives_this_process_its_details() -> None:
     assert row["name"] == me.name() and row["user"] == me.username()
     assert row["threads"] == me.num_threads() and row["cmdline"] and row["rss"] > 0
     assert sample["total"] == len(sample["top_cpu"]) == len(sample["top_mem"])
+
+
+def test_proc_path_rows_of_unchanged_processes_are_equal_dicts_of_their_own(
+    proc: FakeProc,
+) -> None:
+    proc.add(1, "idle", rss_pages=2)
+    clock = FakeClock()
+    collector = proc_collector(proc, clock)
+    first = collector.collect()
+    clock.advance(1.0)
+    second = collector.collect()  # the same stat line: the row is the previous tick's
+    assert second["top_cpu"] == first["top_cpu"] and second["top_mem"] == first["top_mem"]
+    rows = [first["top_cpu"][0], second["top_cpu"][0], second["top_mem"][0]]
+    assert len({id(row) for row in rows}) == 3
+    second["top_cpu"][0]["cpu"] = 99.0  # a consumer's change reaches no other row
+    clock.advance(1.0)
+    assert collector.collect()["top_cpu"][0]["cpu"] == 0.0
+
+
+def test_proc_path_mem_follows_a_memory_total_read_late(proc: FakeProc) -> None:
+    proc.add(1, "idle", rss_pages=2)
+    fake = FakePsutil()
+    fake.memory = RuntimeError("not yet")  # type: ignore[assignment]
+    clock = FakeClock()
+    reader = ProcfsReader(str(proc.root), clock, page_size=PAGE_SIZE, clock_ticks=CLOCK_TICKS)
+    collector = ProcessesCollector(fake, procfs=reader, clock=clock)  # type: ignore[arg-type]
+    assert collector.collect()["top_mem"][0]["mem"] is None
+    fake.memory = FakePsutil().memory._replace(total=MEMORY_TOTAL)
+    clock.advance(1.0)
+    assert collector.collect()["top_mem"][0]["mem"] == round(2 * PAGE_SIZE / MEMORY_TOTAL * 100, 2)
