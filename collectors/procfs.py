@@ -128,7 +128,7 @@ class ProcfsReader:
 
     def pids(self) -> list[int]:
         """The process ids under ``root``, ascending."""
-        return sorted([int(name) for name in os.listdir(self.root) if name.isdigit()])
+        return sorted(map(int, filter(str.isdigit, os.listdir(self.root))))
 
     def scan(self) -> list[ProcStat]:
         """Every readable process, in pid order; updates the CPU baseline.
