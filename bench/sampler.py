@@ -10,7 +10,7 @@ Run: ``.venv/bin/python -m bench.sampler [--ticks 300] [--stored 900]``
    itself; the top rows' details are kept between ticks, so a steady tick reads none). For
    comparison, the psutil process scan the collector made before (``process_iter`` plus the
    top rows' details every tick) runs as a third loop. All run back to back in alternating
-   rounds in this one process, so machine noise hits them alike.
+   rounds of 10 ticks in this one process, so machine noise hits them alike.
 2. Stored bytes per sample: real samples of this host written through the project's store in
    batches of 5 (the writer's default), on SQLite and on PostgreSQL.
 """
@@ -111,15 +111,17 @@ def make_sampler() -> tuple[Sampler, StorageWriter]:
     return sampler, writer
 
 
-def cpu_per_tick(ticks: int, rounds: int = 6) -> dict[str, float]:
-    """Mean process CPU ms per tick for the sampler and the floors, alternating rounds."""
+def cpu_per_tick(ticks: int, per_round: int = 10) -> dict[str, float]:
+    """Mean process CPU ms per tick for the sampler and the floors, alternating short rounds
+    (``per_round`` ticks each, well under a second) so that bursts of machine noise hit all
+    three alike."""
     sampler, writer = make_sampler()
     steps = (("floor", floor_tick), ("psutil", psutil_floor_tick), ("sampler", sampler.tick))
     for _ in range(5):  # warm caches, first readings
         for _, step in steps:
             step()
     spent = dict.fromkeys(("floor", "psutil", "sampler"), 0.0)
-    per_round = max(1, ticks // rounds)
+    rounds = max(1, ticks // per_round)
     for _ in range(rounds):
         for name, step in steps:
             started = time.process_time()
@@ -183,7 +185,7 @@ def main() -> None:
             ],
         )
     )
-    print(f"({cpu['ticks']:.0f} ticks each, alternating rounds)\n")
+    print(f"({cpu['ticks']:.0f} ticks each, in alternating rounds of 10)\n")
 
     batch = real_samples(args.stored)
     rows = []
