@@ -43,6 +43,7 @@ WS_PATH = "/ws/metrics"
 MAX_MESSAGE_SIZE = 4096  # bytes a client frame may have; larger ones close with 1009
 WAIT_S = 0.25  # longest wait between two looks at a socket whose events cannot wake the stream
 IDLE_WAIT_S = 5.0  # longest wait when they can (a safety net: wake-ups come as they happen)
+CLOSE_REPLY_WAIT_S = 0.5  # how long a closed connection waits for its closing handshake
 MIN_SEND_TIMEOUT_S = 1.0  # a client that accepts no data for max(this, ping interval) is closed
 EXTENSION_KEY = "live_sockets"
 STREAMS_KEY = "live_streams"  # server.extensions: the SharedStreams of this server's hub
@@ -466,5 +467,10 @@ def attach_websocket(server: Flask, monitor: Monitor, config: Config) -> None:
             with sockets.track() as stop:
                 stream(ws, monitor.hub, query, stop, streams, sockets.counts)
         finally:
-            with contextlib.suppress(OSError):  # frees simple-websocket's reader thread now
+            # The client closed (or answered our close): simple-websocket's reader thread is
+            # sending the reply of the closing handshake; let it, then free the thread now.
+            reader = getattr(ws, "thread", None)
+            if reader is not None and not ws.connected:
+                reader.join(CLOSE_REPLY_WAIT_S)
+            with contextlib.suppress(OSError):
                 raw.shutdown(socket.SHUT_RDWR)

@@ -147,4 +147,5 @@ def test_connect_disconnect_cycles_leave_nothing_behind(tmp_path: Path) -> None:
                 ],
             )
         assert after["rss_kb"] - baseline["rss_kb"] < 10 * 1024
+        assert odd_closes == []  # every closing handshake the client began was answered
         wait_for(lambda: live_clients(port) == 0, message="no live client left in the hub")
