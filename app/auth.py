@@ -151,6 +151,15 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def site_root() -> str:
+    """The path prefix this app is served under (``X-Forwarded-Prefix`` behind a trusted proxy),
+    or "" when it is not a plain path: a redirect never leaves the site."""
+    root = request.script_root
+    if root and (not root.startswith("/") or root.startswith("//") or "\\" in root):
+        return ""
+    return root
+
+
 def attach_auth(server: Flask, _monitor: object, config: Config) -> None:
     """Requires a session or a bearer token on every route but ``OPEN_PATHS``, when enabled."""
     policy = AuthPolicy.from_config(config)
@@ -192,7 +201,7 @@ def attach_auth(server: Flask, _monitor: object, config: Config) -> None:
         if request.path.startswith(MACHINE_PREFIXES) or request.method != "GET":
             return _unauthorized("authentication required")
         target = quote(request.full_path.rstrip("?"))
-        return redirect(f"{request.script_root}/login?next={target}")
+        return redirect(f"{site_root()}/login?next={target}")
 
     @server.get("/login")
     def login_form() -> Response:
@@ -218,12 +227,12 @@ def attach_auth(server: Flask, _monitor: object, config: Config) -> None:
         session.clear()
         session.permanent = True
         session[SESSION_USER] = user or "token"
-        return redirect(request.script_root + target)
+        return redirect(site_root() + target)
 
     @server.post("/logout")
     def logout() -> Response:
         session.clear()
-        return redirect(f"{request.script_root}/login")
+        return redirect(f"{site_root()}/login")
 
 
 def _unauthorized(message: str) -> Response:

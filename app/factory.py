@@ -15,6 +15,7 @@ from app.api import api
 from app.auth import attach_auth
 from app.compression import enable_compression
 from app.config import Config
+from app.dispatch_guard import attach_dispatch_guard
 from app.history_api import register_history_api
 from app.live_ws import attach_websocket
 from app.monitor import Monitor
@@ -83,6 +84,7 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
     for page in PAGES:
         page.register_callbacks(dash_app)
     attach_security_headers(server, dash_app)
+    attach_dispatch_guard(dash_app)
     return dash_app
 
 
