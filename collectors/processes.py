@@ -16,7 +16,7 @@ import psutil
 from collectors._common import optional_call
 from collectors.base import Clock, MetricTable
 from collectors.privacy import mask_arguments
-from collectors.procfs import ProcfsReader, ProcStat
+from collectors.procfs import ProcfsReader
 
 # Read for every process by the one process_iter pass: enough to count by status and to rank by
 # CPU and by RSS. On Linux, psutil reads /proc/PID/stat once for cpu_percent and status (shared
@@ -35,7 +35,7 @@ ELLIPSIS = "…"
 DETAILS_TTL_S = 30.0
 # A top row's details: (read at, {"name", "user", "cmdline"} as sent, (the scan's row, the
 # memory total, the row sent) or None)
-_Kept = tuple[float, dict[str, Any], tuple[ProcStat, int | None, dict[str, Any]] | None]
+_Kept = tuple[float, dict[str, Any]]  # (read at, {"name", "user", "cmdline"} as sent)
 _STATUS, _CPU, _RSS = attrgetter("status"), attrgetter("cpu"), attrgetter("rss")
 
 
@@ -141,7 +141,7 @@ class ProcessesCollector:
         self._procfs = procfs
         self._clock = clock
         self._details_ttl = details_ttl
-        # (pid, start, comm) -> (read at, {"name", "user", "cmdline"} as sent, its last row)
+        # (pid, start, comm) -> (read at, {"name", "user", "cmdline"} as sent)
         self._kept: dict[tuple[int, int, str], _Kept] = {}
 
     def _read_memory_total(self) -> int | None:
@@ -209,18 +209,40 @@ class ProcessesCollector:
         return details
 
     def _row(self, info: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
-        rss = getattr(info.get("memory_info"), "rss", None)
+        return self._process_row(
+            info.get("pid"),
+            details["name"],
+            details["username"],
+            info.get("cpu_percent"),
+            getattr(info.get("memory_info"), "rss", None),
+            details["num_threads"],
+            info.get("status"),
+            self._cmdline(details["cmdline"]),
+        )
+
+    def _process_row(
+        self,
+        pid: Any,
+        name: Any,
+        user: Any,
+        cpu: Any,
+        rss: Any,
+        threads: Any,
+        status: Any,
+        cmdline: str | None,
+    ) -> dict[str, Any]:
+        """One top-list row; ``mem`` is rss as a share of physical memory (None if unknown)."""
         total = self._memory_total
         return {
-            "pid": info.get("pid"),
-            "name": details["name"],
-            "user": details["username"],
-            "cpu": info.get("cpu_percent"),
+            "pid": pid,
+            "name": name,
+            "user": user,
+            "cpu": cpu,
             "rss": rss,
             "mem": round(rss / total * 100, 2) if rss is not None and total else None,
-            "threads": details["num_threads"],
-            "status": info.get("status"),
-            "cmdline": self._cmdline(details["cmdline"]),
+            "threads": threads,
+            "status": status,
+            "cmdline": cmdline,
         }
 
     def _cmdline(self, arguments: Any) -> str | None:
@@ -241,23 +263,27 @@ class ProcessesCollector:
         top_cpu = sorted(scanned, key=_CPU, reverse=True)[: self._top_n]
         top_mem = sorted(scanned, key=_RSS, reverse=True)[: self._top_n]
         now = self._clock()
-        total = self._memory_total
         kept: dict[tuple[int, int, str], _Kept] = {}
         rows = []
         for process in (*top_cpu, *top_mem):
             key = (process.pid, process.start, process.comm)
-            entry = kept.get(key)
-            if entry is None:
-                entry = self._kept.get(key)
-                if entry is None or now - entry[0] >= self._details_ttl:
-                    entry = (now, self._shown_details(reader.details(process)), None)
-                # the row of the previous tick when neither the scan's row (the same object
-                # when its stat line did not change) nor the details nor the total changed
-                built = entry[2]
-                if built is None or built[0] is not process or built[1] != total:
-                    entry = (*entry[:2], (process, total, self._stat_row(process, entry[1])))
-                kept[key] = entry
-            rows.append(entry[2][2].copy())  # a dict of its own per row and per tick
+            entry = kept.get(key) or self._kept.get(key)
+            if entry is None or now - entry[0] >= self._details_ttl:
+                entry = (now, self._shown_details(reader.details(process)))
+            kept[key] = entry
+            details = entry[1]
+            rows.append(
+                self._process_row(
+                    process.pid,
+                    details["name"],
+                    details["user"],
+                    process.cpu,
+                    process.rss,
+                    process.threads,
+                    process.status,
+                    details["cmdline"],
+                )
+            )
         self._kept = kept  # forgets the processes that left the top lists
         return {
             "total": len(scanned),
@@ -271,18 +297,4 @@ class ProcessesCollector:
             "name": details["name"],
             "user": details["username"],
             "cmdline": self._cmdline(details["cmdline"]),
-        }
-
-    def _stat_row(self, process: ProcStat, details: dict[str, Any]) -> dict[str, Any]:
-        total = self._memory_total
-        return {
-            "pid": process.pid,
-            "name": details["name"],
-            "user": details["user"],
-            "cpu": process.cpu,
-            "rss": process.rss,
-            "mem": round(process.rss / total * 100, 2) if total else None,
-            "threads": process.threads,
-            "status": process.status,
-            "cmdline": details["cmdline"],
         }
