@@ -26,26 +26,27 @@ from app.live_frames import WINDOW_BITS, SharedFrame, SharedStreams, deflate_alo
 class FrameWriter(Protocol):
     """Writes one message to one connection; messages come in publish order, each once.
 
-    ``take`` (None when the writer has none) returns the finished frame bytes of a message
-    that needs no work of this connection's (a shared frame), accounting it as sent, or None;
-    the caller then writes those bytes itself, from any thread.
+    ``take`` returns the finished frame bytes of a message that needs no work of this
+    connection's (a shared frame), accounting it as sent, or None; the caller then writes those
+    bytes itself, from any thread.
     """
 
     def write(self, message: Message) -> None: ...
 
-    take: Any
+    def take(self, message: Message) -> bytes | None: ...
 
 
 class ConnectionWriter:
     """Through the socket object (simple-websocket frames and compresses per connection)."""
-
-    take = None
 
     def __init__(self, ws: Any) -> None:
         self._ws = ws
 
     def write(self, message: Message) -> None:
         self._ws.send(message.payload)
+
+    def take(self, message: Message) -> None:
+        return None  # every frame is this connection's own
 
 
 class PlainWriter:
@@ -78,8 +79,7 @@ class SharedDeflateWriter:
         self._key = key
         self._own_context = True  # simple-websocket's compressor still matches the client
         self._last: SharedFrame | None = None  # the last shared frame sent, when in step
-        self.shared_frames = 0
-        self.own_frames = 0
+        self.own_frames = 0  # messages this connection compressed itself
 
     def write(self, message: Message) -> None:
         data = self.take(message)
@@ -99,7 +99,6 @@ class SharedDeflateWriter:
             return None
         self._last = shared
         self._own_context = False
-        self.shared_frames += 1
         return shared.data
 
     def _follows(self, shared: SharedFrame) -> bool:

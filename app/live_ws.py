@@ -34,7 +34,7 @@ from app.api import json_error
 from app.config import Config
 from app.hub import LiveHub, Message, Subscription
 from app.live_frames import SharedStreams
-from app.live_writers import FrameWriter, frame_writer
+from app.live_writers import ConnectionWriter, FrameWriter, frame_writer
 from app.monitor import Monitor
 
 log = logging.getLogger(__name__)
@@ -163,11 +163,10 @@ class SignalEvent(threading.Event):
 
 @dataclass
 class DeliveryCounts:
-    """Messages written to live connections: by the publisher's thread in place (``direct``),
-    or by the connection's own thread (``by_thread``). Approximate under contention."""
+    """Messages written to live connections by the publisher's thread in place, without waking
+    the connection's thread (approximate under contention)."""
 
     direct: int = 0
-    by_thread: int = 0
 
 
 class LiveSockets:
@@ -237,7 +236,6 @@ def stream(
             for message in hub.backlog(query.since, query.host):
                 if sent.wants(message):
                     writer.write(message)
-                    counts.by_thread += 1
             while ws.connected:
                 message = subscription.get(timeout=wait)
                 subscription.unpark()  # from here on, only this thread writes
@@ -248,7 +246,6 @@ def stream(
                     sock.flush()
                 if message is not None and sent.wants(message):
                     writer.write(message)
-                    counts.by_thread += 1
                 if ws.connected and ws.receive(timeout=0) is not None:
                     ws.close(CLOSE_POLICY, "this endpoint accepts no client messages")
                     return
@@ -269,7 +266,8 @@ def _direct_delivery(
     (``Subscription.park``): it writes the message's shared frame without blocking, so an idle
     connection's thread need not wake for each sample. None when the connection has no shared
     frames or its socket cannot be written without blocking."""
-    if writer.take is None or not isinstance(sock, WholeFrameSocket) or not sock.can_offer:
+    shared = not isinstance(writer, ConnectionWriter)
+    if not shared or not isinstance(sock, WholeFrameSocket) or not sock.can_offer:
         return None
     sock.on_close = subscription.wake  # simple-websocket's reader thread closes the socket last
 
