@@ -39,7 +39,7 @@ def on_starting(server: object) -> None:
             "use the default from gunicorn.conf.py (-k gthread)"
         )
     from app.config import Config, ConfigError
-    from app.exposure import exposure_problem
+    from app.guard.exposure import exposure_problem
 
     try:
         config = Config.from_env()

@@ -11,7 +11,7 @@ __all__ = ["create_app"]
 
 def __getattr__(name: str) -> Any:
     if name == "create_app":
-        from app.factory import create_app
+        from app.web.factory import create_app
 
         return create_app
     raise AttributeError(name)

@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from app.cluster import PgListener, PgNotifier, SamplerElection, connector
+from app.cluster.election import SamplerElection
+from app.cluster.pg import connector
+from app.cluster.relay import PgListener, PgNotifier
 from app.hub import LiveHub, encode_sample
 from bench.common import database_bytes, machine, pg_schema, table
 from bench.sampler import real_samples

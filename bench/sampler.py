@@ -27,7 +27,7 @@ from typing import Any
 import psutil
 
 from app.hub import LiveHub
-from app.sampler import Sampler
+from app.runtime.sampler import Sampler
 from bench.common import database_bytes, machine, pg_schema, sqlite_url, table
 from collectors import default_collectors
 from collectors.registry import CollectorRegistry

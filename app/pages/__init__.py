@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from app.pages import history, live, overview
+from app.pages import history, live
+from app.pages import hosts as overview
 
 PAGES: list[ModuleType] = [live, overview, history]

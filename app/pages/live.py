@@ -20,9 +20,9 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 from dash_extensions import WebSocket
 
-from app import ids
 from app.config import Config
-from app.live_ws import WS_PATH
+from app.pages import ids
+from app.paths import WS_PATH
 
 PATH = "/"
 TITLE = "Live"

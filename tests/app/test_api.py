@@ -9,7 +9,7 @@ import pytest
 
 from app import create_app
 from app.config import Config, ConfigError
-from app.monitor import Monitor
+from app.runtime.monitor import Monitor
 
 
 class FixedCollector:

@@ -9,9 +9,11 @@ import psycopg2
 import pytest
 from sqlalchemy import text
 
-from app.cluster import PgListener, PgNotifier, SamplerElection, connector, sampler_lock_key
+from app.cluster.codec import MAX_PAYLOAD, Reassembler, encode
+from app.cluster.election import SamplerElection
+from app.cluster.pg import connector, sampler_lock_key
+from app.cluster.relay import PgListener, PgNotifier
 from app.hub import LiveHub, Message
-from app.relay_codec import MAX_PAYLOAD, Reassembler, encode
 from storage.engine import make_engine
 from tests.support.polling import wait_for
 from tests.support.postgres import TEST_DATABASE_URL
@@ -141,7 +143,7 @@ def test_a_forked_worker_gets_its_own_origin() -> None:
     """gunicorn forks workers from a master that may have imported app.cluster already."""
     import multiprocessing
 
-    from app.cluster import process_origin
+    from app.cluster.pg import process_origin
 
     parent = process_origin()
     context = multiprocessing.get_context("fork")
@@ -155,7 +157,7 @@ def test_a_fresh_listener_waits_for_history_before_competing(monkeypatch) -> Non
     sampler's relayed-but-unwritten samples; at a cold start (silence) it competes soon."""
     import types
 
-    from app import cluster
+    from app.cluster import relay as cluster
 
     now = [100.0]
     monkeypatch.setattr(cluster.time, "monotonic", lambda: now[0])

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from app import create_app, ids
+from app import create_app
 from app.config import Config
-from app.monitor import Monitor
+from app.pages import ids
+from app.runtime.monitor import Monitor
 
 ROUTE_OUTPUT = f"{ids.PAGE_CONTENT}.children"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.sampler import Sampler
+from app.runtime.sampler import Sampler
 from collectors.registry import CollectorRegistry
 from tests.support.polling import wait_for
 

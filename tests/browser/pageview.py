@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from app import ids
+from app.pages import ids
 from tests.live.server import LiveServer
 
 # Epoch seconds of a graph's x values (local date strings, parsed in the page's time zone).

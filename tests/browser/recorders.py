@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import ConsoleMessage, Page
 
-from app import ids
+from app.pages import ids
 
 # securitypolicyviolation events of the document, in window.__cspViolations.
 CSP_RECORDER_JS = """

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.config import Config
-from app.monitor import Monitor
+from app.runtime.monitor import Monitor
 from storage.store import MetricStore
 from storage.timeparse import parse_instant
 from tests.history.conftest import spiky_samples

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from app import ids
+from app.pages import ids
 from tests.browser.conftest import start_server
 from tests.browser.pageview import graph_ts, wait_points, wait_status
 from tests.browser.recorders import (

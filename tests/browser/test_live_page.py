@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page
 
-from app import ids
+from app.pages import ids
 from tests.browser.conftest import TIMEZONE
 from tests.browser.pageview import (
     assert_gapless,

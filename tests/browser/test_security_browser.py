@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Response
 
-from app import ids
+from app.pages import ids
 from tests.browser.pageview import wait_points, wait_status
 from tests.browser.recorders import CSP_RECORDER_JS, ConsoleErrors, recorded
 from tests.live.server import LiveServer

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from app import ids
+from app.pages import ids
 from tests.browser.pageview import wait_points, wait_status
 from tests.browser.recorders import HEALTH_HEIGHTS_JS, recorded
 from tests.live.server import LiveServer, live_config

@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
 
-from app.live_ws import CLOSE_POLICY, CLOSE_TOO_BIG, MAX_MESSAGE_SIZE
+from app.live.route import MAX_MESSAGE_SIZE
+from app.live.stream import CLOSE_POLICY, CLOSE_TOO_BIG
 from tests.faults.figures import record
 from tests.faults.support import tolerating_simple_websocket_races
 from tests.live.server import LiveServer, live_config

@@ -31,7 +31,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.security import generate_password_hash
 
-from app.auth import FailureThrottle
+from app.guard.auth import FailureThrottle
 from tests.faults.figures import record
 from tests.faults.test_fuzz import FUZZ, TIMEOUT_S, in_time
 from tests.live.server import LiveServer, live_config

@@ -23,8 +23,8 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import CloseConnection, Ping, Request, TextMessage
 
 from app.config import Config
-from app.factory import create_app
-from app.monitor import Monitor
+from app.runtime.monitor import Monitor
+from app.web.factory import create_app
 from tests.faults.figures import record
 from tests.faults.support import (
     TimedClient,

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import Config
-from app.monitor import Monitor
+from app.runtime.monitor import Monitor
 from tests.history.conftest import T0, spiky_samples
 
 END = T0 + 1199

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from app.cli import main
-from app.export_cli import ProgressBar
+from app.cli.export import ProgressBar
+from app.cli.main import main
 from storage.engine import make_engine
 from storage.store import MetricStore
 from tests.history.conftest import SERIES, T0, spiky_samples

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from app.config import Config, ConfigError
-from app.monitor import Monitor
+from app.runtime.monitor import Monitor
 from storage.maintenance import HistoryMaintainer, maintenance_lock_key
 from storage.retention import RetentionPolicy
 from storage.store import MetricStore

@@ -13,8 +13,8 @@ from flask import Flask
 
 from app import create_app
 from app.config import Config
-from app.monitor import Monitor
 from app.pages import history as page
+from app.runtime.monitor import Monitor
 from storage.history import HistoryReader
 from tests.history.conftest import T0, spiky_samples
 

@@ -11,9 +11,10 @@ from dash import Dash
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app.config import Config
-from app.factory import create_app
-from app.live_ws import EXTENSION_KEY, LiveSockets
-from app.monitor import Monitor
+from app.live.connections import LiveSockets
+from app.live.route import EXTENSION_KEY
+from app.runtime.monitor import Monitor
+from app.web.factory import create_app
 from tests.live.fakes import fake_collectors
 
 

@@ -9,7 +9,7 @@ import re
 import brotli
 from flask import Flask, Response, request
 
-from app.compression import StaticCache, enable_compression, static_cache_key
+from app.web.compression import StaticCache, enable_compression, static_cache_key
 from tests.live.server import LiveServer
 
 

@@ -7,10 +7,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from app import ids
 from app.config import Config
 from app.hub import LiveHub
-from app.pages import live, overview
+from app.pages import hosts as overview
+from app.pages import ids, live
 from tests.live.remote import RemoteAgents, RemoteHost
 from tests.live.test_page import component_ids
 from tests.support.polling import wait_for

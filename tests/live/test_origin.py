@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.live_ws import StreamQuery, normalize_origin, origin_allowed, parse_query
+from app.guard.origin import normalize_origin, origin_allowed
+from app.live.stream import StreamQuery, parse_query
 
 OWN = "http://monitor.example:8050"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app import ids
 from app.config import Config
-from app.pages import live
+from app.pages import ids, live
 
 
 def component_ids(component: Any) -> set[str]:

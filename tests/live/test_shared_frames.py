@@ -13,7 +13,7 @@ from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import FrameProtocol
 
 from app.hub import LiveHub, Message
-from app.live_frames import (
+from app.live.frames import (
     DEFLATE_TAIL,
     KEYFRAME_EVERY,
     WINDOW_BITS,
@@ -21,7 +21,7 @@ from app.live_frames import (
     frame,
     plain_frame,
 )
-from app.live_writers import PlainWriter, SharedDeflateWriter
+from app.live.writers import PlainWriter, SharedDeflateWriter
 from tests.support.samples import make_sample
 
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from simple_websocket import ConnectionClosed
 
 from app.hub import LiveHub
-from app.live_ws import CLOSE_GOING_AWAY, CLOSE_POLICY, StreamQuery, stream
+from app.live.stream import CLOSE_GOING_AWAY, CLOSE_POLICY, StreamQuery, stream
 from tests.support.polling import wait_for
 from tests.support.samples import make_sample
 

@@ -8,14 +8,9 @@ import json
 import pytest
 from wsproto.extensions import PerMessageDeflate
 
-from app.live_frames import KEYFRAME_EVERY
-from app.live_ws import (
-    CLOSE_GOING_AWAY,
-    CLOSE_POLICY,
-    CLOSE_TOO_BIG,
-    MAX_MESSAGE_SIZE,
-    STREAMS_KEY,
-)
+from app.live.frames import KEYFRAME_EVERY
+from app.live.route import MAX_MESSAGE_SIZE, STREAMS_KEY
+from app.live.stream import CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG
 from tests.live.conftest import ServerFactory
 from tests.live.server import LiveServer
 from tests.live.wsclient import WsClient

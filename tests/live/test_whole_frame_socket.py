@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.live_ws import WholeFrameSocket
+from app.live.transport import WholeFrameSocket
 from tests.support.polling import wait_for
 
 

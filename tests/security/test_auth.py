@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app.auth import FailureThrottle, safe_next
+from app.guard.auth import FailureThrottle, safe_next
 from tests.security.conftest import Serve, request, websocket_handshake
 
 TOKEN = "s3cret-token-for-tests-0123456789"
@@ -154,8 +154,8 @@ def test_login_never_redirects_elsewhere(target: str | None, expected: str) -> N
 
 
 def test_a_bad_users_file_is_a_clear_error(tmp_path: Path) -> None:
-    from app.auth import load_users
     from app.config import ConfigError
+    from app.guard.auth import load_users
 
     bad = tmp_path / "users"
     bad.write_text("alice-without-hash\n")

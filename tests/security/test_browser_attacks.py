@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.config import Config
-from app.exposure import exposure_problem
-from app.security import host_name
+from app.guard.exposure import exposure_problem
+from app.guard.hosts import host_name
 from tests.security.conftest import Serve, request, websocket_handshake
 from tests.support.servers import app_exits_2_with_one_line
 

@@ -1,4 +1,4 @@
-"""REST routes: the latest sample and liveness, as a Flask blueprint."""
+"""REST routes: the latest sample, hosts, overview, liveness, readiness and ``/metrics``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app import prometheus
-from app.monitor import Monitor
-from app.overview import HostSummaries
+from app.http_errors import json_error
+from app.runtime.monitor import Monitor
+from app.web import prometheus
+from app.web.host_summaries import HostSummaries
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -20,13 +21,6 @@ log = logging.getLogger(__name__)
 def current_monitor() -> Monitor:
     """The monitor that ``create_app`` attached to the serving Flask app."""
     return current_app.extensions["monitor"]
-
-
-def json_error(status: int, message: str, **details: object) -> Response:
-    """A JSON error response: ``{"error": message, ...details}`` with ``status``."""
-    response = jsonify({"error": message, **details})
-    response.status_code = status
-    return response
 
 
 @api.get("/api/v1/latest")

@@ -24,8 +24,8 @@ from flask import Flask, Response, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import check_password_hash
 
-from app.api import json_error
 from app.config import Config, ConfigError
+from app.http_errors import json_error
 
 log = logging.getLogger(__name__)
 

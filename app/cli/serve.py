@@ -16,7 +16,7 @@ from gunicorn.app.base import Application
 
 from app.config import Config
 
-GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
 def bind_address(config: Config) -> str:
@@ -39,7 +39,7 @@ class DashboardServer(Application):
 
     def load(self) -> Any:
         """Builds the app in the worker (after the fork), from the CLI's config."""
-        from app.factory import create_app
+        from app.web.factory import create_app
 
         return create_app(self.monitor_config).server
 

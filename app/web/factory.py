@@ -10,19 +10,19 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import ids
-from app.api import api
-from app.auth import attach_auth
-from app.compression import enable_compression
 from app.config import Config
-from app.dispatch_guard import attach_dispatch_guard
-from app.history_api import register_history_api
-from app.live_ws import attach_websocket
-from app.monitor import Monitor
-from app.pages import PAGES
-from app.security import attach_host_check, attach_security_headers
+from app.guard.auth import attach_auth
+from app.guard.dash_requests import attach_dispatch_guard
+from app.guard.headers import attach_security_headers
+from app.guard.hosts import attach_host_check
+from app.live.route import attach_websocket
+from app.pages import PAGES, ids
+from app.runtime.monitor import Monitor
+from app.web.api import api
+from app.web.compression import enable_compression
+from app.web.history_api import register_history_api
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger(__name__)
 
 # Each initializer attaches one part (a blueprint, the WebSocket route, ...) to the server.

@@ -14,9 +14,9 @@ import numpy as np
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.api import json_error
 from app.config import Config
-from app.monitor import Monitor
+from app.http_errors import json_error
+from app.runtime.monitor import Monitor
 from storage.export import export_csv
 from storage.history import MAX_POINTS, HistoryReader, HistoryView, UnknownHost
 from storage.params import (

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
-from app import ids
 from app.config import Config
+from app.pages import ids
 
 PATH = "/hosts"
 TITLE = "Hosts"

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from wsproto.extensions import PerMessageDeflate
 
 from app.hub import Message
-from app.live_frames import WINDOW_BITS, SharedFrame, SharedStreams, deflate_alone, plain_frame
+from app.live.frames import WINDOW_BITS, SharedFrame, SharedStreams, deflate_alone, plain_frame
 
 
 class FrameWriter(Protocol):

@@ -13,7 +13,7 @@ from typing import Any
 from dash import Dash
 from flask import Response, request
 
-from app.api import json_error
+from app.http_errors import json_error
 
 DISPATCH_SUFFIX = "/_dash-update-component"
 

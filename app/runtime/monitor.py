@@ -8,18 +8,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from app.cluster import (
-    PgListener,
-    PgNotifier,
-    SamplerElection,
-    connector,
-    election_application_name,
-    holder_silent,
-    successor_ready,
-)
+from app.cluster.election import SamplerElection
+from app.cluster.pg import connector, election_application_name
+from app.cluster.relay import PgListener, PgNotifier, holder_silent, successor_ready
 from app.config import Config
 from app.hub import LiveHub
-from app.sampler import Sampler
+from app.runtime.sampler import Sampler
 from collectors import default_collectors
 from collectors.base import Collector
 from collectors.registry import CollectorRegistry

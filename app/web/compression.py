@@ -14,7 +14,7 @@ from flask import Flask, Request
 from flask_compress import Compress
 
 from app.config import Config
-from app.monitor import Monitor
+from app.runtime.monitor import Monitor
 
 # URL prefixes whose bodies are fixed for the life of the process.
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")

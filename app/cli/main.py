@@ -9,8 +9,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from app.cli.export import add_export_arguments, run_export
 from app.config import Config, ConfigError
-from app.export_cli import add_export_arguments, run_export
 
 SUBCOMMANDS = ("serve", "agent", "hash-password", "export")
 
@@ -83,8 +83,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def serve(config: Config) -> int:
     """Serves the dashboard under gunicorn until SIGINT/SIGTERM (which flush storage)."""
-    from app.exposure import exposure_problem
-    from app.server import serve_with_gunicorn
+    from app.cli.serve import serve_with_gunicorn
+    from app.guard.exposure import exposure_problem
 
     problem = exposure_problem(config)
     if problem:
@@ -96,7 +96,7 @@ def serve(config: Config) -> int:
 
 def run_agent(config: Config) -> int:
     """Samples and stores (and relays, on PostgreSQL) until SIGINT/SIGTERM, then flushes."""
-    from app.monitor import Monitor
+    from app.runtime.monitor import Monitor
 
     monitor = Monitor(config, listen=False)
     stopping = threading.Event()

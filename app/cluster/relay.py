@@ -1,0 +1,196 @@
+"""The relay: every sample to every process (PostgreSQL ``NOTIFY``/``LISTEN``).
+
+- ``PgNotifier``: the sampling process sends each sample with ``NOTIFY`` from its own thread
+  (the sampler never waits for it), split under PostgreSQL's payload limit (``codec``).
+- ``PgListener``: every web process ``LISTEN``s and publishes what it receives into its hub, so
+  each browser gets every live sample whichever worker it is connected to, and samples of other
+  hosts (agents) too.
+- ``successor_ready`` and ``holder_silent``: what the listener has heard, which the election
+  uses to decide when a process may take over sampling.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+
+from app.cluster.codec import Reassembler, encode
+from app.cluster.pg import _close, channel_name, deployment_scope, process_origin
+from app.hub import LiveHub, Message
+
+log = logging.getLogger(__name__)
+
+
+def successor_ready(listener: PgListener, host: str, *, history: float, silence: float) -> bool:
+    """Whether a listening process may compete to sample ``host``.
+
+    Only once it has listened for ``history`` seconds: a successor must hold the samples that
+    a dead sampler relayed but had not yet written, to store them. A process that has heard
+    nothing of ``host`` for ``silence`` seconds competes anyway: nobody is sampling it (a cold
+    start). A process that cannot listen (database down) competes, as the election falls back
+    to sampling anyway then.
+    """
+    since = listener.listening_since
+    if since is None:
+        return True
+    now = time.monotonic()
+    if now - since >= history:
+        return True
+    heard = listener.last_heard.get(host)
+    return now - since >= silence and (heard is None or now - heard >= silence)
+
+
+def holder_silent(listener: PgListener, host: str, *, silence: float) -> bool:
+    """True when this process has listened for ``silence`` seconds and heard nothing of
+    ``host`` all that time: whoever holds its sampler lock is not sampling for the cluster."""
+    since = listener.listening_since
+    if since is None:
+        return False
+    now = time.monotonic()
+    heard = listener.last_heard.get(host)
+    return now - since >= silence and (heard is None or now - heard >= silence)
+
+
+class PgNotifier:
+    """Sends hub messages with NOTIFY from its own thread; a bounded queue drops the oldest."""
+
+    def __init__(
+        self, connect: Callable[[], Any], *, queue_size: int = 120, origin: str | None = None
+    ) -> None:
+        self._connect = connect
+        self._origin = origin or process_origin()
+        self._queue: deque[Message] = deque(maxlen=queue_size)
+        self._wake = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._connection: Any = None
+        self._channel = ""
+        self._message_id = 0
+        self.sent = 0
+        self.errors = 0
+
+    def submit(self, message: Message) -> None:
+        """Queues ``message`` for sending; never blocks."""
+        with self._wake:
+            self._queue.append(message)
+            self._wake.notify()
+
+    def _send(self, message: Message) -> None:
+        if self._connection is None:
+            self._connection = self._connect()
+            self._channel = channel_name(deployment_scope(self._connection))
+            self._connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_READ_COMMITTED)
+        self._message_id += 1
+        with self._connection.cursor() as cursor:
+            for payload in encode(message, self._origin, self._message_id):
+                cursor.execute("SELECT pg_notify(%s, %s)", (self._channel, payload))
+        self._connection.commit()  # parts are delivered together, at commit
+        self.sent += 1
+
+    def run(self) -> None:
+        backoff = 0.0
+        while not self._stop.is_set():
+            with self._wake:
+                if not self._queue:
+                    self._wake.wait(0.5)
+                if not self._queue:
+                    continue
+                message = self._queue[0]
+            try:
+                self._send(message)
+            except (psycopg2.Error, OSError) as exc:
+                self.errors += 1
+                if self._connection is not None:
+                    _close(self._connection)
+                    self._connection = None
+                    log.warning("NOTIFY failed, live relay paused: %s", exc)
+                backoff = min(5.0, max(0.1, backoff * 2))
+                self._stop.wait(backoff)
+                continue
+            backoff = 0.0
+            with self._wake:
+                if self._queue and self._queue[0] is message:
+                    self._queue.popleft()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="monitor-notify", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(5)
+        if self._connection is not None:
+            _close(self._connection)
+
+
+class PgListener:
+    """LISTENs for samples of other processes and publishes them into the local hub."""
+
+    def __init__(
+        self, connect: Callable[[], Any], hub: LiveHub, *, origin: str | None = None
+    ) -> None:
+        self._connect = connect
+        self._hub = hub
+        self._reassembler = Reassembler(origin or process_origin())
+        self.listening = threading.Event()
+        self.listening_since: float | None = None
+        self.last_heard: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.received = 0
+
+    def _listen(self) -> None:
+        connection = self._connect()
+        try:
+            channel = channel_name(deployment_scope(connection))
+            with connection.cursor() as cursor:
+                cursor.execute(f"LISTEN {channel}")  # a hex identifier of ours, not user input
+            self.listening_since = time.monotonic()
+            self.listening.set()
+            while not self._stop.is_set():
+                ready, _, _ = select.select([connection], [], [], 0.5)
+                if not ready:
+                    continue
+                connection.poll()
+                while connection.notifies:
+                    notify = connection.notifies.pop(0)
+                    message = self._reassembler.feed(notify.payload)
+                    if message is not None:
+                        self.received += 1
+                        self.last_heard[message.host] = time.monotonic()
+                        self._hub.publish_message(message)
+        finally:
+            self.listening.clear()
+            self.listening_since = None
+            _close(connection)
+
+    def run(self) -> None:
+        backoff = 0.1
+        while not self._stop.is_set():
+            try:
+                self._listen()
+                backoff = 0.1
+            except (psycopg2.Error, OSError) as exc:
+                log.warning("LISTEN connection lost, retrying in %.1f s: %s", backoff, exc)
+                self._stop.wait(backoff)
+                backoff = min(5.0, backoff * 2)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="monitor-listen", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
