@@ -1,4 +1,8 @@
-"""The Host allow-list: requests naming a host this dashboard is not served as get 400 (DNS rebinding)."""
+"""The Host allow-list: a request naming a host this dashboard is not served as gets 400.
+
+A browser tricked by DNS rebinding sends the attacker's host name; refusing it keeps such pages
+from reading the dashboard.
+"""
 
 from __future__ import annotations
 

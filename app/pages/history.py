@@ -22,6 +22,7 @@ from flask import current_app
 from plotly.colors import qualitative
 
 from app.config import Config
+from app.pages.context import PageContext
 from storage.history import HistoryReader, HistoryView, UnknownHost
 from storage.params import MAX_VIEW_SPAN
 from storage.store import MetricStore
@@ -473,7 +474,7 @@ def show_snapshot(click: dict[str, Any] | None, host: str | None, tz: str | None
     return snapshot_panel(_store().process_snapshot_near(host, clicked), clicked, tz)
 
 
-def register_callbacks(dash_app: Dash) -> None:
+def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
     """Wires the pure functions above; the browser only supplies its time zone."""
     dash_app.clientside_callback(
         ClientsideFunction("history", "timeZone"), Output(TZ, "data"), Input(INIT, "data")

@@ -11,6 +11,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from app.config import Config
 from app.pages import ids
+from app.pages.context import PageContext
 
 PATH = "/hosts"
 TITLE = "Hosts"
@@ -42,7 +43,7 @@ def layout(config: Config) -> html.Div:
     )
 
 
-def register_callbacks(dash_app: Dash) -> None:
+def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
     """One clientside callback (assets/overview.js): each poll redraws tiles and summary."""
     dash_app.clientside_callback(
         ClientsideFunction("overview", "render"),

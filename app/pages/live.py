@@ -22,6 +22,7 @@ from dash_extensions import WebSocket
 
 from app.config import Config
 from app.pages import ids
+from app.pages.context import PageContext
 from app.paths import WS_PATH
 
 PATH = "/"
@@ -265,7 +266,7 @@ def layout(config: Config) -> html.Div:
     )
 
 
-def register_callbacks(dash_app: Dash) -> None:
+def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
     """Two clientside callbacks (assets/live.js): the connection, and drawing the samples."""
     dash_app.clientside_callback(
         ClientsideFunction("live", "connection"),

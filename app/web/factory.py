@@ -81,8 +81,9 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
             return html.Div(f"No page at {pathname}", className="not-found")
         return page.layout(config)
 
+    context = PageContext(config, monitor.store)
     for page in PAGES:
-        page.register_callbacks(dash_app)
+        page.register_callbacks(dash_app, context)
     attach_security_headers(server, dash_app)
     attach_dispatch_guard(dash_app)
     return dash_app
