@@ -17,6 +17,7 @@ from app.guard.headers import attach_security_headers
 from app.guard.hosts import attach_host_check
 from app.live.route import attach_websocket
 from app.pages import PAGES, ids
+from app.pages.context import PageContext
 from app.runtime.monitor import Monitor
 from app.web.api import api
 from app.web.compression import enable_compression
