@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dash import Dash
-from flask import Flask, Response
+from flask import Response
 
 
 def content_security_policy(dash_app: Dash) -> str:
@@ -25,11 +25,11 @@ def content_security_policy(dash_app: Dash) -> str:
     )
 
 
-def attach_security_headers(server: Flask, dash_app: Dash) -> None:
-    """Adds CSP, frame, sniffing and referrer headers to every response."""
+def attach_security_headers(dash_app: Dash) -> None:
+    """Adds CSP, frame, sniffing and referrer headers to every response of ``dash_app``'s server."""
     policy = content_security_policy(dash_app)
 
-    @server.after_request
+    @dash_app.server.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Frame-Options", "DENY")

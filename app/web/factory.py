@@ -34,6 +34,14 @@ def register_api(server: Flask, _monitor: Monitor, _config: Config) -> None:
     server.register_blueprint(api)
 
 
+def start_monitor_on_request(server: Flask, monitor: Monitor, _config: Config) -> None:
+    """Starts the monitor on the first request, when no server hook started it before."""
+
+    @server.before_request
+    def _start_monitor() -> None:
+        monitor.start()
+
+
 SERVER_PARTS: list[ServerInit] = [
     attach_host_check,  # first: refuse foreign Host headers before anything else runs
     attach_auth,
@@ -41,6 +49,14 @@ SERVER_PARTS: list[ServerInit] = [
     attach_websocket,
     enable_compression,
     register_history_api,
+    start_monitor_on_request,
+]
+
+# Each of these attaches one part that needs the built Dash app (its callbacks, its scripts).
+DashInit = Callable[[Dash], None]
+DASH_PARTS: list[DashInit] = [
+    attach_security_headers,  # the CSP lists the hashes of Dash's inline scripts
+    attach_dispatch_guard,  # checks callback requests against the registered callbacks
 ]
 
 
@@ -58,10 +74,6 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
     server.config["MONITOR"] = config
     for attach in SERVER_PARTS:
         attach(server, monitor, config)
-
-    @server.before_request
-    def _start_monitor() -> None:
-        monitor.start()
 
     dash_app = Dash(
         __name__,
@@ -85,8 +97,8 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
     context = PageContext(config, monitor.store)
     for page in PAGES:
         page.register_callbacks(dash_app, context)
-    attach_security_headers(server, dash_app)
-    attach_dispatch_guard(dash_app)
+    for attach_to_dash in DASH_PARTS:
+        attach_to_dash(dash_app)
     return dash_app
 
 
