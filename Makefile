@@ -26,9 +26,10 @@ run: $(VENV)/.runtime ## Start the dashboard on http://127.0.0.1:8050 (SQLite in
 test: $(VENV)/.dev ## Run the whole test suite (needs PostgreSQL on 127.0.0.1:5432 and chromium)
 	$(PY) -m pytest
 
-lint: $(VENV)/.dev ## ruff lint and format check
+lint: $(VENV)/.dev ## ruff lint and format check, import contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.dev ## Run the quick benchmarks (sampler, schema); see docs/benchmarks.md for all
 	$(PY) -m bench.sampler
