@@ -10,6 +10,7 @@ import time
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.http_errors import json_error
+from app.hub.reporting import still_reporting
 from app.runtime.monitor import Monitor
 from app.web import prometheus
 from app.web.host_summaries import HostSummaries
@@ -60,7 +61,7 @@ def readyz() -> Response:
     if latest is None:
         return json_error(503, "no sample yet", ready=False)
     age = time.time() - latest.ts
-    if age > 3 * config.interval + 1:
+    if not still_reporting(age, config.interval):
         return json_error(503, f"newest sample is {age:.1f} s old", ready=False)
     return jsonify({"ready": True, "role": monitor.role, "sample_age_s": round(age, 3)})
 
@@ -128,5 +129,5 @@ def hosts() -> Response:
     for entry in known.values():
         interval = entry["interval_s"] or monitor.config.interval
         entry["age_s"] = round(now - entry["last_ts"], 3)
-        entry["reporting"] = entry["age_s"] <= 3 * interval + 1
+        entry["reporting"] = still_reporting(entry["age_s"], interval)
     return jsonify({"hosts": sorted(known.values(), key=lambda e: e["host"])})

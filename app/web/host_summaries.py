@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any
 
 from app.hub import LiveHub
+from app.hub.reporting import still_reporting
 
 SPARK_POINTS = 120
 
@@ -77,7 +78,7 @@ class HostSummaries:
                         "host": host,
                         **summary,
                         "age_s": round(age, 3),
-                        "reporting": age <= 3 * interval + 1,
+                        "reporting": still_reporting(age, interval),
                         "spark": [v for _, v in self._cpu[host]],
                     }
                 )
