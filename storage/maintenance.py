@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
 
+from lifecycle import BackgroundThread
 from storage.retention import RetentionPolicy, enforce_retention
 from storage.rollups import RollupJob
 from storage.store import MetricStore
@@ -50,8 +50,8 @@ class HistoryMaintainer:
         self.runs = 0
         self.errors = 0
         self.last_result: dict[str, Any] = {}
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = BackgroundThread("monitor-history", self.run)
+        self._stopping = self._thread.stopping
 
     def run_once(self) -> dict[str, Any] | None:
         """One rollup and retention pass; None when another process holds the lock."""
@@ -91,13 +91,10 @@ class HistoryMaintainer:
                 break
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self.run, name="monitor-history", daemon=True)
-            self._thread.start()
+        """Starts the maintenance thread once."""
+        self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stops the thread, waiting up to ``timeout`` for a pass in progress to finish."""
-        self._stopping.set()
         self.job.cancel.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._thread.stop(timeout)

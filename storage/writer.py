@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from lifecycle import BackgroundThread
+
 log = logging.getLogger(__name__)
 
 
@@ -48,8 +50,8 @@ class StorageWriter:
         self._buffer: deque[dict[str, Any]] = deque()
         self._cond = threading.Lock()
         self._write_lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = BackgroundThread("monitor-writer", self.run)
+        self._stopping = self._thread.stopping
         self._backoff = 0.0
         self._failing_since: float | None = None
         self.write_errors = 0
@@ -135,15 +137,12 @@ class StorageWriter:
             self.write_pending()
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self.run, name="monitor-writer", daemon=True)
-            self._thread.start()
+        """Starts the writer thread once."""
+        self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stops the thread and flushes the buffer; True when nothing is left unwritten."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._thread.stop(timeout)
         deadline = self._clock() + timeout
         while not self.write_pending():
             if self._clock() >= deadline:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +21,7 @@ import psycopg2
 import psycopg2.extensions
 
 from app.cluster.pg import _close, deployment_scope, election_application_name, sampler_lock_key
+from lifecycle import BackgroundThread
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,8 @@ class SamplerElection:
         self._holds_lock = False
         self._unreachable_since: float | None = None
         self.leader = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = BackgroundThread("monitor-election", self.run)
+        self._stop = self._thread.stopping
 
     def step(self) -> None:
         """One attempt: keep, take or give up the role according to the lock."""
@@ -137,14 +137,12 @@ class SamplerElection:
             self.step()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="monitor-election", daemon=True)
+        """Starts competing, in the election thread."""
         self._thread.start()
 
     def stop(self) -> None:
         """Stops competing and releases the lock (closing the session releases it)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        self._thread.stop(5)
         if self._connection is not None:
             _close(self._connection)
             self._connection = None

@@ -25,6 +25,7 @@ import psycopg2.extensions
 from app.cluster.codec import Reassembler, encode
 from app.cluster.pg import _close, channel_name, deployment_scope, process_origin
 from app.hub import LiveHub, Message
+from lifecycle import BackgroundThread
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,8 @@ class PgNotifier:
         self._origin = origin or process_origin()
         self._queue: deque[Message] = deque(maxlen=queue_size)
         self._wake = threading.Condition()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = BackgroundThread("monitor-notify", self.run)
+        self._stop = self._thread.stopping
         self._connection: Any = None
         self._channel = ""
         self._message_id = 0
@@ -121,15 +122,15 @@ class PgNotifier:
                     self._queue.popleft()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="monitor-notify", daemon=True)
+        """Starts sending, in the notifier thread."""
         self._thread.start()
 
     def stop(self) -> None:
+        """Stops sending (what is queued is dropped) and closes the connection."""
         self._stop.set()
         with self._wake:
             self._wake.notify_all()
-        if self._thread is not None:
-            self._thread.join(5)
+        self._thread.stop(5)
         if self._connection is not None:
             _close(self._connection)
 
@@ -146,8 +147,8 @@ class PgListener:
         self.listening = threading.Event()
         self.listening_since: float | None = None
         self.last_heard: dict[str, float] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = BackgroundThread("monitor-listen", self.run)
+        self._stop = self._thread.stopping
         self.received = 0
 
     def _listen(self) -> None:
@@ -187,10 +188,9 @@ class PgListener:
                 backoff = min(5.0, backoff * 2)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="monitor-listen", daemon=True)
+        """Starts listening, in the listener thread."""
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        """Stops listening."""
+        self._thread.stop(5)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from collectors.registry import CollectorRegistry
+from lifecycle import BackgroundThread
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,8 @@ class Sampler:
         self._clock = clock
         self._wall_clock = wall_clock
         self._thread_cpu_time = thread_cpu_time
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self._thread = BackgroundThread("monitor-sampler", self.run)
+        self._stop = self._thread.stopping
         self.skipped_ticks = 0
         self.ticks = 0
         self._index = 0
@@ -132,18 +131,12 @@ class Sampler:
 
     def start(self) -> None:
         """Starts the background thread once; later calls do nothing."""
-        with self._start_lock:
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(target=self.run, name="monitor-sampler", daemon=True)
-            self._thread.start()
+        self._thread.start()
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread.alive
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stops the thread after the tick in progress."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._thread.stop(timeout)
