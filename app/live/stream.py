@@ -27,7 +27,7 @@ from app.hub import LiveHub, Message, Subscription
 from app.live.connections import DeliveryCounts, LiveSocket, SignalEvent
 from app.live.frames import SharedStreams
 from app.live.transport import WholeFrameSocket
-from app.live.writers import ConnectionWriter, FrameWriter, frame_writer
+from app.live.writers import FrameWriter, frame_writer
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,7 @@ def _direct_delivery(
     (``Subscription.park``): it writes the message's shared frame without blocking, so an idle
     connection's thread need not wake for each sample. None when the connection has no shared
     frames or its socket cannot be written without blocking."""
-    shared = not isinstance(writer, ConnectionWriter)
-    if not shared or not isinstance(sock, WholeFrameSocket) or not sock.can_offer:
+    if not writer.shares_frames or not isinstance(sock, WholeFrameSocket) or not sock.can_offer:
         return None
     sock.on_close = subscription.wake  # simple-websocket's reader thread closes the socket last
 

@@ -28,8 +28,11 @@ class FrameWriter(Protocol):
 
     ``take`` returns the finished frame bytes of a message that needs no work of this
     connection's (a shared frame), accounting it as sent, or None; the caller then writes those
-    bytes itself, from any thread.
+    bytes itself, from any thread. ``shares_frames`` is False for a writer whose ``take``
+    never gives anything (every frame is the connection's own work).
     """
+
+    shares_frames: bool
 
     def write(self, message: Message) -> None: ...
 
@@ -38,6 +41,8 @@ class FrameWriter(Protocol):
 
 class ConnectionWriter:
     """Through the socket object (simple-websocket frames and compresses per connection)."""
+
+    shares_frames = False
 
     def __init__(self, ws: Any) -> None:
         self._ws = ws
@@ -51,6 +56,8 @@ class ConnectionWriter:
 
 class PlainWriter:
     """The message's uncompressed frame, built once for every connection."""
+
+    shares_frames = True
 
     def __init__(self, sock: Any) -> None:
         self._sock = sock
@@ -72,6 +79,8 @@ class SharedDeflateWriter:
     client's decompressor holds, so after a gap (messages dropped for a slow client) it sends
     self-contained frames until the next keyframe.
     """
+
+    shares_frames = True
 
     def __init__(self, ws: Any, sock: Any, key: Any) -> None:
         self._ws = ws

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, Request
+from flask import Flask, Request, has_request_context, request
 from flask_compress import Compress
 
 from app.config import Config
@@ -21,18 +21,23 @@ STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
 CACHE_MAX_BYTES = 32 * 2**20
 
 
+def is_fixed_resource(request: Request) -> bool:
+    """True for a GET of a resource whose body never changes while the process runs."""
+    return request.method == "GET" and request.path.startswith(STATIC_PREFIXES)
+
+
 def static_cache_key(request: Request) -> str:
-    """The cache key of a fixed resource; empty for everything else (never cached)."""
-    if request.method == "GET" and request.path.startswith(STATIC_PREFIXES):
-        return request.full_path
-    return ""
+    """The cache key flask-compress builds its own key from: the path and query."""
+    return request.full_path
 
 
 class StaticCache:
     """Compressed bodies of fixed resources, up to ``CACHE_MAX_BYTES`` in total.
 
-    flask-compress asks the cache for every response it compresses; keys built from an empty
-    ``static_cache_key`` (dynamic responses) are neither stored nor found.
+    flask-compress asks the cache for every response it compresses, inside that request; the
+    cache itself decides from the request whether the body may be kept (``is_fixed_resource``),
+    so nothing depends on how flask-compress composes its keys. Outside a request nothing is
+    kept or found.
     """
 
     def __init__(self) -> None:
@@ -41,19 +46,23 @@ class StaticCache:
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
-        if key.endswith(";"):
+        if not _fixed_request():
             return None
         with self._lock:
             return self._data.get(key)
 
     def set(self, key: str, value: bytes) -> None:
-        if key.endswith(";"):
+        if not _fixed_request():
             return
         with self._lock:
             if key in self._data or self._size + len(value) > CACHE_MAX_BYTES:
                 return
             self._data[key] = value
             self._size += len(value)
+
+
+def _fixed_request() -> bool:
+    return has_request_context() and is_fixed_resource(request)
 
 
 def enable_compression(server: Flask, _monitor: Monitor, _config: Config) -> None:

@@ -59,12 +59,15 @@ def test_streamed_responses_pass_through_uncompressed() -> None:
 
 def test_static_cache_keeps_only_fixed_resources() -> None:
     cache = StaticCache()
-    cache.set("gzip;", b"dynamic")
-    assert cache.get("gzip;") is None
-    cache.set("gzip;/assets/live.js?m=1", b"fixed")
-    assert cache.get("gzip;/assets/live.js?m=1") == b"fixed"
     app = Flask(__name__)
-    with app.test_request_context("/assets/live.js?m=1"):
-        assert static_cache_key(request) == "/assets/live.js?m=1"
     with app.test_request_context("/api/v1/latest"):
-        assert static_cache_key(request) == ""
+        key = "br;" + static_cache_key(request)
+        cache.set(key, b"dynamic")
+        assert cache.get(key) is None
+    with app.test_request_context("/assets/live.js?m=1"):
+        key = "br;" + static_cache_key(request)
+        cache.set(key, b"fixed")
+        assert cache.get(key) == b"fixed"
+    with app.test_request_context("/assets/live.js?m=1", method="POST"):
+        assert cache.get(key) is None
+    assert cache.get(key) is None  # outside a request nothing is found
