@@ -60,7 +60,6 @@ class Aggregates:
         count = (~np.isnan(values)).astype(FLOAT)
         return cls(list(names), np.asarray(ts, dtype=np.int64), count, values, values, values, 0)
 
-    @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> Aggregates:
         """Raw samples from a ``MetricStore.read_frame`` DataFrame (UTC index, one column each)."""
         ts = frame.index.as_unit("ms").asi8 if len(frame) else np.empty(0, dtype=np.int64)
@@ -87,20 +86,6 @@ class Aggregates:
             pick(self.min, np.nan),
             pick(self.mean, np.nan),
             pick(self.max, np.nan),
-            self.width_ms,
-        )
-
-    def slice(self, start_ms: int, end_ms: int) -> Aggregates:
-        """The rows with ``start_ms <= ts <= end_ms``."""
-        lo = int(np.searchsorted(self.ts, start_ms, side="left"))
-        hi = int(np.searchsorted(self.ts, end_ms, side="right"))
-        return Aggregates(
-            self.names,
-            self.ts[lo:hi],
-            self.count[lo:hi],
-            self.min[lo:hi],
-            self.mean[lo:hi],
-            self.max[lo:hi],
             self.width_ms,
         )
 

@@ -21,11 +21,6 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def is_sqlite(engine_or_url: Engine | str) -> bool:
-    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
-    return url.startswith("sqlite")
-
-
 def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: object) -> Engine:
     """An engine for ``url``; for a SQLite file the folder is created and WAL mode turned on."""
     url = normalize_url(url)

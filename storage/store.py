@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, func, select, update
+from sqlalchemy import Connection, Engine, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.schema import create_schema, hosts, layouts, process_snapshots, samples
@@ -196,14 +196,6 @@ class MetricStore:
         with self.engine.connect() as conn:
             rows = conn.execute(select(hosts.c.name, hosts.c.info, hosts.c.last_ts)).all()
         return {r.name: {"system": json.loads(r.info), "last_ts": r.last_ts / 1000} for r in rows}
-
-    def count_samples(self, host: str | None = None) -> int:
-        query = select(func.count()).select_from(samples)
-        if host is not None:
-            query = query.join(hosts, hosts.c.id == samples.c.host_id).where(hosts.c.name == host)
-        self.ensure_schema()
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
 
     def layout_names(self, conn: Connection, layout_ids: Iterable[int]) -> dict[int, list[str]]:
         """Names of each layout id, from the cache or the database."""

@@ -126,13 +126,6 @@ class Subscription:
             self._take = None
             self._cond.notify_all()
 
-    def drain(self) -> list[Message]:
-        """Every queued message, oldest first, without waiting."""
-        with self._cond:
-            items = list(self._items)
-            self._items.clear()
-            return items
-
     def __len__(self) -> int:
         return len(self._items)
 

@@ -15,6 +15,7 @@ from app.cluster.pg import connector, sampler_lock_key
 from app.cluster.relay import PgListener, PgNotifier
 from app.hub import LiveHub, Message
 from storage.engine import make_engine
+from tests.support.counting import drain
 from tests.support.polling import wait_for
 from tests.support.postgres import TEST_DATABASE_URL
 
@@ -132,7 +133,7 @@ def test_notify_reaches_listeners_in_order(engine) -> None:
     for seq in range(50):
         notifier.submit(Message("relay-host", 100.0 + seq, seq, json.dumps({"seq": seq})))
     wait_for(lambda: len(subscription) == 50, message="50 relayed messages")
-    seqs = [m.seq for m in subscription.drain()]
+    seqs = [m.seq for m in drain(subscription)]
     assert seqs == list(range(50))
     assert hub.latest("relay-host").payload == '{"seq": 49}'
     notifier.stop()

@@ -6,6 +6,7 @@ import json
 import threading
 
 from app.hub import LiveHub, Message, encode_sample
+from tests.support.counting import drain
 
 
 def sample(seq: int, host: str = "h") -> dict:
@@ -42,7 +43,7 @@ def test_a_slow_subscriber_loses_its_oldest_and_nobody_else_notices() -> None:
     reader.join(10)
     assert done.is_set()
     assert got == list(range(200))
-    assert [m.seq for m in stuck.drain()] == [195, 196, 197, 198, 199]
+    assert [m.seq for m in drain(stuck)] == [195, 196, 197, 198, 199]
     assert stuck.dropped == 195
     assert hub.health() == {"subscribers": 2, "dropped_live": 195}
 
@@ -93,7 +94,7 @@ def test_a_parked_subscriber_takes_messages_in_the_publishers_thread() -> None:
         hub.publish(sample(i))
     me = threading.current_thread().name
     assert taken == [(0, me), (1, me), (2, me)]  # refusing ended the parking
-    assert [m.seq for m in subscription.drain()] == [2, 3]
+    assert [m.seq for m in drain(subscription)] == [2, 3]
 
 
 def test_parking_is_refused_while_messages_wait_and_a_failing_take_queues() -> None:
@@ -109,11 +110,11 @@ def test_parking_is_refused_while_messages_wait_and_a_failing_take_queues() -> N
     assert subscription.park(broken)
     hub.publish(sample(1))
     hub.publish(sample(2))
-    assert [m.seq for m in subscription.drain()] == [1, 2]
+    assert [m.seq for m in drain(subscription)] == [1, 2]
     subscription.park(lambda message: True)
     subscription.unpark()
     hub.publish(sample(3))
-    assert [m.seq for m in subscription.drain()] == [3]
+    assert [m.seq for m in drain(subscription)] == [3]
 
 
 def test_a_wake_before_the_wait_is_not_lost() -> None:
@@ -148,4 +149,4 @@ def test_hooks_see_every_message_before_anyone_and_everyone_sees_one_order() -> 
     ring = hub.backlog()
     assert sorted(seen) == sorted(m.seq for m in ring)
     assert [m.encodings["order"] for m in ring] == list(range(200))  # the ring's order
-    assert [m.encodings["order"] for m in subscription.drain()] == list(range(200))  # and theirs
+    assert [m.encodings["order"] for m in drain(subscription)] == list(range(200))  # and theirs

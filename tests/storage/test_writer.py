@@ -7,6 +7,7 @@ import pytest
 from storage.engine import make_engine
 from storage.store import MetricStore
 from storage.writer import StorageWriter
+from tests.support.counting import count_samples
 from tests.support.polling import wait_for
 from tests.support.postgres import temporary_schema
 from tests.support.samples import make_sample
@@ -40,10 +41,10 @@ def test_batches_are_written_in_one_go(store: MetricStore) -> None:
     writer = StorageWriter(flaky, batch_interval=3600)
     for i in range(25):
         writer.submit(make_sample(i))
-    assert store.count_samples() == 0
+    assert count_samples(store) == 0
     assert writer.write_pending()
     assert flaky.batches == [25]
-    assert store.count_samples() == 25
+    assert count_samples(store) == 25
     assert writer.health()["stored_samples"] == 25 and writer.depth == 0
 
 
@@ -63,7 +64,7 @@ def test_failed_writes_keep_samples_and_retry_with_backoff(store: MetricStore) -
     assert not health["storage_ok"] and "unreachable" in health["storage_error"]
     flaky.down = False
     assert writer.write_pending()
-    assert store.count_samples() == 10
+    assert count_samples(store) == 10
     assert writer.health()["storage_ok"] and writer._backoff == 0
 
 
@@ -83,7 +84,7 @@ def test_stop_flushes_the_buffer(store: MetricStore) -> None:
     for i in range(7):
         writer.submit(make_sample(i))
     assert writer.stop(timeout=10)
-    assert store.count_samples() == 7
+    assert count_samples(store) == 7
 
 
 def test_nothing_lost_across_a_real_postgres_outage() -> None:
@@ -118,7 +119,7 @@ def test_nothing_lost_across_a_real_postgres_outage() -> None:
         produce(3)
         assert writer.stop(timeout=10)
         direct = MetricStore(make_engine(url))
-        assert direct.count_samples() == ticks == 48
+        assert count_samples(direct) == ticks == 48
         frame = direct.read_frame("test-host", 0, 2e9, ["cpu.total"])
         assert frame.index.is_monotonic_increasing and frame.index.is_unique
         direct.engine.dispose()
