@@ -2,6 +2,8 @@
 
 ``default_collectors()`` builds every collector this host supports; ``all_metric_units()`` lists
 each section's metrics with their units. See docs/sample-format.md for the sections' shapes.
+A collector is given its dependencies (the psutil module, a clock, a /proc root) and never
+blocks. May import psutil, NVML and the standard library; never storage, the app, Flask or Dash.
 """
 
 from __future__ import annotations
