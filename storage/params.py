@@ -7,7 +7,7 @@ typed reaches SQL except as a bound parameter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from storage.history import HistoryReader
@@ -167,6 +167,39 @@ class ExportArgs:
     time: str | None = None
     host: str | None = None
     kind: str | None = None
+
+
+# The URL query parameter of each ExportArgs field, in the order a link lists them. The export
+# route reads these names and the history page writes its download link with them.
+EXPORT_QUERY = {
+    "host": "host",
+    "start": "from",
+    "end": "to",
+    "since": "since",
+    "metrics": "metrics",
+    "resolution": "resolution",
+    "format": "format",
+    "time": "time",
+    "kind": "kind",
+}
+
+
+def export_query(args: ExportArgs) -> list[tuple[str, str]]:
+    """The query pairs of ``args`` (a ``metrics`` pair per metric; unset fields left out)."""
+    pairs: list[tuple[str, str]] = []
+    for field, name in EXPORT_QUERY.items():
+        value = getattr(args, field)
+        values = value if isinstance(value, tuple) else (value,)
+        pairs.extend((name, v) for v in values if v is not None)
+    return pairs
+
+
+def export_args_from_query(getlist: Callable[[str], Sequence[str]]) -> ExportArgs:
+    """The ExportArgs of a query; ``getlist(name)`` gives every value of ``name`` (Werkzeug's
+    ``request.args.getlist``, or ``parse_qs(...).get(name, [])``); single ones take the first."""
+    values = {field: list(getlist(name)) for field, name in EXPORT_QUERY.items()}
+    single = {f: (v[0] if v else None) for f, v in values.items() if f != "metrics"}
+    return ExportArgs(metrics=tuple(values["metrics"]), **single)
 
 
 def resolve_export(

@@ -1,0 +1,81 @@
+"""What the page reads from the store, as functions of the store it is handed.
+
+The callbacks pass the store of their PageContext; tests pass any store. Each returns what
+one callback outputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import no_update
+
+from app.pages.history.export_link import download_href
+from app.pages.history.figures import build_figure, describe, empty_figure
+from app.pages.history.snapshots import snapshot_panel
+from app.pages.history.timezones import local_to_epoch, safe_tz
+from storage.history import HistoryReader, UnknownHost
+from storage.store import MetricStore
+from storage.usage import human_bytes, storage_bytes
+
+DEFAULT_METRICS = ("cpu.total", "memory.percent")
+
+
+def init_page(
+    store: MetricStore, preferred: str | None
+) -> tuple[list[str], str | None, dict[str, str], str]:
+    """Host options and choice (the picker only shows with several hosts), storage use."""
+    hosts = store.host_names()
+    host = preferred if preferred in hosts else (hosts[0] if hosts else None)
+    style = {} if len(hosts) > 1 else {"display": "none"}
+    sizes = storage_bytes(store.engine)
+    parts = ", ".join(f"{k.removeprefix('monitor_')} {human_bytes(v)}" for k, v in sizes.items())
+    return hosts, host, style, f"History storage: {human_bytes(sum(sizes.values()))} ({parts})"
+
+
+def metric_options(
+    store: MetricStore, host: str | None, chosen: list[str] | None
+) -> tuple[list[str], list[str]]:
+    """Every stored series of ``host``; keeps the chosen ones that exist, else the defaults."""
+    if not host:
+        return [], []
+    try:
+        names = HistoryReader(store).series_names(host)
+    except UnknownHost:
+        return [], []
+    kept = [m for m in chosen or [] if m in names]
+    if not kept:
+        kept = [m for m in DEFAULT_METRICS if m in names] or names[:1]
+    return names, kept
+
+
+def render(
+    store: MetricStore,
+    view_range: dict[str, float] | None,
+    metrics: list[str] | None,
+    host: str | None,
+    tz: str | None,
+) -> tuple[go.Figure, str, str]:
+    """(figure, info line, download URL) of the view."""
+    tz = safe_tz(tz)
+    if not view_range or not host:
+        return empty_figure("No history stored yet"), "", ""
+    if not metrics:
+        return empty_figure("Pick one or more metrics"), "", ""
+    try:
+        view = HistoryReader(store).view(host, metrics, view_range["start"], view_range["end"])
+    except UnknownHost:
+        return empty_figure(f"No history stored for {host}"), "", ""
+    return build_figure(view, tz), describe(view, tz), download_href(view, metrics)
+
+
+def show_snapshot(
+    store: MetricStore, click: dict[str, Any] | None, host: str | None, tz: str | None
+) -> Any:
+    """The snapshot panel for a clicked point."""
+    if not click or not click.get("points") or not host:
+        return no_update
+    tz = safe_tz(tz)
+    clicked = local_to_epoch(click["points"][0]["x"], tz)
+    return snapshot_panel(store.process_snapshot_near(host, clicked), clicked, tz)
