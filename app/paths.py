@@ -7,3 +7,4 @@ the monitor or the cluster code for a constant.
 from __future__ import annotations
 
 WS_PATH = "/ws/metrics"  # the live WebSocket (app/live/route.py)
+EXPORT_PATH = "/api/v1/export.csv"  # CSV export of stored history (app/web/history_api.py)

@@ -149,7 +149,7 @@ def fill(store: MetricStore, start: int, count: int) -> float:
 
 
 def time_views(store: MetricStore, end: float) -> dict[str, dict[str, Any]]:
-    from app.pages.history import build_figure
+    from app.pages.history.figures import build_figure
 
     reader = HistoryReader(store)
     results: dict[str, dict[str, Any]] = {}

@@ -8,7 +8,7 @@ typed reaches SQL except as a bound parameter.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 from storage.history import HistoryReader
 from storage.store import MetricStore
@@ -200,6 +200,12 @@ def export_args_from_query(getlist: Callable[[str], Sequence[str]]) -> ExportArg
     values = {field: list(getlist(name)) for field, name in EXPORT_QUERY.items()}
     single = {f: (v[0] if v else None) for f, v in values.items() if f != "metrics"}
     return ExportArgs(metrics=tuple(values["metrics"]), **single)
+
+
+def export_args_from_options(options: object) -> ExportArgs:
+    """The ExportArgs of an object with an attribute per field (the CLI's parsed arguments)."""
+    values = {f.name: getattr(options, f.name, None) for f in fields(ExportArgs)}
+    return replace(ExportArgs(**values), metrics=tuple(values["metrics"] or ()))
 
 
 def resolve_export(

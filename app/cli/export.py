@@ -12,7 +12,10 @@ import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+if TYPE_CHECKING:
+    from storage.store import MetricStore
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,57 +88,16 @@ def fail(message: str, code: int = 2) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Runs the export described by ``args``; returns the exit code."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from app.config import Config, ConfigError
-    from storage.engine import make_engine
-    from storage.export import export_csv
-    from storage.params import BadParameter, ExportArgs, resolve_export
-    from storage.store import MetricStore
+    from storage.params import BadParameter
 
+    opened = _open_store(args.database_url)
+    if isinstance(opened, int):
+        return opened
+    store, hostname = opened
     try:
-        config = Config.from_env(database_url=args.database_url)
-        url = make_url(config.database_url)
-        database = url.database or ""
-        is_file = url.get_backend_name() == "sqlite" and database not in ("", ":memory:")
-        if is_file and not Path(database).expanduser().exists():
-            return fail(f"database-url: no database file at {database}")
-        store = MetricStore(make_engine(config.database_url))
-    except (ConfigError, ValueError, ArgumentError) as exc:
-        return fail(f"database-url: {exc}")
-    try:
-        request = resolve_export(
-            ExportArgs(
-                start=args.start,
-                end=args.end,
-                since=args.since,
-                metrics=tuple(args.metrics),
-                resolution=args.resolution,
-                format=args.format,
-                time=args.time,
-                host=args.host,
-                kind=args.kind,
-            ),
-            store,
-            time.time(),
-            config.hostname,
-        )
-        with ExitStack() as stack:
-            out = sys.stdout
-            if args.out != "-":
-                try:
-                    out = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
-                except OSError as exc:
-                    return fail(f"out: {exc.strerror}: {args.out}")
-            progress = None
-            if not args.quiet and sys.stderr.isatty():
-                progress = ProgressBar(sys.stderr)
-                stack.callback(progress.close)
-            for chunk in export_csv(store, request, on_progress=progress):
-                out.write(chunk)
-            out.flush()
-        return 0
+        return _write_export(args, store, hostname)
     except BadParameter as exc:
         return fail(f"{exc.parameter}: {exc.message}")
     except SQLAlchemyError as exc:
@@ -144,3 +106,48 @@ def run_export(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.engine.dispose()
+
+
+def _open_store(database_url: str | None) -> tuple[MetricStore, str] | int:
+    """The store of ``database_url`` (or the configured one) and this host's name, or the
+    exit code after one line saying why it cannot be opened."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from app.config import Config, ConfigError
+    from storage.engine import make_engine
+    from storage.store import MetricStore
+
+    try:
+        config = Config.from_env(database_url=database_url)
+        url = make_url(config.database_url)
+        database = url.database or ""
+        is_file = url.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+        if is_file and not Path(database).expanduser().exists():
+            return fail(f"database-url: no database file at {database}")
+        return MetricStore(make_engine(config.database_url)), config.hostname
+    except (ConfigError, ValueError, ArgumentError) as exc:
+        return fail(f"database-url: {exc}")
+
+
+def _write_export(args: argparse.Namespace, store: MetricStore, hostname: str) -> int:
+    """Validates the request and streams its CSV to ``--out`` (or stdout)."""
+    from storage.export import export_csv
+    from storage.params import export_args_from_options, resolve_export
+
+    request = resolve_export(export_args_from_options(args), store, time.time(), hostname)
+    with ExitStack() as stack:
+        out = sys.stdout
+        if args.out != "-":
+            try:
+                out = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
+            except OSError as exc:
+                return fail(f"out: {exc.strerror}: {args.out}")
+        progress = None
+        if not args.quiet and sys.stderr.isatty():
+            progress = ProgressBar(sys.stderr)
+            stack.callback(progress.close)
+        for chunk in export_csv(store, request, on_progress=progress):
+            out.write(chunk)
+        out.flush()
+    return 0

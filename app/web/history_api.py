@@ -16,14 +16,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import Config
 from app.http_errors import json_error
+from app.paths import EXPORT_PATH
 from app.runtime.monitor import Monitor
 from storage.export import export_csv
 from storage.history import MAX_POINTS, HistoryReader, HistoryView, UnknownHost
 from storage.params import (
     MAX_VIEW_SPAN,
     BadParameter,
-    ExportArgs,
     check_span,
+    export_args_from_query,
     parse_host,
     parse_int,
     parse_metrics,
@@ -143,21 +144,10 @@ def usage() -> Response:
     return jsonify({"tables": sizes, "total": sum(sizes.values())})
 
 
-@history_api.get("/api/v1/export.csv")
+@history_api.get(EXPORT_PATH)
 def export() -> Response:
     """The CSV of ``?from&to|since&metrics&resolution&format&host&time&kind``, streamed."""
-    args = request.args
-    export_args = ExportArgs(
-        start=args.get("from"),
-        end=args.get("to"),
-        since=args.get("since"),
-        metrics=tuple(args.getlist("metrics")),
-        resolution=args.get("resolution"),
-        format=args.get("format"),
-        time=args.get("time"),
-        host=args.get("host"),
-        kind=args.get("kind"),
-    )
+    export_args = export_args_from_query(request.args.getlist)
     store = _store()
     export_request = resolve_export(export_args, store, time.time(), _monitor().config.hostname)
     name = "-".join(

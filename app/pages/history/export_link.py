@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
+from app.paths import EXPORT_PATH
 from storage.history import HistoryView
 from storage.params import ExportArgs, export_query
 from storage.timeparse import iso_utc
 
 # The export route (app/web/history_api.py), relative so that it works under a path prefix.
-EXPORT_URL = "api/v1/export.csv"
+EXPORT_URL = EXPORT_PATH.lstrip("/")  # relative: works under a proxy's path prefix
 
 
 def export_args(view: HistoryView, metrics: Sequence[str]) -> ExportArgs:
