@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Engine,
+    Float,
     Integer,
     LargeBinary,
     MetaData,
@@ -90,6 +91,56 @@ rollup_state = Table(
     Column("host_id", Integer, primary_key=True, autoincrement=False),
     Column("tier", Integer, primary_key=True, autoincrement=False),
     Column("done_until", BigInteger, nullable=False),
+)
+
+# Alerts (storage/alert_events.py): every transition of every alert (pending, firing,
+# escalated, repeated, resolved, cancelled, acknowledged) with its evidence; ``notified_ts``
+# is set once its notification was delivered, so a restart never sends it again.
+alert_events = Table(
+    "monitor_alert_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", BigInteger, nullable=False, index=True),  # epoch ms
+    Column("kind", String(16), nullable=False),
+    Column("rule", String(255), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("series", String(512), nullable=False, default=""),
+    Column("severity", String(16)),
+    Column("value", Float),
+    Column("threshold", Float),
+    Column("since", BigInteger),  # epoch ms the alert started (pending)
+    Column("labels", Text, nullable=False, default="{}"),
+    Column("evidence", Text, nullable=False, default=""),
+    Column("muted", String(64), nullable=False, default=""),
+    Column("actor", String(255), nullable=False, default=""),  # who acknowledged
+    Column("notified_ts", BigInteger),
+)
+
+# Each attempt to deliver one notification message to one target (never the target's URL).
+alert_deliveries = Table(
+    "monitor_alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", BigInteger, nullable=False),
+    Column("event_ids", Text, nullable=False),  # JSON list of monitor_alert_events ids
+    Column("target", String(64), nullable=False),  # "json #1": scheme and position only
+    Column("attempt", Integer, nullable=False),
+    Column("ok", Integer, nullable=False),
+    Column("error", Text, nullable=False, default=""),
+)
+
+# Silences: glob matchers over rule, host and series, in force until ``until``.
+alert_silences = Table(
+    "monitor_alert_silences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", String(255), nullable=False, default="*"),
+    Column("host", String(255), nullable=False, default="*"),
+    Column("series", String(512), nullable=False, default="*"),
+    Column("until", BigInteger, nullable=False),  # epoch ms
+    Column("created", BigInteger, nullable=False),
+    Column("actor", String(255), nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
 )
 
 

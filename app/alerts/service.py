@@ -1,0 +1,183 @@
+"""The alert service of one process: evaluator, event storage and notifier on one thread.
+
+``submit`` (the sampler's sink) only appends the sample to a bounded queue, so evaluation can
+never delay a tick; a full queue drops the sample (counted). The service's thread evaluates,
+stores each event, queues its notification, and every ``refresh_every`` seconds reads the
+silences and acknowledgements that any process stored and checks hosts that stopped reporting.
+Which hosts this process evaluates is decided by the caller (the monitor: the host it
+samples; the silent-host check in the process elected for it).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import Any
+
+from app.alerts.evaluator import AlertEvent, Evaluator
+from app.alerts.notify import Notifier, Outgoing
+from app.alerts.quiet import Silence
+from app.alerts.rules import RuleSet
+from app.alerts.state import Alert, AlertKey
+from lifecycle import BackgroundThread
+from storage.alert_events import AlertEventStore
+
+log = logging.getLogger(__name__)
+ACK_LOOKBACK_S = 3600.0
+
+
+class AlertService:
+    """Evaluates the samples it is handed, stores the events and sends the notifications."""
+
+    def __init__(
+        self,
+        rule_set: RuleSet,
+        store: AlertEventStore,
+        *,
+        notifier: Notifier | None = None,
+        public_url: str = "",
+        clock: Callable[[], float] = time.time,
+        queue_size: int = 120,
+        refresh_every: float = 5.0,
+    ) -> None:
+        self.evaluator = Evaluator(rule_set, public_url=public_url)
+        self.store = store
+        self.notifier = notifier
+        self._clock = clock
+        self._queue: queue.Queue[Any] = queue.Queue(queue_size)
+        self.refresh_every = refresh_every
+        self.dropped = 0
+        self.watch_hosts: Callable[[], Mapping[str, float]] | None = None
+        self._next_refresh = 0.0
+        self._thread = BackgroundThread("monitor-alerts", self.run)
+
+    # -- called from other threads ----------------------------------------------------------
+
+    def submit(self, sample: dict[str, Any]) -> None:
+        """Queues a sample for evaluation without ever waiting (the sampler's sink)."""
+        try:
+            self._queue.put_nowait(sample)
+        except queue.Full:
+            self.dropped += 1
+
+    def call(self, action: Callable[[], None]) -> None:
+        """Runs ``action`` on the service's thread, in order with the samples."""
+        self._queue.put(action)
+
+    def adopt(self, hosts: list[str] | None) -> None:
+        """Takes over the open alerts of ``hosts`` (None: every host) from storage."""
+        self.call(lambda: self._adopt(hosts))
+
+    def forget(self, host: str) -> None:
+        """Drops the alerts of a host this process no longer evaluates."""
+        self.call(lambda: self._forget(host))
+
+    # -- the service's thread ---------------------------------------------------------------
+
+    def run(self) -> None:
+        stopping = self._thread.stopping
+        while not stopping.is_set() or not self._queue.empty():
+            try:
+                item = self._queue.get(timeout=min(0.5, self.refresh_every))
+            except queue.Empty:
+                item = None
+            try:
+                if callable(item):
+                    item()
+                elif item is not None:
+                    self.handle(self.evaluator.observe(item))
+                if self._clock() >= self._next_refresh:
+                    self.refresh()
+            except Exception:  # a bad sample or a dead database must not end evaluation
+                log.exception("alert evaluation failed")
+
+    def refresh(self) -> None:
+        """Reads silences and acknowledgements from storage and checks silent hosts."""
+        now = self._clock()
+        self._next_refresh = now + self.refresh_every
+        try:
+            self.evaluator.silences = [_silence(row) for row in self.store.silences(now)]
+            for ack in self.store.events(kinds=["acknowledged"], since=now - ACK_LOOKBACK_S):
+                self._apply_ack(ack)
+        except Exception as exc:
+            log.warning("alerts: could not read silences: %s", type(exc).__name__)
+        if self.watch_hosts is not None:
+            self.handle(self.evaluator.check_absent(self.watch_hosts(), now))
+
+    def _apply_ack(self, ack: dict[str, Any]) -> None:
+        alert = self.evaluator.alerts.get(AlertKey(ack["rule"], ack["host"], ack["series"]))
+        if alert is None or alert.acknowledged or alert.status != "firing":
+            return
+        if ack["ts"] >= (alert.firing_since or 0.0):
+            alert.acked_by, alert.acked_at, alert.ack_note = (
+                ack["actor"],
+                ack["ts"],
+                ack["evidence"],
+            )
+
+    def handle(self, events: list[AlertEvent]) -> None:
+        """Stores events, then queues the notifications they call for."""
+        if not events:
+            return
+        rows = [_row(e) for e in events]
+        try:
+            for event, event_id in zip(events, self.store.record(rows), strict=True):
+                event.id = event_id
+        except Exception as exc:
+            log.warning("alerts: could not store %d events: %s", len(events), type(exc).__name__)
+        for event in events:
+            if event.notify and self.notifier is not None:
+                self.notifier.submit(
+                    Outgoing(event.id, event.kind, event.rule, event.host,
+                             event.severity or "warning", event.labels, event.evidence)
+                )  # fmt: skip
+
+    def _adopt(self, hosts: list[str] | None) -> None:
+        rows = self.store.open_alerts(hosts)
+        self.evaluator.restore([_alert(row) for row in rows])
+
+    def _forget(self, host: str) -> None:
+        for key in [k for k in self.evaluator.alerts if k.host == host]:
+            del self.evaluator.alerts[key]
+
+    def start(self) -> None:
+        """Starts the service's thread (and the notifier's)."""
+        if self.notifier is not None:
+            self.notifier.start()
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Evaluates what is queued, then stops; the notifier sends what it holds."""
+        self._thread.stop(timeout)
+        if self.notifier is not None:
+            self.notifier.stop(timeout)
+
+    @property
+    def queued(self) -> int:
+        return self._queue.qsize()
+
+
+def _row(event: AlertEvent) -> dict[str, Any]:
+    row = asdict(event)
+    if event.kind == "acknowledged":
+        row["actor"] = ""
+    return row
+
+
+def _silence(row: dict[str, Any]) -> Silence:
+    return Silence(row["id"], row["rule"], row["host"], row["series"], row["until"],
+                   row["actor"], row["note"])  # fmt: skip
+
+
+def _alert(row: dict[str, Any]) -> Alert:
+    """An alert taken over from storage (see ``AlertEventStore.open_alerts``)."""
+    return Alert(
+        AlertKey(row["rule"], row["host"], row["series"]), status=row["status"],
+        severity=row["severity"], value=row["value"] if row["value"] is not None else float("nan"),
+        threshold=row["threshold"], pending_since=row["since"], firing_since=row["firing_since"],
+        last_true=row["firing_since"], notified_at=row["notified_at"], acked_by=row["acked_by"],
+        acked_at=row["acked_at"], ack_note=row["ack_note"],
+    )  # fmt: skip
