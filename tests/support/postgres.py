@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +9,22 @@ from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.support.throwaway_postgres import resolve_test_database_url
+
+_resolved: list[str] = []
+
+
+def test_database_url() -> str:
+    """The PostgreSQL URL of the suite (tests/support/throwaway_postgres.py), resolved once."""
+    if not _resolved:
+        _resolved.append(resolve_test_database_url())
+    return _resolved[0]
+
+
+def __getattr__(name: str) -> str:
+    if name == "TEST_DATABASE_URL":  # resolved on first use: may start the suite's own server
+        return test_database_url()
+    raise AttributeError(name)
 
 
 def with_search_path(url: str, schema: str) -> str:
@@ -20,11 +34,12 @@ def with_search_path(url: str, schema: str) -> str:
 
 
 @contextmanager
-def temporary_schema(base_url: str = TEST_DATABASE_URL) -> Iterator[str]:
+def temporary_schema(base_url: str | None = None) -> Iterator[str]:
     """Creates a fresh schema, yields a database URL that uses it, then drops it.
 
     Fails (never skips) when PostgreSQL is unreachable: CI must run every storage test there.
     """
+    base_url = base_url or test_database_url()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base_url.replace("postgresql://", "postgresql+psycopg2://", 1))
     try:
