@@ -23,7 +23,8 @@ install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
 run: $(VENV)/.runtime ## Start the dashboard on http://127.0.0.1:8050 (SQLite in data/)
 	$(PY) -m app serve
 
-test: $(VENV)/.dev ## Run the whole test suite (needs PostgreSQL on 127.0.0.1:5432 and chromium)
+test: $(VENV)/.dev ## Run the whole test suite (starts its own PostgreSQL if none runs; installs Chromium as root)
+	tools/ensure-chromium
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev ## ruff lint and format check, import contracts (pyproject.toml)
