@@ -56,6 +56,12 @@ class Config:
     retention_1m: float = 90 * 86400.0
     retention_1h: float = 2 * 365 * 86400.0
     rollup_every: float = 60.0
+    # Alerts (docs/alerts.md): the rule file ("": the default rules), Apprise notification URLs
+    # (secrets: never shown), the dashboard's public URL for links in messages, and a switch.
+    alerts_file: str = ""
+    notify_urls: str = field(default="", repr=False)
+    public_url: str = ""
+    alerts_enabled: bool = True
 
     def __post_init__(self) -> None:
         for name in DURATION_FIELDS:

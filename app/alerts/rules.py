@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.config import ConfigError
 from storage.timeparse import parse_duration
 
 STATS = ("avg", "max", "min", "last")
@@ -25,7 +26,7 @@ RULE_KEYS = {
 DEFAULT_REPEAT = 4 * 3600.0
 
 
-class RuleError(ValueError):
+class RuleError(ConfigError):
     """A rule file that cannot be used; the message is one line naming rule, key and problem."""
 
 

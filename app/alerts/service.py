@@ -71,6 +71,11 @@ class AlertService:
         """Takes over the open alerts of ``hosts`` (None: every host) from storage."""
         self.call(lambda: self._adopt(hosts))
 
+    def adopt_rules(self, rules: list[str]) -> None:
+        """Takes over the open alerts of these rules on every host (the silent-host check)."""
+        wanted = set(rules)
+        self.call(lambda: self._adopt(None, lambda row: row["rule"] in wanted))
+
     def forget(self, host: str) -> None:
         """Drops the alerts of a host this process no longer evaluates."""
         self.call(lambda: self._forget(host))
@@ -135,8 +140,10 @@ class AlertService:
                              event.severity or "warning", event.labels, event.evidence)
                 )  # fmt: skip
 
-    def _adopt(self, hosts: list[str] | None) -> None:
-        rows = self.store.open_alerts(hosts)
+    def _adopt(
+        self, hosts: list[str] | None, keep: Callable[[dict], bool] = lambda row: True
+    ) -> None:
+        rows = [row for row in self.store.open_alerts(hosts) if keep(row)]
         self.evaluator.restore([_alert(row) for row in rows])
 
     def _forget(self, host: str) -> None:

@@ -13,6 +13,7 @@ from app.cluster.pg import connector, election_application_name
 from app.cluster.relay import PgListener, PgNotifier, holder_silent, successor_ready
 from app.config import Config
 from app.hub import LiveHub
+from app.runtime.alerting import WATCHDOG_HOST, alert_service_for, last_seen
 from app.runtime.sampler import Sampler
 from collectors import default_collectors
 from collectors.base import Collector
@@ -71,6 +72,9 @@ class Monitor:
             RetentionPolicy(config.retention_raw, config.retention_1m, config.retention_1h),
             every=config.rollup_every,
         )
+        # Raises RuleError (a ConfigError) on a bad rule file, before any thread starts.
+        self.alerts = alert_service_for(config, self.store.engine)
+        self.watchdog: SamplerElection | None = None
         self._collector_factory = collector_factory
         self._listen = listen
         self.sampler: Sampler | None = None
@@ -95,9 +99,39 @@ class Monitor:
             registry,
             host=self.config.hostname,
             interval=self.config.interval,
-            sinks=[self._publish, self.writer.submit],
+            sinks=[self._publish, self.writer.submit, *self._alert_sinks()],
             health_providers=[self.writer.health, self.hub.health],
         )
+
+    def _alert_sinks(self) -> list:
+        """The alert service's ``submit`` (a non-blocking queue put), when alerts are on."""
+        return [self.alerts.submit] if self.alerts is not None else []
+
+    def _start_alerts(self) -> None:
+        """Starts evaluation; silent hosts are watched here on SQLite, and on PostgreSQL by
+        the one web process that wins the watchdog election (``app.runtime.alerting``)."""
+        if self.alerts is None:
+            return
+        self.alerts.start()
+        if not self.coordinated:
+            self._watch_silent_hosts(True)
+        elif self._listen:
+            self.watchdog = SamplerElection(
+                connector(self.store.engine),
+                WATCHDOG_HOST,
+                interval=self.config.interval,
+                on_elected=lambda: self._watch_silent_hosts(True),
+                on_demoted=lambda: self._watch_silent_hosts(False),
+            )
+            self.watchdog.start()
+
+    def _watch_silent_hosts(self, watch: bool) -> None:
+        alerts = self.alerts
+        if alerts is None:
+            return
+        if watch:
+            alerts.adopt_rules([r.name for r in alerts.evaluator.rule_set.rules if r.absent])
+        alerts.watch_hosts = last_seen(self.hub) if watch else None
 
     def _publish(self, sample: dict) -> None:
         message = self.hub.publish(sample)
@@ -112,6 +146,7 @@ class Monitor:
             self._started = True
             self.writer.start()
             self.maintainer.start()
+            self._start_alerts()
             if not self.coordinated:
                 self._start_sampling()
                 return
@@ -159,6 +194,8 @@ class Monitor:
             return
         if self.coordinated:
             self._store_relayed_backlog()
+        if self.alerts is not None:
+            self.alerts.adopt([self.config.hostname])
         self.sampler = self.build_sampler()
         self.sampler.start()
         log.info(
@@ -182,6 +219,8 @@ class Monitor:
         sampler, self.sampler = self.sampler, None
         if sampler is not None:
             sampler.stop()
+            if self.alerts is not None:  # the next sampler of this host evaluates it
+                self.alerts.forget(self.config.hostname)
 
     @property
     def running(self) -> bool:
@@ -200,10 +239,12 @@ class Monitor:
         with self._lock:
             self._stopped = True
             self._stop_sampling()
-            for part in (self.election, self.listener, self.notifier):
+            for part in (self.election, self.watchdog, self.listener, self.notifier):
                 if part is not None:
                     part.stop()
         self.maintainer.stop(timeout)
+        if self.alerts is not None:
+            self.alerts.stop(timeout)
         flushed = self.writer.stop(timeout)
         self.store.engine.dispose()
         return flushed
