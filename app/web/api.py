@@ -13,6 +13,7 @@ from app.http_errors import json_error
 from app.hub.reporting import still_reporting
 from app.runtime.monitor import Monitor
 from app.web import prometheus
+from app.web.alerts_api import alert_metrics
 from app.web.host_summaries import HostSummaries
 
 api = Blueprint("api", __name__)
@@ -77,6 +78,8 @@ def metrics() -> Response:
         **{k: v for k, v in monitor.writer.health().items() if isinstance(v, int | float)},
     }
     body = prometheus.render(latest, local)
+    if monitor.alerts is not None:
+        body += alert_metrics(monitor.alerts.store)
     return Response(body, mimetype="text/plain; version=0.0.4")
 
 

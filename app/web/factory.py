@@ -19,6 +19,7 @@ from app.live.route import attach_websocket
 from app.pages import PAGES, ids
 from app.pages.context import PageContext
 from app.runtime.monitor import Monitor
+from app.web.alerts_api import register_alerts_api
 from app.web.api import api
 from app.web.compression import enable_compression
 from app.web.history_api import register_history_api
@@ -49,6 +50,7 @@ SERVER_PARTS: list[ServerInit] = [
     attach_websocket,
     enable_compression,
     register_history_api,
+    register_alerts_api,
     start_monitor_on_request,
 ]
 
