@@ -69,9 +69,15 @@ class Evaluator:
     def observe(self, sample: dict[str, Any]) -> list[AlertEvent]:
         """Evaluates every rule on one sample; the events it caused (usually none)."""
         host, now = str(sample.get("host", "")), float(sample.get("ts", 0.0))
-        flat = flatten(sample)
-        expanded = self._matcher.expand(host, tuple(flat))
         cores = ((sample.get("system") or {}).get("cores_logical")) or 1
+        return self.observe_flat(host, now, flatten(sample), cores, sample)
+
+    def observe_flat(
+        self, host: str, now: float, flat: dict[str, float], cores: int = 1,
+        sample: dict[str, Any] | None = None,
+    ) -> list[AlertEvent]:  # fmt: skip
+        """``observe`` on already flattened series (``sample`` only feeds the evidence)."""
+        expanded = self._matcher.expand(host, tuple(flat))
         events: list[AlertEvent] = []
         for rule in self._rules:
             if not host_matches(rule.hosts, host):

@@ -9,10 +9,11 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from app.cli.alerts import add_alerts_arguments, run_alerts
 from app.cli.export import add_export_arguments, run_export
 from app.config import Config, ConfigError
 
-SUBCOMMANDS = ("serve", "agent", "hash-password", "export")
+SUBCOMMANDS = ("serve", "agent", "hash-password", "export", "alerts")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         "hash-password",
         help="read a password (twice, or once from stdin) and print a MONITOR_USERS_FILE line",
     ).add_argument("username")
+    add_alerts_arguments(sub.add_parser("alerts", help="try alert rules against stored history"))
     add_export_arguments(
         sub.add_parser("export", help="write stored history as CSV (streamed; see --help)")
     )
@@ -140,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     if args.command == "export":
         return run_export(args)
+    if args.command == "alerts":
+        return run_alerts(args)
     if args.command == "hash-password":
         return hash_password(args.username)
     try:
