@@ -46,8 +46,16 @@ class Config:
     users_file: str = ""
     secret_key: str = field(default="", repr=False)
     allowed_hosts: tuple[str, ...] = ()
-    insecure_no_auth: bool = False
+    insecure_no_auth: bool = False  # the older spelling of trusted_network
+    # Serve beyond loopback without authentication: everyone who can reach it is trusted.
+    trusted_network: bool = False
     trust_proxy: bool = False
+    # Seconds a client may take to send one request (headers and body), and connections one
+    # client address may hold open at once (0: no limit; not applied behind a trusted proxy).
+    request_read_timeout: float = 10.0
+    connections_per_client: int = 32
+    # Where the session key and sessions are kept ("": the SQLite database's folder, or data/).
+    data_dir: str = ""
     hide_cmdline: bool = False
     mask_secrets: bool = True
     # History: how long raw samples, 1-minute and 1-hour rollups are kept, and how often the
@@ -74,7 +82,11 @@ class Config:
             raise ConfigError(f"top_n must be 0 or more, got {self.top_n}")
         if self.ws_ping_interval < 0:
             raise ConfigError(f"ws_ping_interval must be 0 (off) or more: {self.ws_ping_interval}")
-        for name in ("batch_interval", "buffer_seconds", "backlog_seconds"):
+        if self.connections_per_client < 0:
+            raise ConfigError(
+                f"connections_per_client must be 0 or more: {self.connections_per_client}"
+            )
+        for name in ("batch_interval", "buffer_seconds", "backlog_seconds", "request_read_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
 
