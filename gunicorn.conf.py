@@ -1,20 +1,22 @@
 """gunicorn settings: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
-Threaded workers (gthread) are required: every open WebSocket holds one thread for as long as
-the browser stays, so ``threads`` = expected WebSocket clients per worker + threads for plain
-HTTP. Override with MONITOR_WORKERS, MONITOR_WS_CLIENTS, MONITOR_HTTP_THREADS or MONITOR_THREADS.
+Threaded workers (gthread, guarded against slow clients) are required: every open WebSocket
+holds one thread for as long as the browser stays, so ``threads`` = expected WebSocket clients
+per worker + threads for plain HTTP. Override with MONITOR_WORKERS, MONITOR_WS_CLIENTS,
+MONITOR_HTTP_THREADS or MONITOR_THREADS.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
 _host = os.environ.get("MONITOR_HOST", "127.0.0.1")
 _port = os.environ.get("MONITOR_PORT", "8050")
 bind = [f"[{_host}]:{_port}" if ":" in _host else f"{_host}:{_port}"]
 
-worker_class = "gthread"
+# gthread that reads each request in its main loop before a thread serves it, with a deadline
+# and a limit on connections per client (app/guard/slow_clients.py).
+worker_class = "app.guard.slow_clients.GuardedThreadWorker"
 workers = int(os.environ.get("MONITOR_WORKERS", "1"))
 _ws_clients = int(os.environ.get("MONITOR_WS_CLIENTS", "64"))
 _http_threads = int(os.environ.get("MONITOR_HTTP_THREADS", "8"))
@@ -30,30 +32,34 @@ loglevel = os.environ.get("MONITOR_LOG_LEVEL", "info").lower()
 control_socket_disable = True
 
 
-def on_starting(server: object) -> None:
-    """Refuses set-ups that cannot work, with one line saying what to do instead."""
-    cfg = server.cfg  # type: ignore[attr-defined]
-    if cfg.worker_class_str != "gthread":
-        sys.exit(
-            f"error: worker class {cfg.worker_class_str!r} cannot hold WebSockets; "
-            "use the default from gunicorn.conf.py (-k gthread)"
-        )
-    from app.config import Config, ConfigError
-    from app.guard.exposure import exposure_problem
+def nworkers_changed(server: object, new_value: int, old_value: int | None) -> None:
+    """The start checks. gunicorn calls this first (``old_value`` None) once its settings are
+    final, after ``-b``/``--bind``, the config file and ``GUNICORN_CMD_ARGS``, and before it logs,
+    binds or forks: a refusal here is the one line on stderr, with exit code 2."""
+    if old_value is None:
+        from app.guard.startup import check_start
 
-    try:
-        config = Config.from_env()
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
-    problem = exposure_problem(config.with_overrides(host=_host))
+        check_start(server)
+
+
+def when_ready(server: object) -> None:
+    """The exposure rule again, on the sockets gunicorn really listens on (systemd, fd://)."""
+    from app.guard.startup import listeners_problem, refuse
+
+    problem = listeners_problem(server)
     if problem:
-        sys.exit(f"error: {problem}")
-    url = config.database_url
-    if cfg.workers > 1 and url.startswith("sqlite"):
-        sys.exit(
-            f"error: {cfg.workers} workers on SQLite would each sample the host and contend for "
-            "one file; use MONITOR_WORKERS=1 with SQLite, or PostgreSQL for several workers"
-        )
+        refuse(problem)
+
+
+def on_reload(server: object) -> None:
+    """After a reload (SIGHUP), which may bind elsewhere: stop rather than serve exposed."""
+    from gunicorn.errors import HaltServer
+
+    from app.guard.startup import listeners_problem
+
+    problem = listeners_problem(server)
+    if problem:
+        raise HaltServer(problem, 2)
 
 
 def post_worker_init(worker: object) -> None:

@@ -27,12 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (MONITOR_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (MONITOR_PORT, default 8050)")
     serve.add_argument(
-        "--insecure-no-auth",
+        "--trusted-network",
         action="store_true",
         default=None,
-        help="allow listening beyond loopback without authentication (not recommended)",
+        help="serve beyond loopback without authentication: everyone who can reach the address "
+        "may see every process (MONITOR_TRUSTED_NETWORK; logged at start)",
+    )
+    serve.add_argument(  # the older spelling of --trusted-network
+        "--insecure-no-auth", action="store_true", default=None, help=argparse.SUPPRESS
     )
     add_sampling_arguments(serve)
+    # An agent listens on nothing (it only connects to the database), so the exposure rule,
+    # which is about listening sockets, does not apply to it.
     agent = sub.add_parser(
         "agent",
         help="sample this host into a (shared PostgreSQL) database, without a web server",
@@ -75,6 +81,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         insecure_no_auth=getattr(args, "insecure_no_auth", None),
+        trusted_network=getattr(args, "trusted_network", None),
         database_url=args.database_url,
         interval=args.interval,
         hostname=args.hostname,
@@ -84,7 +91,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def serve(config: Config) -> int:
-    """Serves the dashboard under gunicorn until SIGINT/SIGTERM (which flush storage)."""
+    """Serves the dashboard under gunicorn until SIGINT/SIGTERM (which flush storage).
+
+    The address is checked here, before anything is printed, and gunicorn's master checks what
+    it binds with the same rule (gunicorn.conf.py)."""
     from app.cli.serve import serve_with_gunicorn
     from app.guard.exposure import exposure_problem
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import base64
 import http.client
 import os
+import re
+import subprocess
 from collections.abc import Callable, Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from tests.live.server import LiveServer, live_config
+from tests.support.servers import ROOT
 
 Serve = Callable[..., LiveServer]
 
@@ -74,3 +80,61 @@ def websocket_handshake(server: LiveServer, headers: dict[str, str]) -> int:
     status = response.status
     connection.close()
     return status
+
+
+# -- signing in ---------------------------------------------------------------------------------
+
+TOKEN = "s3cret-token-for-tests-0123456789"
+PASSWORD = "correct horse"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def users_file(tmp_path: Path) -> str:
+    """A private users file (0600) with alice, password ``PASSWORD``."""
+    path = tmp_path / "users"
+    path.write_text(f"# users\nalice:{generate_password_hash(PASSWORD)}\n")
+    path.chmod(0o600)
+    return str(path)
+
+
+def session_cookie(response: http.client.HTTPResponse) -> str:
+    """``monitor_session=...`` from a response's Set-Cookie ("" when it sets none)."""
+    for raw in response.headers.get_all("Set-Cookie") or []:
+        jar = SimpleCookie(raw)
+        if "monitor_session" in jar:
+            return f"monitor_session={jar['monitor_session'].value}"
+    return ""
+
+
+def login_form(server: LiveServer, cookie: str = "") -> tuple[str, str]:
+    """GET /login: (the session cookie that holds the form token, the form token)."""
+    headers = {"Cookie": cookie} if cookie else {}
+    page = request(server, "GET", "/login", headers)
+    assert page.status == 200
+    token = re.search(rb'name="csrf" value="([^"]+)"', page.body)  # type: ignore[attr-defined]
+    assert token is not None
+    return session_cookie(page) or cookie, token[1].decode()
+
+
+def login(
+    server: LiveServer,
+    username: str,
+    password: str,
+    extra: dict[str, str] | None = None,
+    target: str = "/history",
+) -> http.client.HTTPResponse:
+    """Signs in through the form, as a browser does (form token and its cookie)."""
+    cookie, token = login_form(server)
+    body = urlencode({"username": username, "password": password, "next": target, "csrf": token})
+    return request(server, "POST", "/login", {**FORM, "Cookie": cookie, **(extra or {})}, body)
+
+
+def exits_2_with_one_line(command: list[str], env: dict[str, str]) -> str:
+    """Runs ``command`` (from the project root, with exactly ``env``); asserts exit code 2 and
+    one line on stderr; returns that line."""
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert len(lines) == 1, lines
+    return lines[0]

@@ -1,14 +1,12 @@
-"""DNS rebinding (Host allow-list), security headers, exposure refusal — over real sockets."""
+"""DNS rebinding (Host allow-list) and security headers, over real sockets (the exposure
+refusal: test_exposure.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.config import Config
-from app.guard.exposure import exposure_problem
 from app.guard.hosts import host_name
 from tests.security.conftest import Serve, request, websocket_handshake
-from tests.support.servers import app_exits_2_with_one_line
 
 
 @pytest.mark.parametrize(
@@ -58,16 +56,3 @@ def test_host_name_parsing() -> None:
     assert host_name("[::1]:8050") == "::1"
     assert host_name("LocalHost:80") == "localhost"
     assert host_name("::1") == "::1"
-
-
-def test_exposure_rule() -> None:
-    assert exposure_problem(Config(host="127.0.0.1")) is None
-    assert exposure_problem(Config(host="::1")) is None
-    assert "without authentication" in exposure_problem(Config(host="0.0.0.0"))
-    assert exposure_problem(Config(host="0.0.0.0", auth_token="t" * 32)) is None
-    assert exposure_problem(Config(host="0.0.0.0", insecure_no_auth=True)) is None
-
-
-def test_listening_beyond_loopback_without_auth_refuses_to_start() -> None:
-    line = app_exits_2_with_one_line("--host", "0.0.0.0")
-    assert line.startswith("error: refusing to listen on 0.0.0.0")

@@ -1,0 +1,256 @@
+"""A gunicorn worker that one client cannot stall: gthread with a bound on reading requests.
+
+gunicorn's gthread worker gives a connection to one of its threads as soon as bytes arrive, and
+the thread then reads the request with blocking reads and no deadline: 73 connections sending
+their headers slowly (one more than the threads) made ``/healthz`` time out for everyone. This
+worker reads each request, headers and a ``Content-Length`` body, in its main loop (the
+selector gthread already runs, no thread held) and gives the connection to a thread only once
+the whole request is there. A client that has not sent it within ``request_read_timeout``
+seconds (plus a second per 64 KiB of announced body) gets 408 and is closed; one client address
+may hold at most ``connections_per_client`` connections at once (429 for more). A body of
+unknown length (``Transfer-Encoding``) gets 411, one over ``MAX_BODY`` 413, a header block
+over ``MAX_HEADER`` 431.
+
+Not covered: TLS connections (gunicorn's own ``certfile``; TLS ends at the reverse proxy here,
+docs/operations.md) are handed over as gthread does, and a client that reads a response slowly
+holds its thread while it is written (the WebSocket has its own send timeout).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import selectors
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+MAX_HEADER = 64 * 1024
+MAX_BODY = 2 * 1024 * 1024
+MIN_BODY_RATE = 64 * 1024  # bytes a second a body may take beyond the timeout
+READ_CHUNK = 64 * 1024
+
+TIMEOUT = b"408 Request Timeout"
+TOO_MANY = b"429 Too Many Requests"
+BAD_REQUEST = b"400 Bad Request"
+LENGTH_REQUIRED = b"411 Length Required"
+TOO_LARGE = b"413 Content Too Large"
+HEADERS_TOO_LARGE = b"431 Request Header Fields Too Large"
+
+
+@dataclass(frozen=True)
+class ClientLimits:
+    read_timeout: float = 10.0
+    per_client: int = 32  # 0: no limit
+
+
+@dataclass(frozen=True)
+class RequestState:
+    """How far the bytes of one request have come."""
+
+    complete: bool = False
+    refusal: bytes | None = None  # the status to answer with instead
+    body_length: int = 0
+    expects_continue: bool = False
+
+
+WAITING = RequestState()
+
+
+def request_state(data: bytes | bytearray) -> RequestState:
+    """Whether ``data`` holds a whole HTTP/1 request (headers and body), not yet, or one this
+    worker refuses. gunicorn's parser judges the request itself afterwards."""
+    start = 0
+    while data.startswith(b"\r\n", start):  # empty lines before a request are ignored
+        start += 2
+    end = data.find(b"\r\n\r\n", start)
+    if end < 0:
+        return RequestState(refusal=HEADERS_TOO_LARGE) if len(data) > MAX_HEADER else WAITING
+    if end - start > MAX_HEADER:
+        return RequestState(refusal=HEADERS_TOO_LARGE)
+    lengths: list[bytes] = []
+    encoded = expects_continue = False
+    for line in bytes(data[start:end]).split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip()
+        if name == b"content-length":
+            lengths.append(value)
+        elif name == b"transfer-encoding":
+            encoded = True
+        elif name == b"expect" and value.lower() == b"100-continue":
+            expects_continue = True
+    if encoded:
+        return RequestState(refusal=LENGTH_REQUIRED)
+    if not lengths:
+        return RequestState(complete=True)
+    if len(lengths) != 1 or not lengths[0].isdigit():
+        return RequestState(refusal=BAD_REQUEST)
+    length = int(lengths[0])
+    if length > MAX_BODY:
+        return RequestState(refusal=TOO_LARGE)
+    if len(data) - (end + 4) >= length:
+        return RequestState(complete=True)
+    return RequestState(body_length=length, expects_continue=expects_continue)
+
+
+def answer(sock: socket.socket, status: bytes) -> None:
+    """Sends a bodyless final response if the socket takes it at once (best effort)."""
+    message = b"HTTP/1.1 " + status + b"\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    with contextlib.suppress(OSError):
+        sock.setblocking(False)
+        sock.send(message)
+
+
+class GuardedConn(TConn):
+    """A connection whose request the main loop reads first; ``release`` runs once at close."""
+
+    def __init__(self, cfg: Any, sock: Any, client: Any, server: Any, release: Callable) -> None:
+        super().__init__(cfg, sock, client, server)
+        self.release: Callable[[], None] | None = release
+        self.early: bytearray | None = None  # the request's bytes read so far by the main loop
+        self.started = 0.0
+        self.deadline = 0.0
+        self.complete = False  # a whole request is in ``early``: the next dispatch is to a thread
+        self.continued = False
+
+    def close(self, graceful: bool = False) -> None:
+        try:
+            super().close(graceful)
+        finally:
+            release, self.release = self.release, None
+            if release is not None:
+                release()
+
+
+class GuardedThreadWorker(ThreadWorker):
+    """gthread, reading each request in the main loop before a thread serves it."""
+
+    limits = ClientLimits()  # set in the master (app.guard.startup) before workers fork
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reading: dict[GuardedConn, None] = {}
+        self.per_client: Counter[str] = Counter()
+        self.warned: set[str] = set()
+        self.pre_read = not self.cfg.is_ssl and getattr(self.cfg, "http2_cleartext", "off") == "off"
+
+    def accept(self, listener: Any) -> None:
+        try:
+            sock, addr = listener.accept()
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                return
+            raise
+        client = str(addr[0]) if isinstance(addr, tuple) and addr else ""
+        limit = self.limits.per_client
+        if client and limit and self.per_client[client] >= limit:
+            if client not in self.warned:
+                self.warned.add(client)
+                self.log.warning("refusing connections from %s: it holds %d already", client, limit)
+            answer(sock, TOO_MANY)
+            sock.close()
+            return
+        self.per_client[client] += 1
+        self.nr_conns += 1
+        release = partial(self._release, client)
+        conn = GuardedConn(self.cfg, sock, addr, listener.getsockname(), release)
+        self.enqueue_req(conn)
+
+    def _release(self, client: str) -> None:
+        self.per_client[client] -= 1
+        if self.per_client[client] <= 0:
+            del self.per_client[client]
+            self.warned.discard(client)
+
+    def enqueue_req(self, conn: Any) -> None:
+        """To a thread once the request is read; until then, to the main loop's selector."""
+        if not self.pre_read or not isinstance(conn, GuardedConn) or conn.complete:
+            if isinstance(conn, GuardedConn):
+                conn.complete = False
+            super().enqueue_req(conn)
+            return
+        leftover = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
+        conn.early = bytearray(leftover)  # a pipelined request the parser read ahead
+        conn.started = time.monotonic()
+        conn.deadline = conn.started + self.limits.read_timeout
+        conn.continued = False
+        conn.sock.setblocking(False)
+        if not self._progress(conn):
+            self.reading[conn] = None
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
+
+    def _readable(self, conn: GuardedConn, _fileobj: object) -> None:
+        try:
+            data = conn.sock.recv(READ_CHUNK)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data or conn.early is None:  # the client went away
+            self._stop_reading(conn)
+            self._drop(conn)
+            return
+        conn.early += data
+        self._progress(conn)
+
+    def _progress(self, conn: GuardedConn) -> bool:
+        """Acts on what ``conn`` sent so far; True once it is no longer being read."""
+        assert conn.early is not None
+        state = request_state(conn.early)
+        if state.refusal is not None or state.complete:
+            self._stop_reading(conn)
+            if state.refusal is not None:
+                self._drop(conn, state.refusal)
+            else:
+                conn.complete = True
+                self.enqueue_req(conn)
+            return True
+        if state.body_length:
+            conn.deadline = max(
+                conn.deadline,
+                conn.started + self.limits.read_timeout + state.body_length / MIN_BODY_RATE,
+            )
+        if state.expects_continue and not conn.continued:
+            conn.continued = True
+            with contextlib.suppress(OSError):
+                conn.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return False
+
+    def _stop_reading(self, conn: GuardedConn) -> None:
+        if self.reading.pop(conn, False) is None:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.unregister(conn.sock)
+
+    def _drop(self, conn: GuardedConn, status: bytes | None = None) -> None:
+        if status is not None:
+            answer(conn.sock, status)
+        conn.early = None
+        self.nr_conns -= 1
+        conn.close()
+
+    def handle(self, conn: Any) -> Any:
+        """In a thread: hands the bytes read by the main loop to gunicorn's parser first."""
+        early = getattr(conn, "early", None)
+        if early is not None:
+            conn.early = None
+            conn.data_ready = True
+            conn.sock.setblocking(True)
+            conn.init()
+            conn.parser.unreader.unread(bytes(early))
+        return super().handle(conn)
+
+    def murder_pending(self) -> None:
+        """Also ends connections past their deadline for sending a request (all of them once
+        the worker stops)."""
+        super().murder_pending()
+        now = time.monotonic()
+        for conn in [c for c in self.reading if not self.alive or c.deadline <= now]:
+            self._stop_reading(conn)
+            self.log.debug("request not sent in time by %s", conn.client)
+            self._drop(conn, TIMEOUT if self.alive else None)
