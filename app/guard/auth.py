@@ -1,113 +1,77 @@
 """Authentication, when configured: a shared token and/or users with hashed passwords.
 
-Browsers log in on ``/login`` and get a session cookie (HttpOnly, SameSite=Lax, Secure over
-HTTPS); scripts send ``Authorization: Bearer <token>``. Every route but ``/login`` and
-``/healthz`` needs one of the two: pages, the REST API, the CSV export, ``/metrics`` and the
-WebSocket handshake. Secrets are compared in constant time, and repeated failures from one
-address are slowed down (HTTP 429 with ``Retry-After``, doubling per further failure).
+Browsers sign in on ``/login`` and get a session cookie (HttpOnly, SameSite=Lax, Secure over
+HTTPS) that names a server-side session (``app.guard.sessions``): signing out, removing the
+user or changing the credential ends it at once. Scripts send ``Authorization: Bearer <token>``.
+Every route but ``/login`` and ``/healthz`` needs one of the two: pages, the REST API, the CSV
+export, ``/metrics`` and the WebSocket handshake. Secrets are compared in constant time; every
+attempt is counted before it is checked and repeated ones from one address are slowed down
+(HTTP 429 with ``Retry-After``). The sign-in and sign-out forms carry a CSRF token, and
+cross-site POSTs are refused (``app.guard.csrf``). Without authentication, only connections to
+a loopback address are served (unless the network is declared trusted).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 import logging
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote
 
-from flask import Flask, Response, redirect, request, session
+from flask import Flask, Response, g, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import check_password_hash
 
-from app.config import Config, ConfigError
+from app.config import Config
+from app.guard.credentials import UsersFile, data_folder, installation_key, load_users
+from app.guard.csrf import attach_origin_check, form_token, form_token_ok
+from app.guard.exposure import is_loopback, network_trusted
+from app.guard.login_page import login_page, logout_page
+from app.guard.redirects import safe_next, safe_root
+from app.guard.sessions import SessionStore
+from app.guard.throttle import FailureThrottle
 from app.http_errors import json_error
+
+__all__ = ["AuthPolicy", "FailureThrottle", "attach_auth", "load_users", "safe_next"]
 
 log = logging.getLogger(__name__)
 
 OPEN_PATHS = ("/login", "/healthz")
 MACHINE_PREFIXES = ("/api/", "/metrics", "/readyz", "/ws/", "/_dash-")
-SESSION_USER = "user"
+SESSION_ID = "sid"
 SESSION_SECONDS = 12 * 3600
-
-
-def load_users(path: str) -> dict[str, str]:
-    """``name:hash`` lines (``python -m app hash-password``); blank lines and ``#`` ignored."""
-    users: dict[str, str] = {}
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"MONITOR_USERS_FILE {path!r} cannot be read: {exc.strerror}") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, sep, hashed = line.partition(":")
-        if not sep or not name or "$" not in hashed:
-            raise ConfigError(f"MONITOR_USERS_FILE line {number}: expected name:password-hash")
-        users[name] = hashed
-    return users
+TOKEN_USER = ":token"  # the session user of a token sign-in (no users-file name has a ':')
+DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummysa$" + "0" * 128
 
 
 def _digest(value: str) -> bytes:
-    return hashlib.sha256(value.encode()).digest()
-
-
-@dataclass
-class FailureThrottle:
-    """Counts failed logins per client; after ``free`` failures each retry must wait, doubling
-    up to ``ceiling`` seconds. A success or ``window`` seconds without failures clears it."""
-
-    free: int = 5
-    ceiling: float = 300.0
-    window: float = 900.0
-    clock: Callable[[], float] = time.monotonic
-    _failures: dict[str, tuple[int, float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def retry_after(self, client: str) -> float:
-        """Seconds ``client`` must still wait before its next attempt (0 when it may try)."""
-        with self._lock:
-            count, last = self._failures.get(client, (0, 0.0))
-        now = self.clock()
-        if count < self.free or now - last > self.window:
-            return 0.0
-        wait = min(self.ceiling, 2.0 ** (count - self.free))
-        return max(0.0, last + wait - now)
-
-    def failed(self, client: str) -> None:
-        with self._lock:
-            count, last = self._failures.get(client, (0, 0.0))
-            if self.clock() - last > self.window:
-                count = 0
-            self._failures[client] = (count + 1, self.clock())
-            if len(self._failures) > 10_000:  # bounded memory under a spray of addresses
-                self._failures.pop(next(iter(self._failures)))
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
 
 
 class AuthPolicy:
     """Which credentials are accepted; ``enabled`` is False when none is configured."""
 
-    def __init__(self, token: str = "", users: dict[str, str] | None = None) -> None:
+    def __init__(self, token: str = "", users: UsersFile | None = None, key: str = "") -> None:
         self._token_digest = _digest(token) if token else None
-        self.users = users or {}
+        self._users = users
+        self._key = key.encode()
 
     @classmethod
     def from_config(cls, config: Config) -> AuthPolicy:
-        users = load_users(config.users_file) if config.users_file else {}
-        return cls(config.auth_token, users)
+        users = UsersFile(config.users_file) if config.users_file else None
+        enabled = bool(config.auth_token or users)
+        return cls(config.auth_token, users, installation_key(config) if enabled else "")
 
     @property
     def enabled(self) -> bool:
-        return self._token_digest is not None or bool(self.users)
+        return self._token_digest is not None or self._users is not None
+
+    @property
+    def has_users(self) -> bool:
+        return self._users is not None
+
+    def users(self) -> dict[str, str]:
+        return self._users.users() if self._users is not None else {}
 
     def token_ok(self, token: str) -> bool:
         """Constant-time comparison (of digests, so the length does not leak either)."""
@@ -116,14 +80,23 @@ class AuthPolicy:
         return hmac.compare_digest(_digest(token), self._token_digest)
 
     def password_ok(self, user: str, password: str) -> bool:
-        hashed = self.users.get(user)
+        hashed = self.users().get(user)
         if hashed is None:
             check_password_hash(DUMMY_HASH, password)  # same work whether or not the user exists
             return False
         return check_password_hash(hashed, password)
 
-
-DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummysa$" + "0" * 128
+    def proof(self, user: str) -> str | None:
+        """What a session of ``user`` rests on (a keyed digest of the current credential), or
+        None when that credential is gone."""
+        if user == TOKEN_USER:
+            material = self._token_digest
+        else:
+            hashed = self.users().get(user)
+            material = None if hashed is None else hashed.encode()
+        if material is None:
+            return None
+        return hmac.new(self._key, user.encode() + b"\0" + material, hashlib.sha256).hexdigest()
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -133,41 +106,27 @@ class _SessionInterface(SecureCookieSessionInterface):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
-def session_secret(config: Config, policy: AuthPolicy) -> str:
-    """MONITOR_SECRET_KEY, or a key derived from the credentials: the same in every worker and
-    after restarts, and changing the token or the users invalidates every session."""
-    if config.secret_key:
-        return config.secret_key
-    material = (
-        config.auth_token + "\n" + "\n".join(f"{u}:{h}" for u, h in sorted(policy.users.items()))
-    )
-    return hmac.new(b"monitor-session-key", material.encode(), hashlib.sha256).hexdigest()
+def bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
 
 
-def safe_next(target: str | None) -> str:
-    """A same-site path to return to after login (never another site: no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
-def site_root() -> str:
-    """The path prefix this app is served under (``X-Forwarded-Prefix`` behind a trusted proxy),
-    or "" when it is not a plain path: a redirect never leaves the site."""
-    root = request.script_root
-    if root and (not root.startswith("/") or root.startswith("//") or "\\" in root):
-        return ""
-    return root
+def client_address() -> str:
+    return request.remote_addr or "?"
 
 
 def attach_auth(server: Flask, _monitor: object, config: Config) -> None:
-    """Requires a session or a bearer token on every route but ``OPEN_PATHS``, when enabled."""
+    """Requires a session or a bearer token on every route but ``OPEN_PATHS``, when enabled;
+    else serves loopback connections only."""
+    attach_origin_check(server, config)
     policy = AuthPolicy.from_config(config)
     server.extensions["auth"] = policy
     if not policy.enabled:
+        if not network_trusted(config):
+            attach_loopback_only(server)
         return
-    throttle = FailureThrottle()
-    server.secret_key = session_secret(config, policy)
+    server.secret_key = installation_key(config)
     server.session_interface = _SessionInterface()
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -175,64 +134,133 @@ def attach_auth(server: Flask, _monitor: object, config: Config) -> None:
         SESSION_COOKIE_NAME="monitor_session",
         PERMANENT_SESSION_LIFETIME=SESSION_SECONDS,
     )
+    sessions = SessionStore(data_folder(config) / "sessions", SESSION_SECONDS)
+    throttle = FailureThrottle()
+    server.extensions["auth_throttle"] = throttle
 
-    def bearer() -> str:
-        header = request.headers.get("Authorization", "")
-        scheme, _, credentials = header.partition(" ")
-        return credentials.strip() if scheme.lower() == "bearer" else ""
+    def signed_in() -> str | None:
+        """The user of the request's live session, or None (an ended one is forgotten)."""
+        session_id = session.get(SESSION_ID)
+        if session_id is None:
+            return None
+        record = sessions.get(session_id)
+        proof = policy.proof(record.user) if record else None
+        if record is None or proof is None or not hmac.compare_digest(proof, record.proof):
+            sessions.end(session_id)
+            session.pop(SESSION_ID, None)
+            return None
+        g.monitor_user = record.user
+        return record.user
 
     @server.before_request
     def _require_login() -> Response | None:
-        if request.path in OPEN_PATHS:
-            return None
-        if session.get(SESSION_USER):
+        if request.path in OPEN_PATHS or signed_in():
             return None
         token = bearer()
         if token:
-            client = request.remote_addr or "?"
-            wait = throttle.retry_after(client)
-            if wait:
-                return _too_many(wait)
-            if policy.token_ok(token):
-                throttle.succeeded(client)
-                return None
-            throttle.failed(client)
-            return _unauthorized("invalid bearer token")
+            return _check_bearer(policy, throttle, token)
         if request.path.startswith(MACHINE_PREFIXES) or request.method != "GET":
             return _unauthorized("authentication required")
         target = quote(request.full_path.rstrip("?"))
-        return redirect(f"{site_root()}/login?next={target}")
+        return redirect(f"{safe_root(request.script_root)}/login?next={target}")
+
+    register_login_views(server, policy, sessions, throttle)
+
+
+def _check_bearer(policy: AuthPolicy, throttle: FailureThrottle, token: str) -> Response | None:
+    client = client_address()
+    wait = throttle.attempt(client)
+    if wait:
+        return _too_many(wait)
+    if policy.token_ok(token):
+        throttle.succeeded(client)
+        g.monitor_bearer = True  # a header no other site can make a browser send: no CSRF
+        return None
+    return _unauthorized("invalid bearer token")
+
+
+def register_login_views(
+    server: Flask, policy: AuthPolicy, sessions: SessionStore, throttle: FailureThrottle
+) -> None:
+    """``GET/POST /login`` and ``GET/POST /logout``."""
+
+    def form(target: str, error: str | None = None, status: int = 200) -> Response:
+        page = login_page(policy.has_users, target, form_token(), error)
+        page.status_code = status
+        page.headers["Cache-Control"] = "no-store"
+        return page
 
     @server.get("/login")
     def login_form() -> Response:
-        return _login_page(policy, safe_next(request.args.get("next")), error=None)
+        return form(safe_next(request.args.get("next")))
 
     @server.post("/login")
     def login() -> Response:
-        client = request.remote_addr or "?"
+        client = client_address()
         target = safe_next(request.form.get("next"))
         wait = throttle.retry_after(client)
+        if wait:
+            return _too_many(wait)
+        if not form_token_ok():
+            return form(target, "The form had expired. Please sign in again.", status=403)
+        wait = throttle.attempt(client)  # counted before it is checked
         if wait:
             return _too_many(wait)
         user = request.form.get("username", "")
         secret = request.form.get("password", "")
         ok = policy.password_ok(user, secret) if user else policy.token_ok(secret)
-        if not ok:
-            throttle.failed(client)
+        proof = policy.proof(user or TOKEN_USER) if ok else None
+        if proof is None:
             log.warning("failed login from %s", client)
-            page = _login_page(policy, target, error="Wrong name, password or token.")
-            page.status_code = 401
-            return page
+            return form(target, "Wrong name, password or token.", status=401)
         throttle.succeeded(client)
         session.clear()
         session.permanent = True
-        session[SESSION_USER] = user or "token"
-        return redirect(site_root() + target)
+        session[SESSION_ID] = sessions.create(user or TOKEN_USER, proof)
+        form_token()  # a fresh CSRF token for the signed-in session
+        return redirect(safe_root(request.script_root) + target)
+
+    @server.get("/logout")
+    def logout_form() -> Response:
+        page = logout_page(str(g.get("monitor_user", "")).lstrip(":"), form_token())
+        page.headers["Cache-Control"] = "no-store"
+        return page
 
     @server.post("/logout")
     def logout() -> Response:
+        if not g.get("monitor_bearer") and not form_token_ok():
+            return json_error(403, "missing or wrong form token: sign out from the /logout page")
+        sessions.end(session.get(SESSION_ID))
         session.clear()
-        return redirect(f"{site_root()}/login")
+        return redirect(f"{safe_root(request.script_root)}/login")
+
+
+def attach_loopback_only(server: Flask) -> None:
+    """Without authentication, a connection that reached this server on a non-loopback address
+    gets 403, however the server was started (a gunicorn config without our start checks, an
+    inherited socket): the exposure rule, applied to each connection's own local address."""
+
+    @server.before_request
+    def _loopback_only() -> Response | None:
+        local = local_address(request.environ)
+        if local is None or is_loopback(local):
+            return None
+        return json_error(
+            403,
+            "no authentication is configured, so only loopback connections are served: set "
+            "MONITOR_AUTH_TOKEN or MONITOR_USERS_FILE (see docs/security.md)",
+        )
+
+
+def local_address(environ: dict) -> str | None:
+    """The local IP address the request's connection arrived on (None when the server does not
+    say, or for a Unix socket)."""
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    try:
+        name = sock.getsockname() if sock is not None else None
+    except OSError:
+        return None
+    return str(name[0]) if isinstance(name, tuple) else None
 
 
 def _unauthorized(message: str) -> Response:
@@ -245,33 +273,3 @@ def _too_many(wait: float) -> Response:
     response = json_error(429, f"too many failed attempts: retry in {wait:.0f} s")
     response.headers["Retry-After"] = str(max(1, round(wait)))
     return response
-
-
-def _login_page(policy: AuthPolicy, target: str, error: str | None) -> Response:
-    """A small self-contained login form (no scripts: it works under the strict CSP)."""
-    user_field = (
-        '<label>Name <input name="username" autocomplete="username"></label>'
-        if policy.users
-        else ""
-    )
-    secret_label = "Password or token" if policy.users else "Access token"
-    message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
-    body = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in · System monitor</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-:root {{ color-scheme: light dark; font-family: system-ui, sans-serif; }}
-body {{ display: grid; place-items: center; min-height: 100vh; margin: 0; }}
-form {{ display: grid; gap: 12px; width: min(320px, 90vw); }}
-input, button {{ font: inherit; padding: 8px; width: 100%; box-sizing: border-box; }}
-.error {{ color: #c0392b; }}
-</style></head>
-<body><form method="post" action="login">
-<h1>System monitor</h1>{message}
-{user_field}
-<label>{secret_label} <input name="password" type="password"
- autocomplete="current-password" required autofocus></label>
-<input type="hidden" name="next" value="{html.escape(target)}">
-<button type="submit">Sign in</button>
-</form></body></html>"""
-    return Response(body, mimetype="text/html")

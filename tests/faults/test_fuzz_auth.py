@@ -75,6 +75,14 @@ class Target:
     errors: list[str] = field(default_factory=list)
     _addresses: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
+    def form_token(self) -> tuple[Header, bytes]:
+        """A sign-in form's token: (its session cookie header, b"csrf=<token>")."""
+        answer = send(self, "GET", "/login")
+        found = re.search(rb'name="csrf" value="([^"]+)"', answer.body)
+        cookie = answer.cookie()
+        assert answer.status == 200 and found and cookie, answer.status
+        return ("Cookie", cookie), b"csrf=" + found[1]
+
     def fresh_address(self) -> str:
         """A loopback address no earlier request of this module came from."""
         n = next(self._addresses)
@@ -122,6 +130,7 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     directory: Path = tmp_path_factory.mktemp("fuzz-auth")
     users = directory / "users"
     users.write_text(f"# users\n{USER}:{generate_password_hash(PASSWORD)}\n", encoding="utf-8")
+    users.chmod(0o600)
     config = live_config(
         directory, auth_token=TOKEN, users_file=str(users), trust_proxy=request.param
     )
@@ -304,12 +313,22 @@ def login_body_strategy() -> st.SearchStrategy[tuple[str | None, bytes]]:
 
 
 @AUTH_FUZZ
-@given(case=login_body_strategy(), throttled=st.booleans())
+@given(case=login_body_strategy(), throttled=st.booleans(), with_token=st.booleans())
 def test_login_bodies(
-    target: Target, tally: dict[str, Counter], case: tuple[str | None, bytes], throttled: bool
+    target: Target,
+    tally: dict[str, Counter],
+    case: tuple[str | None, bytes],
+    throttled: bool,
+    with_token: bool,
 ) -> None:
+    """Half the bodies come with a valid form token first, so they reach the credential check
+    (401); the others are refused for want of it (403)."""
     content_type, body = case
     headers: list[Header] = [] if content_type is None else [("Content-Type", content_type)]
+    if with_token:
+        cookie, token = target.form_token()
+        headers.append(cookie)
+        body = token + b"&" + body
     source = None
     if throttled:
         source, forwarded = throttled_client(target)
@@ -320,18 +339,21 @@ def test_login_bodies(
     if throttled:
         assert answer.status == 429 and int(answer.headers["Retry-After"]) >= 1
     else:  # no valid credentials in the body: never logged in
-        assert answer.status in (400, 401, 413, 415), (content_type, body[:200], answer.status)
+        assert answer.status in LOGIN_REFUSALS, (content_type, body[:200], answer.status)
     cookie = answer.cookie()
     if cookie:  # whatever cookie a failed login sets opens nothing
         assert denied(send(target, "GET", "/api/v1/hosts", [("Cookie", cookie)]))
     assert not target.errors, target.errors
 
 
+LOGIN_REFUSALS = (400, 401, 403, 413, 415)
+
+
 def server_throttle(target: Target) -> FailureThrottle:
-    """The server's failure throttle (held by its login view)."""
-    view = target.live.dash_app.server.view_functions["login"]
-    cells = [cell.cell_contents for cell in view.__closure__ or ()]
-    return next(cell for cell in cells if isinstance(cell, FailureThrottle))
+    """The server's failure throttle."""
+    throttle = target.live.dash_app.server.extensions["auth_throttle"]
+    assert isinstance(throttle, FailureThrottle)
+    return throttle
 
 
 def throttled_client(target: Target) -> tuple[str, list[Header]]:
@@ -351,23 +373,32 @@ def throttled_client(target: Target) -> tuple[str, list[Header]]:
 def test_valid_login_bodies_in_odd_encodings(target: Target) -> None:
     """Valid credentials however they are spelled log in; the first of repeated fields counts."""
     form = "application/x-www-form-urlencoded"
-    cases: list[tuple[str, bytes, bool]] = [
-        (form, urlencode({"username": USER, "password": PASSWORD}).encode(), True),
-        (form, b"username=%61lice&password=correct%20horse", True),
-        (form, b"password=" + TOKEN.encode(), True),
-        (form, b"username=&password=" + TOKEN.encode(), True),  # empty name: the token
-        (form, b"username=alice&password=wrong&password=correct+horse", False),
-        (form, b"username=alice&password=correct+horse&password=wrong", True),
-        (form, b"username=ALICE&password=correct+horse", False),
-        (form, b"username=alice&password=" + TOKEN.encode(), False),  # a user's password only
-        (form, b"password=" + TOKEN.encode() + b"%00", False),
-        ("multipart/form-data; boundary=fuzzb", multipart([("password", TOKEN)]), True),
-        ("application/json", b'{"password":"' + TOKEN.encode() + b'"}', False),
-        ("text/plain", b"password=" + TOKEN.encode(), False),
+    session, token = target.form_token()
+    field = token.decode().partition("=")[2]
+    cases: list[tuple[str, bytes, int]] = [
+        (form, urlencode({"username": USER, "password": PASSWORD}).encode(), 302),
+        (form, b"username=%61lice&password=correct%20horse", 302),
+        (form, b"password=" + TOKEN.encode(), 302),
+        (form, b"username=&password=" + TOKEN.encode(), 302),  # empty name: the token
+        (form, b"username=alice&password=wrong&password=correct+horse", 401),
+        (form, b"username=alice&password=correct+horse&password=wrong", 302),
+        (form, b"username=ALICE&password=correct+horse", 401),
+        (form, b"username=alice&password=" + TOKEN.encode(), 401),  # a user's password only
+        (form, b"password=" + TOKEN.encode() + b"%00", 401),
+        (
+            "multipart/form-data; boundary=fuzzb",
+            multipart([("password", TOKEN), ("csrf", field)]),
+            302,
+        ),
+        ("application/json", b'{"password":"' + TOKEN.encode() + b'"}', 403),  # no form token
+        ("text/plain", b"password=" + TOKEN.encode(), 403),
     ]
-    for content_type, body, valid in cases:
-        answer = send(target, "POST", "/login", [("Content-Type", content_type)], body)
-        assert answer.status == (302 if valid else 401), (body, answer.status)
+    for content_type, body, status in cases:
+        if content_type == form:
+            body += b"&" + token
+        answer = send(target, "POST", "/login", [("Content-Type", content_type), session], body)
+        assert answer.status == status, (body, answer.status)
+        valid = status == 302
         cookie = answer.cookie()
         if valid:
             assert cookie is not None
@@ -508,10 +539,10 @@ def header_sets(draw: st.DrawFn) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def valid_cookie(target: Target) -> str:
-    body = urlencode({"username": USER, "password": PASSWORD}).encode()
-    answer = send(
-        target, "POST", "/login", [("Content-Type", "application/x-www-form-urlencoded")], body
-    )
+    session, token = target.form_token()
+    body = urlencode({"username": USER, "password": PASSWORD}).encode() + b"&" + token
+    form: Header = ("Content-Type", "application/x-www-form-urlencoded")
+    answer = send(target, "POST", "/login", [form, session], body)
     assert answer.status == 302
     cookie = answer.cookie()
     assert cookie is not None
@@ -597,7 +628,7 @@ def test_edge_inputs(target: Target, tally: dict[str, Counter], case: int) -> No
         if path != "/login":
             assert denied(answer), (case, answer.status, answer.headers.get("Location"))
         else:
-            assert answer.status in (400, 401, 413, 415), (case, answer.status)
+            assert answer.status in LOGIN_REFUSALS, (case, answer.status)
     assert not target.errors, target.errors
 
 
@@ -627,8 +658,9 @@ def test_valid_credentials_still_work(target: Target, valid_cookie: str) -> None
 
 
 def test_throttle_still_holds(target: Target) -> None:
-    bad = urlencode({"password": "wrong"}).encode()
-    form: list[Header] = [("Content-Type", "application/x-www-form-urlencoded")]
+    session, token = target.form_token()
+    bad = urlencode({"password": "wrong"}).encode() + b"&" + token
+    form: list[Header] = [("Content-Type", "application/x-www-form-urlencoded"), session]
     source = target.fresh_address()
     spoofed = (f"10.9.8.{i}" for i in itertools.count(1))
     if target.trust_proxy:
@@ -649,7 +681,7 @@ def test_throttle_still_holds(target: Target) -> None:
         ]
         extra = [("X-Forwarded-For", next(spoofed))]
     assert statuses == [401] * 5 + [429]
-    good = urlencode({"password": TOKEN}).encode()
+    good = urlencode({"password": TOKEN}).encode() + b"&" + token
     blocked = send(target, "POST", "/login", [*form, *extra], good, source)
     assert blocked.status == 429 and int(blocked.headers["Retry-After"]) >= 1
     bearer = [("Authorization", f"Bearer {TOKEN}"), *extra]
