@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -93,3 +94,30 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / TICKS_PER_SECOND
+
+
+def alternating_cpu_ms(
+    steps: Mapping[str, Callable[[], object]], ticks: int, per_round: int = 10, warm: int = 5
+) -> dict[str, float]:
+    """Mean process CPU ms per call of each step, run in alternating short rounds (``per_round``
+    calls each, well under a second) so that bursts of machine noise hit every step alike;
+    ``ticks`` is the number of calls each step gets in all. ``NAME:best`` is the step's
+    fastest round, per call (the least disturbed by other work on the machine)."""
+    for _ in range(warm):  # warm caches, first readings
+        for step in steps.values():
+            step()
+    spent = dict.fromkeys(steps, 0.0)
+    best = dict.fromkeys(steps, float("inf"))
+    rounds = max(1, ticks // per_round)
+    for _ in range(rounds):
+        for name, step in steps.items():
+            started = time.process_time()
+            for _ in range(per_round):
+                step()
+            took = time.process_time() - started
+            spent[name] += took
+            best[name] = min(best[name], took)
+    count = per_round * rounds
+    means = {name: 1000.0 * total / count for name, total in spent.items()}
+    fastest = {f"{name}:best": 1000.0 * took / per_round for name, took in best.items()}
+    return means | fastest | {"ticks": count}

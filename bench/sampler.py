@@ -28,7 +28,7 @@ import psutil
 
 from app.hub import LiveHub
 from app.runtime.sampler import Sampler
-from bench.common import database_bytes, machine, pg_schema, sqlite_url, table
+from bench.common import alternating_cpu_ms, database_bytes, machine, pg_schema, sqlite_url, table
 from collectors import default_collectors
 from collectors.registry import CollectorRegistry
 from storage.engine import make_engine
@@ -112,25 +112,12 @@ def make_sampler() -> tuple[Sampler, StorageWriter]:
 
 
 def cpu_per_tick(ticks: int, per_round: int = 10) -> dict[str, float]:
-    """Mean process CPU ms per tick for the sampler and the floors, alternating short rounds
-    (``per_round`` ticks each, well under a second) so that bursts of machine noise hit all
-    three alike."""
+    """Mean process CPU ms per tick for the sampler and the floors, in alternating rounds."""
     sampler, writer = make_sampler()
-    steps = (("floor", floor_tick), ("psutil", psutil_floor_tick), ("sampler", sampler.tick))
-    for _ in range(5):  # warm caches, first readings
-        for _, step in steps:
-            step()
-    spent = dict.fromkeys(("floor", "psutil", "sampler"), 0.0)
-    rounds = max(1, ticks // per_round)
-    for _ in range(rounds):
-        for name, step in steps:
-            started = time.process_time()
-            for _ in range(per_round):
-                step()
-            spent[name] += time.process_time() - started
+    steps = {"floor": floor_tick, "psutil": psutil_floor_tick, "sampler": sampler.tick}
+    result = alternating_cpu_ms(steps, ticks, per_round)
     writer._buffer.clear()
-    count = per_round * rounds
-    return {name: 1000.0 * total / count for name, total in spent.items()} | {"ticks": count}
+    return result
 
 
 def real_samples(count: int) -> list[dict[str, Any]]:

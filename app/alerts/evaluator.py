@@ -16,13 +16,14 @@ from functools import lru_cache
 from typing import Any
 
 from app.alerts.evidence import describe, history_link
-from app.alerts.matching import SeriesMatcher, host_matches
+from app.alerts.matching import SeriesMatcher, host_matches, prune, sections_of
 from app.alerts.quiet import Silence, in_quiet_hours, silenced_by
 from app.alerts.rules import Rule, RuleSet
 from app.alerts.state import Alert, AlertKey, advance, repeat_due
 from app.alerts.windows import Window
 from storage.series import flatten
 
+_Watch = tuple[Rule, str, AlertKey, Window]
 NOTIFIED_KINDS = ("firing", "escalated", "repeated")
 LINK_MARGIN = 900.0  # seconds of history shown either side of an alert
 
@@ -63,33 +64,47 @@ class Evaluator:
         self._rules = [r for r in rule_set.rules if not r.absent]
         self._absent = [r for r in rule_set.rules if r.absent]
         self._matcher = SeriesMatcher(r.series for r in self._rules)
+        self._sections = sections_of(r.series for r in self._rules)
         self._windows: dict[AlertKey, Window] = {}
+        self._plans: dict[str, tuple[tuple[str, ...], list[_Watch]]] = {}
         self.alerts: dict[AlertKey, Alert] = {}
 
     def observe(self, sample: dict[str, Any]) -> list[AlertEvent]:
         """Evaluates every rule on one sample; the events it caused (usually none)."""
         host, now = str(sample.get("host", "")), float(sample.get("ts", 0.0))
         cores = ((sample.get("system") or {}).get("cores_logical")) or 1
-        return self.observe_flat(host, now, flatten(sample), cores, sample)
+        flat = flatten(prune(sample, self._sections))  # only what some rule reads
+        return self.observe_flat(host, now, flat, cores, sample)
 
     def observe_flat(
         self, host: str, now: float, flat: dict[str, float], cores: int = 1,
         sample: dict[str, Any] | None = None,
     ) -> list[AlertEvent]:  # fmt: skip
         """``observe`` on already flattened series (``sample`` only feeds the evidence)."""
-        expanded = self._matcher.expand(host, tuple(flat))
         events: list[AlertEvent] = []
-        for rule in self._rules:
-            if not host_matches(rule.hosts, host):
-                continue
-            for name in expanded[rule.series]:
-                value = flat[name] / cores if rule.per_core else flat[name]
-                key = AlertKey(rule.name, host, name)
-                window = self._windows.get(key)
-                if window is None:
-                    window = self._windows[key] = Window(rule.window, rule.stat)
-                self._step(rule, key, window.push(now, value), now, events)
+        for rule, name, key, window in self._plan(host, tuple(flat)):
+            value = flat[name] / cores if rule.per_core else flat[name]
+            self._step(rule, key, window.push(now, value), now, events)
         return self._finish(events, host, now, sample)
+
+    def _plan(self, host: str, names: tuple[str, ...]) -> list[_Watch]:
+        """(rule, series, key, window) of every series a rule watches on ``host``, rebuilt
+        only when the host's series names change."""
+        cached = self._plans.get(host)
+        if cached is not None and cached[0] == names:
+            return cached[1]
+        expanded = self._matcher.expand(host, names)
+        plan = []
+        for rule in self._rules:
+            if host_matches(rule.hosts, host):
+                for name in expanded[rule.series]:
+                    key = AlertKey(rule.name, host, name)
+                    window = self._windows.get(key)
+                    if window is None:
+                        window = self._windows[key] = Window(rule.window, rule.stat)
+                    plan.append((rule, name, key, window))
+        self._plans[host] = (names, plan)
+        return plan
 
     def check_absent(self, last_seen: Mapping[str, float], now: float) -> list[AlertEvent]:
         """Fires (and resolves) ``absent`` rules from each host's newest sample time."""

@@ -3,6 +3,8 @@
 ``disks.usage[*].percent`` matches every mount separately; ``*`` inside brackets matches any
 entity name (even one holding dots or slashes), elsewhere any run of characters. The expansion
 is cached per set of names, so a host whose series do not change costs one lookup per tick.
+``sections_of`` and ``prune`` cut a sample down to the sections the patterns can match
+before it is flattened (flattening is most of an evaluation's cost).
 """
 
 from __future__ import annotations
@@ -53,3 +55,41 @@ class SeriesMatcher:
             expanded[pattern] = tuple(n for n in names if regex.match(n))
         self._cache[host] = (names, expanded)
         return expanded
+
+
+Sections = dict[str, frozenset[str] | None]  # top-level key -> the second-level keys (None: all)
+
+
+def sections_of(patterns: Iterable[str]) -> Sections | None:
+    """The parts of a sample that series patterns can match: each pattern's literal first key
+    and, when literal too, its second; None when some pattern starts with a wildcard."""
+    wanted: dict[str, set[str] | None] = {}
+    for pattern in patterns:
+        literal = re.split(r"[*?]", pattern, maxsplit=1)[0]
+        head = re.split(r"[.\[]", literal, maxsplit=1)[0]
+        if not head or (head == literal and head != pattern):
+            return None
+        rest = pattern[len(head) :]
+        second = re.match(r"\.([^.\[*?]+)(?=[.\[]|\Z)", rest)
+        if second is None or wanted.get(head, set()) is None:
+            wanted[head] = None
+        elif second is not None:
+            wanted.setdefault(head, set()).add(second.group(1))  # type: ignore[union-attr]
+    return {k: None if v is None else frozenset(v) for k, v in wanted.items()}
+
+
+def prune(sample: dict, sections: Sections | None) -> dict:
+    """Only the parts of ``sample`` named by ``sections`` (all of it when None), so that
+    flattening skips what no rule reads (per-core CPU, disk I/O, interfaces...)."""
+    if sections is None:
+        return sample
+    out = {}
+    for key, keys in sections.items():
+        value = sample.get(key)
+        if value is None:
+            continue
+        if keys is None or not isinstance(value, dict):
+            out[key] = value
+        else:
+            out[key] = {k: value[k] for k in keys if k in value}
+    return out
