@@ -173,6 +173,14 @@ class AlertEventStore:
         with self.engine.begin() as conn:
             return conn.execute(insert(alert_silences).values(**values)).inserted_primary_key[0]
 
+    def end_silence(self, silence_id: int, now: float) -> bool:
+        """Ends a silence now; False when no such silence is still in force."""
+        self.ensure_schema()
+        c = alert_silences.c
+        query = update(alert_silences).where(c.id == silence_id, c.until > _ms(now))
+        with self.engine.begin() as conn:
+            return conn.execute(query.values(until=_ms(now))).rowcount > 0
+
     def silences(self, active_at: float | None = None) -> list[dict[str, Any]]:
         """Silences (only those still in force at ``active_at`` when given), newest first."""
         self.ensure_schema()

@@ -10,21 +10,33 @@ from pathlib import Path
 
 from app.alerts.backtest import matching_series, replay
 from app.alerts.rules import Rule, RuleError, load_rules, parse_rule_set
+from app.cli.alerts_admin import add_admin_arguments, run_admin
 from app.config import Config, ConfigError
 from storage.timeparse import parse_duration
 
 
 def add_alerts_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="alerts_command", metavar="{test}", required=True)
+    sub = parser.add_subparsers(
+        dest="alerts_command", metavar="{test,events,silence,unsilence,list}", required=True
+    )
     test = sub.add_parser("test", help="how often a rule would have fired on stored history")
     test.add_argument("--rule", required=True, help="a rule file, or the name of a rule in force")
     test.add_argument("--since", default="7d", help="how far back (default 7d)")
     test.add_argument("--host", help="one host (default: every stored host the rule matches)")
     test.add_argument("--database-url", help="MONITOR_DATABASE_URL")
+    add_admin_arguments(sub)
 
 
 def run_alerts(args: argparse.Namespace) -> int:
-    """Replays the rule(s) over the stored raw samples; bad input: one line, exit 2."""
+    """Replays the rule(s) over the stored raw samples (or runs an admin subcommand); bad
+    input: one line, exit 2."""
+    if args.alerts_command != "test":
+        try:
+            config = Config.from_env(database_url=args.database_url)
+            return run_admin(args, config.database_url)
+        except (ConfigError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     try:
         config = Config.from_env(database_url=args.database_url)
         rules = _rules(args.rule, config)

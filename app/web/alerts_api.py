@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, stream_with_context
 
 from app.alerts.notify import targets_of
 from app.alerts.rules import RuleSet
@@ -20,10 +20,13 @@ from app.config import Config
 from app.http_errors import json_error
 from app.runtime.monitor import Monitor
 from storage.alert_events import AlertEventStore
+from storage.alert_export import events_csv
 from storage.timeparse import parse_duration, parse_instant
 
 alerts_api = Blueprint("alerts_api", __name__)
 MAX_LIMIT = 5000
+EVENT_KINDS = ("pending", "firing", "escalated", "repeated", "resolved", "cancelled",
+               "acknowledged")  # fmt: skip
 
 
 def register_alerts_api(server: Flask, _monitor: Monitor, _config: Config) -> None:
@@ -54,12 +57,9 @@ def _bad_request(error: BadRequest) -> Response:
 @alerts_api.get("/api/v1/alerts")
 def list_alerts() -> Response:
     """Open (pending and firing) alerts and recent events, filtered by host, rule and kind."""
-    args = request.args
     now = time.time()
-    since = _instant(args.get("since", "now-7d"), now, "since")
-    limit = _int(args.get("limit", "200"), "limit")
-    kinds = [k for k in args.get("kind", "").split(",") if k] or None
-    host, rule = args.get("host") or None, args.get("rule") or None
+    host, rule, kinds, since = _filters(now)
+    limit = _int(request.args.get("limit", "200"), "limit")
     store = _store()
     open_alerts = [
         a for a in store.open_alerts([host] if host else None) if rule is None or a["rule"] == rule
@@ -68,6 +68,29 @@ def list_alerts() -> Response:
     return jsonify(
         {"open": open_alerts, "events": events, "silences": store.silences(active_at=now)}
     )
+
+
+@alerts_api.get("/api/v1/alerts/events.csv")
+def events_csv_download() -> Response:
+    """The events matching the filters of ``GET /api/v1/alerts`` as CSV, streamed."""
+    host, rule, kinds, since = _filters(time.time())
+    store = _store()
+    store.ensure_schema()
+    chunks = events_csv(store.engine, host=host, rule=rule, kinds=kinds, since=since)
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="alert-events.csv"'
+    return response
+
+
+def _filters(now: float) -> tuple[str | None, str | None, list[str] | None, float]:
+    """(host, rule, kinds, since) of the request; a bad one raises ``BadRequest``."""
+    args = request.args
+    since = _instant(args.get("since", "now-7d"), now, "since")
+    kinds = [k for k in args.get("kind", "").split(",") if k] or None
+    unknown = [k for k in kinds or () if k not in EVENT_KINDS]
+    if unknown:
+        raise BadRequest(f"kind: unknown {unknown[0]!r} (one of {', '.join(EVENT_KINDS)})")
+    return args.get("host") or None, args.get("rule") or None, kinds, since
 
 
 @alerts_api.get("/api/v1/alerts/rules")
