@@ -12,9 +12,11 @@ from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx
 
+from app.alerts.rules import Rule, load_rules
 from app.pages import ids
 from app.pages.context import PageContext
 from app.pages.history import reads
+from app.pages.history.links import parse_link
 from app.pages.history.ranges import choose_range
 from storage.store import MetricStore
 
@@ -26,11 +28,13 @@ def register_callbacks(dash_app: Dash, context: PageContext) -> None:
         Output(ids.HISTORY_TZ, "data"),
         Input(ids.HISTORY_INIT, "data"),
     )
-    _register_reads(dash_app, context.store)
+    config = context.config
+    rules = load_rules(config.alerts_file or None).rules if config.alerts_enabled else ()
+    _register_reads(dash_app, context.store, rules)
     _register_range(dash_app)
 
 
-def _register_reads(dash_app: Dash, store: MetricStore) -> None:
+def _register_reads(dash_app: Dash, store: MetricStore, rules: tuple[Rule, ...]) -> None:
     """The callbacks reading ``store``: hosts and storage use once, the metrics of the host,
     the chart with its info line and download link per view, the snapshot per click."""
     dash_app.callback(
@@ -39,6 +43,7 @@ def _register_reads(dash_app: Dash, store: MetricStore) -> None:
         Output(ids.HISTORY_HOST_FIELD, "style"),
         Output(ids.HISTORY_USAGE, "children"),
         Input(ids.HISTORY_INIT, "data"),
+        State(ids.LOCATION, "search"),
     )(partial(reads.init_page, store))
     dash_app.callback(
         Output(ids.HISTORY_METRICS, "options"),
@@ -54,7 +59,7 @@ def _register_reads(dash_app: Dash, store: MetricStore) -> None:
         Input(ids.HISTORY_METRICS, "value"),
         Input(ids.HISTORY_HOST, "value"),
         State(ids.HISTORY_TZ, "data"),
-    )(partial(reads.render, store))
+    )(partial(reads.render, store, rules=rules))
     dash_app.callback(
         Output(ids.HISTORY_SNAPSHOT, "children"),
         Input(ids.HISTORY_GRAPH, "clickData"),
@@ -80,6 +85,7 @@ def _register_range(dash_app: Dash) -> None:
         State(ids.HISTORY_FROM, "value"),
         State(ids.HISTORY_TO, "value"),
         State(ids.HISTORY_BASE, "data"),
+        State(ids.LOCATION, "search"),
     )
     def _range(
         preset: str | None,
@@ -90,7 +96,10 @@ def _register_range(dash_app: Dash) -> None:
         start_text: str | None,
         end_text: str | None,
         base: dict[str, float] | None,
+        search: str | None,
     ) -> tuple[Any, ...]:
+        link = parse_link(search)
+        linked = (link.start, link.end) if link is not None and link.end else None
         return choose_range(
-            ctx.triggered_id, preset, relayout, start_text, end_text, tz, base, time.time()
+            ctx.triggered_id, preset, relayout, start_text, end_text, tz, base, time.time(), linked
         )

@@ -6,6 +6,9 @@ with a min-max band. Samples missing for over three steps break the line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -84,8 +87,11 @@ def _series_traces(
     return [*traces, mean_line]
 
 
-def build_figure(view: HistoryView, tz: str | None) -> go.Figure:
-    """Mean lines with min-max bands (when resampled) of every series of ``view``."""
+def build_figure(
+    view: HistoryView, tz: str | None, shapes: Sequence[dict[str, Any]] = ()
+) -> go.Figure:
+    """Mean lines with min-max bands (when resampled) of every series of ``view``, and
+    ``shapes`` (alert thresholds and periods, ``alert_marks``)."""
     if len(view.data) == 0:
         return empty_figure("No data stored in this range")
     step = _step_ms(view)
@@ -103,6 +109,7 @@ def build_figure(view: HistoryView, tz: str | None) -> go.Figure:
             "title": {"text": f"time ({tz or 'UTC'})"},
         },
         dragmode="zoom",
+        shapes=list(shapes),
     )
     return figure
 

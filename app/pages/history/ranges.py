@@ -57,14 +57,20 @@ def choose_range(
     tz: str | None,
     base: dict[str, float] | None,
     now: float,
+    linked: tuple[float, float] | None = None,
 ) -> tuple[Any, Any, Any, Any, Any]:
     """(base range, view range, from text, to text, preset) after a control changed.
 
     ``trigger`` is the id of the control that changed (``ids.HISTORY_GRAPH`` for a zoom or its
     reset, ``ids.HISTORY_APPLY`` for a typed range, anything else for a preset or refresh).
+    ``linked`` is the window of the page's link (``links.parse_link``): the first range shown.
     """
     tz = safe_tz(tz)
     unchanged = (no_update,) * 5
+    if linked is not None and base is None and trigger == ids.HISTORY_TZ:
+        chosen = {"start": linked[0], "end": linked[1]}
+        start_text, end_text = (epoch_to_local(t, tz, INPUT_FORMAT) for t in linked)
+        return chosen, chosen, start_text, end_text, CUSTOM
     if trigger == ids.HISTORY_GRAPH:
         zoomed = zoom_range(relayout, tz)
         if zoomed is not None:

@@ -6,26 +6,36 @@ one callback outputs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 from dash import no_update
 
+from app.alerts.rules import Rule
+from app.pages.history import alert_marks
 from app.pages.history.export_link import download_href
 from app.pages.history.figures import build_figure, describe, empty_figure
+from app.pages.history.links import parse_link
 from app.pages.history.snapshots import snapshot_panel
 from app.pages.history.timezones import local_to_epoch, safe_tz
+from storage.alert_events import AlertEventStore
 from storage.history import HistoryReader, UnknownHost
 from storage.store import MetricStore
 from storage.usage import human_bytes, storage_bytes
 
 DEFAULT_METRICS = ("cpu.total", "memory.percent")
+MAX_EVENTS = 5000
+LOOKBACK_S = 7 * 86400.0  # a period that began this long before the view still shows
 
 
 def init_page(
-    store: MetricStore, preferred: str | None
+    store: MetricStore, preferred: str | None, search: str | None = None
 ) -> tuple[list[str], str | None, dict[str, str], str]:
-    """Host options and choice (the picker only shows with several hosts), storage use."""
+    """Host options and choice (the link's host, else ``preferred``; the picker only shows
+    with several hosts), storage use."""
+    linked = parse_link(search)
+    preferred = linked.host if linked is not None and linked.host else preferred
     hosts = store.host_names()
     host = preferred if preferred in hosts else (hosts[0] if hosts else None)
     style = {} if len(hosts) > 1 else {"display": "none"}
@@ -56,8 +66,10 @@ def render(
     metrics: list[str] | None,
     host: str | None,
     tz: str | None,
+    rules: Sequence[Rule] = (),
 ) -> tuple[go.Figure, str, str]:
-    """(figure, info line, download URL) of the view."""
+    """(figure, info line, download URL) of the view, with the thresholds of ``rules`` and
+    the stored alert periods of the drawn series."""
     tz = safe_tz(tz)
     if not view_range or not host:
         return empty_figure("No history stored yet"), "", ""
@@ -67,7 +79,26 @@ def render(
         view = HistoryReader(store).view(host, metrics, view_range["start"], view_range["end"])
     except UnknownHost:
         return empty_figure(f"No history stored for {host}"), "", ""
-    return build_figure(view, tz), describe(view, tz), download_href(view, metrics)
+    shapes = alert_shapes(store, rules, host, metrics, view_range, tz)
+    return build_figure(view, tz, shapes), describe(view, tz), download_href(view, metrics)
+
+
+def alert_shapes(
+    store: MetricStore, rules: Sequence[Rule], host: str, metrics: list[str],
+    view_range: dict[str, float], tz: str | None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Threshold lines and alert-period bands of the drawn series that have rules."""
+    lines = alert_marks.thresholds(rules, metrics)
+    if not lines:
+        return []
+    watched = sorted({t.series for t in lines})
+    start, end = view_range["start"], view_range["end"]
+    events = AlertEventStore(store.engine).events(
+        host=host, until=end, limit=MAX_EVENTS, newest_first=False,
+        kinds=["firing", "escalated", "resolved", "cancelled"], since=start - LOOKBACK_S,
+    )  # fmt: skip
+    bands = [p for p in alert_marks.periods(events, watched) if (p.end or end) >= start]
+    return alert_marks.band_shapes(bands, end, tz) + alert_marks.threshold_shapes(lines)
 
 
 def show_snapshot(

@@ -1,0 +1,41 @@
+"""The link into the history page that alert notifications carry (``app.alerts.evidence``):
+``/history?host=H&from=2025-11-26T10:00:00Z&to=2025-11-26T10:30:00Z`` opens the page on that
+host, zoomed on that window. Times are ISO-8601 (with ``Z`` or an offset) or epoch seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qs
+
+from storage.params import MAX_VIEW_SPAN
+
+
+@dataclass(frozen=True)
+class Link:
+    host: str | None
+    start: float
+    end: float
+
+
+def _instant(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def parse_link(search: str | None) -> Link | None:
+    """The host and window a page URL's query names; None when it names no usable window."""
+    query = parse_qs((search or "").lstrip("?"))
+    host = (query.get("host") or [None])[0]
+    start, end = (_instant((query.get(k) or [""])[0]) for k in ("from", "to"))
+    if start is None or end is None or not 0 < end - start <= MAX_VIEW_SPAN:
+        return Link(host, 0.0, 0.0) if host else None
+    return Link(host, start, end)
