@@ -155,6 +155,14 @@ def silence() -> Response:
     return jsonify({"id": silence_id, "until": now + seconds}), 201
 
 
+@alerts_api.post("/api/v1/alerts/silences/<int:silence_id>/end")
+def end_silence(silence_id: int) -> Response:
+    """Ends a silence now; 404 when no such silence is still in force."""
+    if not _store().end_silence(silence_id, time.time()):
+        return json_error(404, f"no silence #{silence_id} in force")
+    return jsonify({"id": silence_id, "ended": True})
+
+
 def alert_metrics(store: AlertEventStore) -> str:
     """Prometheus lines: open alerts by status and severity."""
     counts = Counter((a["status"], a["severity"] or "none") for a in store.open_alerts())

@@ -101,3 +101,14 @@ def test_bad_list_parameters(client_and_monitor) -> None:
     assert response.status_code == 400 and "limit" in response.get_json()["error"]
     response = client.get("/api/v1/alerts?since=yesterday-ish")
     assert response.status_code == 400 and "since" in response.get_json()["error"]
+
+
+def test_end_silence(client_and_monitor) -> None:
+    client, _monitor = client_and_monitor
+    created = client.post("/api/v1/alerts/silences", json={"host": "box", "for": "1h"})
+    silence_id = created.get_json()["id"]
+    response = client.post(f"/api/v1/alerts/silences/{silence_id}/end")
+    assert response.status_code == 200 and response.get_json()["ended"] is True
+    assert client.get("/api/v1/alerts").get_json()["silences"] == []
+    again = client.post(f"/api/v1/alerts/silences/{silence_id}/end")
+    assert again.status_code == 404 and f"#{silence_id}" in again.get_json()["error"]
