@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from app.pages import history, live
+from app.pages import alerts, history, live
 from app.pages import hosts as overview
 
-PAGES: list[ModuleType] = [live, overview, history]
+PAGES: list[ModuleType] = [live, overview, history, alerts]

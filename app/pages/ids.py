@@ -67,3 +67,9 @@ HISTORY_INFO = "history-info"
 HISTORY_DOWNLOAD = "history-download"
 HISTORY_SNAPSHOT = "history-snapshot"
 HISTORY_USAGE = "history-usage"
+
+# Alerts page: the poll clock, its settings, the summary line and the root its script draws in.
+ALERTS_POLL = "alerts-poll"
+ALERTS_CONFIG = "alerts-config"
+ALERTS_SUMMARY = "alerts-summary"
+ALERTS_ROOT = "alerts-root"
