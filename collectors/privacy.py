@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 from collectors import masking_rules as rules
 from collectors.masking_rules import MASK, secret_name
+from collectors.shell_words import OPERATORS, shell_words
 
 MAX_DEPTH = 3  # commands inside commands inside commands
 VALUE = "value"  # name=SECRET (a flag or variable whose name says secret)
-_OPERATORS = ";|&()<>"
 _VARIABLE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _HOST_AFTER_AT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[\w.%-]+)(?::\d*)?(?:[/?#]|$)")
 _SCHEME = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://")
@@ -124,60 +124,6 @@ def _assignment(match: re.Match[str]) -> str:
 # -- arguments that hold a command --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Word:
-    """A shell word of a command held in one argument: where it is and what it says."""
-
-    start: int
-    end: int
-    value: str
-    quote: str  # the quote character around the whole word, if it is quoted as a whole
-
-
-def shell_words(text: str) -> list[Word]:
-    """``text`` split as a POSIX shell would (quotes, backslashes, operators), with spans."""
-    words: list[Word] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i].isspace():
-            i += 1
-            continue
-        start = i
-        if text[i] in _OPERATORS:
-            while i < n and text[i] in _OPERATORS:
-                i += 1
-            words.append(Word(start, i, text[start:i], ""))
-            continue
-        parts: list[str] = []
-        while i < n and not text[i].isspace() and text[i] not in _OPERATORS:
-            part, i = _shell_part(text, i)
-            parts.append(part)
-        raw = text[start:i]
-        whole = len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0] and len(parts) == 1
-        words.append(Word(start, i, "".join(parts), raw[0] if whole else ""))
-    return words
-
-
-def _shell_part(text: str, i: int) -> tuple[str, int]:
-    """One quoted string, escaped character or plain character at ``i``: (its value, next i)."""
-    char = text[i]
-    if char == "'":
-        close = text.find("'", i + 1)
-        close = len(text) if close < 0 else close
-        return text[i + 1 : close], close + 1
-    if char == '"':
-        value, j = [], i + 1
-        while j < len(text) and text[j] != '"':
-            if text[j] == "\\" and j + 1 < len(text) and text[j + 1] in '"\\$`':
-                j += 1
-            value.append(text[j])
-            j += 1
-        return "".join(value), j + 1
-    if char == "\\" and i + 1 < len(text):
-        return text[i + 1], i + 2
-    return char, i + 1
-
-
 def _mask_embedded(text: str, depth: int) -> str:
     words = shell_words(text)
     if len(words) < 2:
@@ -212,7 +158,7 @@ def argv_secrets(arguments: list[str]) -> dict[int, Secret]:
         if pending is not None:
             secrets[index], pending = pending, None
             continue
-        if argument and not argument.strip(_OPERATORS):
+        if argument and not argument.strip(OPERATORS):
             expect_program = True
             continue
         name, equals, value = argument.partition("=")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from collectors.privacy import mask_arguments, shell_words
+from collectors.privacy import mask_arguments
+from collectors.shell_words import shell_words
 from tests.collectors.masking_corpus import CORPUS
 
 
@@ -18,3 +19,22 @@ def test_the_corpus_is_large_and_covers_ordinary_command_lines() -> None:
 )
 def test_masking_corpus(arguments: list[str], expected: list[str]) -> None:
     assert mask_arguments(arguments) == expected
+
+
+def test_shell_words_keep_their_spans() -> None:
+    text = """sudo sh -c 'mysql -p"x y"' && echo "a\\"b" c\\ d;e"""
+    words = shell_words(text)
+    assert [w.value for w in words] == [
+        "sudo",
+        "sh",
+        "-c",
+        'mysql -p"x y"',
+        "&&",
+        "echo",
+        'a"b',
+        "c d",
+        ";",
+        "e",
+    ]
+    assert all(text[w.start : w.end].strip() for w in words)
+    assert words[3].quote == "'" and words[6].quote == '"' and words[7].quote == ""
