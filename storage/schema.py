@@ -152,9 +152,10 @@ def create_schema(engine: Engine) -> None:
 
     PostgreSQL serializes the creators with an advisory lock. SQLite has none: when another
     process created a table between our check and our CREATE, the "already exists" error means
-    the work is done, so we check again instead of failing.
+    that table is done, so we check again (once per table at most) instead of failing.
     """
-    for attempt in range(3):
+    attempts = len(metadata.tables) + 1  # each collision is over a table the other made
+    for attempt in range(attempts):
         try:
             with engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
@@ -164,5 +165,5 @@ def create_schema(engine: Engine) -> None:
                 metadata.create_all(connection, checkfirst=True)
             return
         except OperationalError as error:
-            if "already exists" not in str(error) or attempt == 2:
+            if "already exists" not in str(error) or attempt == attempts - 1:
                 raise
