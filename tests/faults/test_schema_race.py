@@ -26,7 +26,7 @@ def first_uses(store: MetricStore) -> list[Callable[[], object]]:
     return [
         lambda: store.write_batch([make_sample(0)]),
         store.host_names,
-        store.count_samples,
+        lambda: count_samples(store),
         store.host_info,
     ]
 
