@@ -15,6 +15,7 @@ from pathlib import Path
 from storage.engine import make_engine
 from storage.store import MetricStore
 from tests.faults.figures import record
+from tests.support.counting import count_samples
 from tests.support.samples import make_sample
 
 TRIALS = 20
