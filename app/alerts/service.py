@@ -84,6 +84,7 @@ class AlertService:
 
     def run(self) -> None:
         stopping = self._thread.stopping
+        failing: str | None = None  # the failure last reported, so each is logged once
         while not stopping.is_set() or not self._queue.empty():
             try:
                 item = self._queue.get(timeout=min(0.5, self.refresh_every))
@@ -96,8 +97,18 @@ class AlertService:
                     self.handle(self.evaluator.observe(item))
                 if self._clock() >= self._next_refresh:
                     self.refresh()
-            except Exception:  # a bad sample or a dead database must not end evaluation
-                log.exception("alert evaluation failed")
+                failing = None
+            except Exception as exc:  # a bad sample or a dead database must not end evaluation
+                failing = self._report_failure(exc, failing)
+
+    @staticmethod
+    def _report_failure(exc: Exception, reported: str | None) -> str:
+        """Logs a failure of the evaluation loop once (one line, no traceback), however often
+        it repeats; a different failure is logged again. Returns what was reported."""
+        what = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+        if what != reported:
+            log.error("alert evaluation failed (logged once until it recovers): %s", what)
+        return what
 
     def refresh(self) -> None:
         """Reads silences and acknowledgements from storage and checks silent hosts."""
