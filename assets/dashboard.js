@@ -1,9 +1,12 @@
 /* Shared browser helpers of every page: human units for bytes, rates, percentages, durations.
- * Page scripts (live.js, ...) use window.monitorFormat; nothing here talks to the server. */
-(function () {
+ * Page scripts (live*.js, overview.js) use window.monitorFormat; nothing here talks to the
+ * server. Like every file in assets/, it also loads under Node (tests/js): there the namespace
+ * is on globalThis and is the module's exports. */
+(function (root) {
   "use strict";
   const BINARY_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
+  /* A finite number (not NaN, not ±Infinity, not a numeric string). */
   function isNumber(v) {
     return typeof v === "number" && isFinite(v);
   }
@@ -57,6 +60,7 @@
     return isNumber(ts) ? new Date(ts * 1000).toLocaleTimeString() : "–";
   }
 
-  window.monitorFormat = { bytes, rate, pct, number, duration, localIso, clock, isNumber };
-  window.formatDuration = duration;
-})();
+  const monitorFormat = { bytes, rate, pct, number, duration, localIso, clock, isNumber };
+  root.monitorFormat = monitorFormat;
+  if (typeof module !== "undefined" && module.exports) { module.exports = monitorFormat; }
+})(typeof window !== "undefined" ? window : globalThis);

@@ -1,19 +1,24 @@
 /* Figures of the live page, built in the browser from samples (pure functions; no Dash, no
- * DOM except the page's CSS colours). live.js decides when to draw; this file decides what.
+ * DOM except the page's CSS colours). live-graphs.js decides when to draw; this file decides
+ * what. monitorLive.figures:
  *
  *   toPoint(sample)             the numbers the graphs draw, from one sample
  *   structureOf(point)          what the figures' traces depend on: cores, sensors, GPUs
+ *   hasTraces(key, structure)   whether graph `key` has anything to draw (optional panels)
  *   buildFigure(key, points, structure, theme)   a whole figure for graph `key`
  *   extension(key, points, structure)            Plotly.extendTraces arguments for new points
  *   theme()                     colours from the page's CSS variables (light or dark)
  */
-(function () {
+(function (root) {
   "use strict";
 
-  const fmt = () => window.monitorFormat;
+  const node = typeof module !== "undefined" && module.exports;
+  if (node && !root.monitorFormat) { require("./dashboard.js"); }
+  const fmt = () => root.monitorFormat;
 
+  /* `v` when it is a finite number, else null (a gap in the line). */
   function num(v) {
-    return typeof v === "number" && isFinite(v) ? v : null;
+    return fmt().isNumber(v) ? v : null;
   }
 
   function get(obj, path) {
@@ -206,7 +211,14 @@
     return [update, series.map((_item, i) => i)];
   }
 
-  window.monitorLiveFigures = {
-    toPoint, structureOf, sameStructure, theme, buildFigure, extension, num, get,
+  /* Whether graph `key` has a trace for `structure` (no sensors: no temperature lines). */
+  function hasTraces(key, st) {
+    return key === "cores" ? st.cores > 0 : seriesOf(key, st).length > 0;
+  }
+
+  const figures = {
+    toPoint, structureOf, sameStructure, hasTraces, theme, buildFigure, extension, num, get,
   };
-})();
+  (root.monitorLive = root.monitorLive || {}).figures = figures;
+  if (node) { module.exports = figures; }
+})(typeof window !== "undefined" ? window : globalThis);

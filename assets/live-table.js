@@ -5,10 +5,12 @@
  *
  * The table owns its container's DOM (an empty Dash html.Div): rendering a few dozen rows per
  * tick directly is cheaper than a Dash table and keeps row elements across ticks. */
-(function () {
+(function (root) {
   "use strict";
 
-  const fmt = () => window.monitorFormat;
+  const node = typeof module !== "undefined" && module.exports;
+  if (node && !root.monitorFormat) { require("./dashboard.js"); }
+  const fmt = () => root.monitorFormat;
 
   const COLUMNS = [
     { key: "pid", label: "PID", num: true },
@@ -35,13 +37,11 @@
     return Array.from(byPid.values());
   }
 
-  function isNumber(v) {
-    return typeof v === "number" && isFinite(v);
-  }
-
-  /* Orders rows by `sort` (dir 1 ascending, -1 descending), then by pid: a stable order. */
+  /* Orders rows by `sort` (dir 1 ascending, -1 descending), then by pid: a stable order. A
+   * missing number counts as the lowest (last when descending), missing text as "". */
   function comparator(sort) {
     const col = COLUMNS.find((c) => c.key === sort.key) || COLUMNS[3];
+    const isNumber = fmt().isNumber;
     return (a, b) => {
       const x = a[col.key];
       const y = b[col.key];
@@ -50,6 +50,27 @@
         : String(x || "").localeCompare(String(y || ""));
       return c * sort.dir || a.pid - b.pid;
     };
+  }
+
+  /* The sort after a click on column `key`'s header: the same column reverses; another one
+   * starts highest first for numbers, A to Z for text. */
+  function nextSort(sort, key) {
+    if (sort.key === key) { return { key: key, dir: -sort.dir }; }
+    const col = COLUMNS.find((c) => c.key === key);
+    return { key: key, dir: col && col.num ? -1 : 1 };
+  }
+
+  /* Rows whose name, user or command contains `filter` (trimmed, any case); all when empty. */
+  function filterRows(rows, filter) {
+    const needle = String(filter || "").trim().toLowerCase();
+    if (!needle) { return rows.slice(); }
+    return rows.filter((row) =>
+      SEARCHED.some((k) => String(row[k] || "").toLowerCase().includes(needle)));
+  }
+
+  /* The rows the table shows for `sample`: filtered, then sorted. */
+  function tableRows(sample, filter, sort) {
+    return filterRows(processRows(sample), filter).sort(comparator(sort));
   }
 
   function cellText(col, value) {
@@ -91,11 +112,7 @@
     onClick(event) {
       const button = event.target.closest("th button");
       if (button) {
-        const key = button.dataset.key;
-        const numeric = COLUMNS.find((c) => c.key === key).num;
-        this.sort = this.sort.key === key
-          ? { key: key, dir: -this.sort.dir }
-          : { key: key, dir: numeric ? -1 : 1 };
+        this.sort = nextSort(this.sort, button.dataset.key);
         this.render();
         return;
       }
@@ -118,10 +135,7 @@
       if (sample !== undefined) { this.sample = sample; }
       if (filter !== undefined) { this.filter = filter || ""; }
       if (!this.sample) { return; }
-      const needle = this.filter.trim().toLowerCase();
-      const matches = (row) =>
-        !needle || SEARCHED.some((k) => String(row[k] || "").toLowerCase().includes(needle));
-      const rows = processRows(this.sample).filter(matches).sort(comparator(this.sort));
+      const rows = tableRows(this.sample, this.filter, this.sort);
       const keep = new Set(rows.map((row) => row.pid));
       for (const [pid, tr] of this.rows) {
         if (!keep.has(pid)) {
@@ -147,9 +161,10 @@
         const order = this.sort.dir > 0 ? "ascending" : "descending";
         th.setAttribute("aria-sort", sorted ? order : "none");
       });
+      const filtered = this.filter.trim() !== "";
       this.empty.textContent = rows.length
         ? ""
-        : needle ? "No process matches “" + this.filter + "”." : "No processes reported.";
+        : filtered ? "No process matches “" + this.filter + "”." : "No processes reported.";
     }
 
     /* Forgets the sample and its rows (another host is shown next); sort and filter stay. */
@@ -173,5 +188,18 @@
     }
   }
 
-  window.monitorProcessTable = { ProcessTable, processRows };
-})();
+  /* The table in the element `id` of the page, `existing` while that still shows it; null
+   * while the page has no such element. */
+  function attach(existing, id) {
+    const container = document.getElementById(id);
+    if (!container) { return null; }
+    return existing && existing.container === container ? existing : new ProcessTable(container);
+  }
+
+  const table = {
+    COLUMNS, ProcessTable, attach, processRows, comparator, nextSort, filterRows, tableRows,
+    cellText,
+  };
+  (root.monitorLive = root.monitorLive || {}).table = table;
+  if (node) { module.exports = table; }
+})(typeof window !== "undefined" ? window : globalThis);

@@ -1,10 +1,10 @@
 /* Fleet overview (app/pages/overview.py): fetches /api/v1/overview once an interval and returns
  * one tile per host as Dash components (html.A linking to that host's live page, ./?host=NAME).
  * A host that stopped reporting gets the tile class host-down (red) and says since when. */
-(function () {
+(function (root) {
   "use strict";
 
-  const fmt = () => window.monitorFormat;
+  const fmt = () => root.monitorFormat;
 
   /* A dash_html_components element; `type` is the component's name (A, Div, Span, Img, P). */
   function h(type, props, children) {
@@ -36,7 +36,9 @@
     const n = values.length;
     if (n < 2) { return ""; }
     const points = values.map((v, i) => {
-      const y = fmt().isNumber(v) ? hgt - (Math.min(100, Math.max(0, v)) / 100) * (hgt - 2) - 1 : hgt;
+      const y = fmt().isNumber(v)
+        ? hgt - (Math.min(100, Math.max(0, v)) / 100) * (hgt - 2) - 1
+        : hgt;
       return ((i * w) / (n - 1)).toFixed(1) + "," + y.toFixed(1);
     }).join(" ");
     const svg = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 " + w + " " + hgt +
@@ -75,7 +77,9 @@
         value("Network", F.rate(host.net_bps)),
       ]),
       spark
-        ? h("Img", { className: "host-spark", src: spark, alt: "CPU of " + host.host + ", recent minutes" })
+        ? h("Img", {
+          className: "host-spark", src: spark, alt: "CPU of " + host.host + ", recent minutes",
+        })
         : h("Div", { className: "host-spark" }),
     ]);
   }
@@ -89,7 +93,7 @@
   /* Callback: poll tick -> [tiles, summary line]; a failed fetch leaves both as they are. The
    * header's host name is set to this server's (the live page may have named another). */
   async function render(_n, cfg) {
-    const noUpdate = window.dash_clientside.no_update;
+    const noUpdate = root.dash_clientside.no_update;
     let body;
     try {
       const response = await fetch("api/v1/overview", { cache: "no-store" });
@@ -100,7 +104,7 @@
     }
     const header = cfg && document.getElementById(cfg.hostnameId);
     if (header && header.textContent !== cfg.host) { // this server, not a host the live page
-      window.dash_clientside.set_props(cfg.hostnameId, { children: cfg.host }); // followed
+      root.dash_clientside.set_props(cfg.hostnameId, { children: cfg.host }); // followed
     }
     const hosts = (body && body.hosts) || [];
     if (!hosts.length) {
@@ -111,7 +115,7 @@
     return [hosts.map((host) => tile(host, own, color)), summary(hosts)];
   }
 
-  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  root.dash_clientside = Object.assign({}, root.dash_clientside, {
     overview: { render: render },
   });
-})();
+})(typeof window !== "undefined" ? window : globalThis);

@@ -12,11 +12,11 @@ LOCATION = "location"
 PAGE_CONTENT = "page-content"
 NAV = "nav"
 
-# Live page: the WebSocket, its controls and what it draws (assets/live.js).
-LIVE_WS = "live-ws"
+# Live page: its stores, controls and what it draws (assets/live.js).
 LIVE_CONFIG = "live-config"
 LIVE_TICK = "live-tick"
-LIVE_POLLED = "live-polled"
+LIVE_SOCKET = "live-socket"  # bumped by the browser when its socket opens or closes
+LIVE_INBOX = "live-inbox"  # bumped by the browser when samples wait to be drawn
 LIVE_STATUS = "live-status"
 LIVE_PAUSE = "live-pause"
 LIVE_WINDOW = "live-window"

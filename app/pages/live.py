@@ -1,10 +1,11 @@
 """The live page: samples pushed over one WebSocket, drawn in the browser.
 
-The server sends data, never figures: ``assets/live.js`` receives each sample from the
-dash-extensions ``WebSocket`` component, appends it to the Plotly graphs in the browser, fills the
-cards, the process table and the health panel, reconnects with backoff, and falls back to
-polling ``/api/v1/latest`` when the socket cannot open. This module lays the page out and wires
-the two clientside callbacks; the output names it hands the browser tie them together.
+The server sends data, never figures: the page's script (``assets/live.js`` and the
+``assets/live-*.js`` modules it wires) opens the WebSocket itself, appends each sample to the
+Plotly graphs in the browser, fills the cards, the process table and the health panel,
+reconnects with backoff, and falls back to polling ``/api/v1/latest`` when the socket cannot
+open. This module lays the page out and wires the two clientside callbacks; the output names and
+the configuration it hands the browser tie them together.
 
 The page follows one host: ``?host=NAME`` of the page URL (the overview's tiles link there),
 else the server's own host. The host picker in the toolbar (filled by the browser from
@@ -18,7 +19,6 @@ import uuid
 from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
-from dash_extensions import WebSocket
 
 from app.config import Config
 from app.pages import ids
@@ -34,7 +34,7 @@ POLL_AFTER_FAILURES = 3
 BACKOFF_S = (1.0, 15.0)
 HOSTS_REFRESH_INTERVALS = 5  # the host picker re-reads /api/v1/hosts this often (at least 1 s)
 
-# Labels of the health panel's numbers, in the order live.js fills them.
+# Labels of the health panel's numbers, in the order assets/live-panels.js fills them.
 HEALTH_LABELS: tuple[str, ...] = (
     "Sampler lag",
     "Collect time",
@@ -45,7 +45,7 @@ HEALTH_LABELS: tuple[str, ...] = (
     "Clients",
 )
 
-# (key, graph id, title); the key names the graph in assets/live.js.
+# (key, graph id, title); the key names the graph in assets/live-figures.js.
 GRAPHS: tuple[tuple[str, str, str], ...] = (
     ("cpu", ids.GRAPH_CPU, "CPU"),
     ("cores", ids.GRAPH_CORES, "CPU per core"),
@@ -56,7 +56,7 @@ GRAPHS: tuple[tuple[str, str, str], ...] = (
     ("temp", ids.GRAPH_TEMP, "Temperatures"),
     ("gpu", ids.GRAPH_GPU, "GPUs"),
 )
-# Graphs shown only once a sample carries their section.
+# Graphs shown only once a sample carries their section (the browser gets the keys).
 OPTIONAL_PANELS: dict[str, str] = {"temp": ids.PANEL_TEMP, "gpu": ids.PANEL_GPU}
 
 # (key, title, value id, detail id)
@@ -94,6 +94,7 @@ def client_config(config: Config) -> dict[str, Any]:
     ``host`` is the server's own host, followed unless the page URL names another. ``interval``
     is the server's; for a host whose samples carry ``health.interval_s`` the browser uses that.
     ``mount`` is new for every rendering of the page, so the browser starts afresh each time.
+    ``optionalPanels`` are the graphs whose panel the browser shows once they have a trace.
     """
     return {
         "mount": uuid.uuid4().hex,
@@ -106,10 +107,11 @@ def client_config(config: Config) -> dict[str, Any]:
         "backoff": list(BACKOFF_S),
         "hostsEvery": HOSTS_REFRESH_INTERVALS,
         "healthLabels": list(HEALTH_LABELS),
+        "optionalPanels": list(OPTIONAL_PANELS),
         "waitingFigure": waiting_figure(),
         "ids": {
-            "ws": ids.LIVE_WS,
-            "polled": ids.LIVE_POLLED,
+            "socket": ids.LIVE_SOCKET,
+            "inbox": ids.LIVE_INBOX,
             "pause": ids.LIVE_PAUSE,
             "procTable": ids.PROC_TABLE,
             "hostPicker": ids.LIVE_HOST_PICKER,
@@ -151,8 +153,8 @@ def waiting_figure() -> dict[str, Any]:
 def health_placeholder() -> list[html.Div]:
     """The health panel before the first sample: the storage line and every number as "–".
 
-    live.js replaces it with elements of the same classes and text lines, so the panel keeps its
-    height when the values come (and when the storage line turns red).
+    assets/live-panels.js replaces it with elements of the same classes and text lines, so the
+    panel keeps its height when the values come (and when the storage line turns red).
     """
     storage = html.Div(
         [
@@ -205,7 +207,7 @@ def graph_panel(key: str, graph_id: str, title: str) -> html.Section:
 
 
 def toolbar() -> html.Div:
-    """Host picker (live.js fills it), status badge, pause, time window and sample time."""
+    """Host picker (live-hosts.js fills it), status badge, pause, time window and sample time."""
     return html.Div(
         [
             html.Div(id=ids.LIVE_HOST_PICKER, className="host-picker"),
@@ -257,23 +259,26 @@ def layout(config: Config) -> html.Div:
                 ],
                 className="panel panel--wide",
             ),
-            WebSocket(id=ids.LIVE_WS),
             dcc.Interval(id=ids.LIVE_TICK, interval=tick_ms(config.interval)),
             dcc.Store(id=ids.LIVE_CONFIG, data=client_config(config)),
-            dcc.Store(id=ids.LIVE_POLLED),
+            dcc.Store(id=ids.LIVE_SOCKET),
+            dcc.Store(id=ids.LIVE_INBOX),
         ],
         className="live",
     )
 
 
 def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
-    """Two clientside callbacks (assets/live.js): the connection, and drawing the samples."""
+    """Two clientside callbacks (assets/live.js): the connection, and drawing the samples.
+
+    The browser bumps the ``LIVE_SOCKET`` store when its socket opens or closes, and the
+    ``LIVE_INBOX`` store when frames (or a polled sample) wait to be drawn.
+    """
     dash_app.clientside_callback(
         ClientsideFunction("live", "connection"),
-        Output(ids.LIVE_WS, "url"),
         Output(ids.LIVE_STATUS, "children"),
         Output(ids.LIVE_STATUS, "className"),
-        Input(ids.LIVE_WS, "state"),
+        Input(ids.LIVE_SOCKET, "data"),
         Input(ids.LIVE_TICK, "n_intervals"),
         Input(ids.LIVE_PAUSE, "n_clicks"),
         State(ids.LIVE_CONFIG, "data"),
@@ -281,8 +286,7 @@ def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
     dash_app.clientside_callback(
         ClientsideFunction("live", "render"),
         *[output for _name, output in render_outputs()],
-        Input(ids.LIVE_WS, "message"),
-        Input(ids.LIVE_POLLED, "data"),
+        Input(ids.LIVE_INBOX, "data"),
         Input(ids.LIVE_PAUSE, "n_clicks"),
         Input(ids.LIVE_WINDOW, "value"),
         Input(ids.PROC_FILTER, "value"),

@@ -13,13 +13,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, WebSocket
 
 from app.pages import ids
 from tests.browser.conftest import TIMEZONE
 from tests.browser.pageview import (
     assert_gapless,
     graph_ts,
+    open_live,
     rows,
     wait_caught_up,
     wait_points,
@@ -36,6 +37,14 @@ FIRST_POINT_JS = f"""() => {{
   return gd && gd.data && gd.data.length && gd.data[0].x.length > 0 && performance.now();
 }}"""
 
+# The badge's text once it is of a kind, read in the same instant: it may change right after
+# (Polling and Reconnecting alternate when a poll is slower than the polling window allows, Live
+# and Stale when a sample is late), so reading it in a second call would race.
+STATUS_TEXT_JS = f"""(kind) => {{
+  const badge = document.getElementById('{ids.LIVE_STATUS}');
+  return !!badge && badge.classList.contains('status--' + kind) && badge.textContent;
+}}"""
+
 # Bytes of the page load as transferred (headers and compressed bodies) and as decoded.
 TRANSFER_JS = """() => {
   const entries = performance.getEntriesByType('navigation')
@@ -48,6 +57,12 @@ TRANSFER_JS = """() => {
 }"""
 
 
+def status_text(page: Page, kind: str, timeout: float = 10) -> str:
+    """Waits for the badge to be ``kind`` and returns its text of that moment."""
+    handle = page.wait_for_function(STATUS_TEXT_JS, arg=kind, timeout=timeout * 1000)
+    return handle.json_value()
+
+
 def test_first_load_goes_live_and_draws_every_interval(
     page: Page, live: LiveServer, artifacts: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -55,7 +70,7 @@ def test_first_load_goes_live_and_draws_every_interval(
     first_point_ms = page.wait_for_function(FIRST_POINT_JS, polling="raf", timeout=30_000)
     first_point_ms = first_point_ms.json_value()
     wire = page.evaluate(TRANSFER_JS)
-    assert wait_status(page, "live") == "Live"
+    assert status_text(page, "live") == "Live"
 
     # a new point each interval, exactly the samples the hub published
     start = len(graph_ts(page))
@@ -179,7 +194,7 @@ def test_reconnects_after_a_restart_and_fills_the_gap(shared: tuple[Page, LiveSe
     wait_status(page, "live")
     hub = live.monitor.hub
     live.stop_http()
-    text = wait_status(page, "reconnecting")
+    text = status_text(page, "reconnecting")
     assert re.search(r"attempt \d+, (next try in \d+ s|trying now)", text)
     published = hub.published
     wait_for(lambda: hub.published >= published + 4, message="samples while the server is down")
@@ -196,14 +211,14 @@ def test_stale_when_samples_stop_on_an_open_socket(shared: tuple[Page, LiveServe
     page, live = shared
     wait_status(page, "live")
     live.monitor.sampler.stop()  # the socket stays open; no sample comes
-    assert wait_status(page, "stale").startswith("Stale · no sample for")
+    assert status_text(page, "stale").startswith("Stale · no sample for")
 
 
 def test_polls_the_rest_api_when_the_socket_cannot_open(page: Page, live: LiveServer) -> None:
     proxy = NoUpgradeProxy(("127.0.0.1", live.port))
     try:
         page.goto(f"http://127.0.0.1:{proxy.port}/")
-        text = wait_status(page, "polling", timeout=20)
+        text = status_text(page, "polling", timeout=20)
         assert "WebSocket unavailable" in text and proxy.refused >= 3
         count = len(graph_ts(page))
         wait_points(page, count + 3)  # samples keep coming, one poll per interval
@@ -216,3 +231,23 @@ def test_polls_the_rest_api_when_the_socket_cannot_open(page: Page, live: LiveSe
         )
     finally:
         proxy.close()
+
+
+def test_the_page_owns_one_socket_and_closes_it_when_left(page: Page, live: LiveServer) -> None:
+    """The page opens the metrics socket itself (no Dash component, window.WebSocket is the
+    browser's own) and closes it when the router shows another page."""
+    sockets: list[WebSocket] = []
+    page.on("websocket", lambda ws: sockets.append(ws))
+    open_live(page, live)
+    assert page.evaluate("() => /\\[native code\\]/.test(String(window.WebSocket))")
+    metrics = [ws for ws in sockets if "/ws/metrics?" in ws.url]
+    assert len(metrics) == 1 and not metrics[0].is_closed()
+    # closed within a second of the live page leaving the document (the router may take a
+    # while to fetch the hosts page first)
+    with metrics[0].expect_event("close", timeout=15_000):
+        page.click(f"#{ids.NAV} >> text=Hosts")
+        page.wait_for_selector(".host-tile")
+    page.go_back()  # a new rendering of the live page: a new socket, the whole backlog again
+    wait_status(page, "live", timeout=20)
+    metrics = [ws for ws in sockets if "/ws/metrics?" in ws.url]
+    assert len(metrics) == 2 and "since=" not in metrics[1].url

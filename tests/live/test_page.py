@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,22 @@ def test_layout_has_every_output_and_element_the_script_uses(tmp_path: Path) -> 
     client = live.client_config(config)
     assert client["outputs"] == [name for name, _ in live.render_outputs()]
     assert set(client["ids"]["graphs"].values()) <= present
-    assert {client["ids"]["ws"], client["ids"]["polled"], client["ids"]["procTable"]} <= present
+    assert {client["ids"]["socket"], client["ids"]["inbox"], client["ids"]["procTable"]} <= present
     assert client["interval"] == 0.5 and client["host"] == "h" and client["path"] == "ws/metrics"
     assert live.client_config(config)["mount"] != client["mount"]  # a new page, a fresh start
+
+
+def test_the_browser_gets_the_optional_panels_from_the_server(tmp_path: Path) -> None:
+    config = Config(interval=0.5, database_url=f"sqlite:///{tmp_path / 'm.db'}", hostname="h")
+    client = live.client_config(config)
+    assert client["optionalPanels"] == list(live.OPTIONAL_PANELS) == ["temp", "gpu"]
+    outputs = set(client["outputs"])
+    for key in client["optionalPanels"]:
+        assert f"panel:{key}" in outputs and key in client["ids"]["graphs"]
+    # the script names no panel output itself: it takes the optional ones from this list
+    assets = Path(live.__file__).resolve().parents[2] / "assets"
+    for script in sorted(assets.glob("live*.js")):
+        assert not re.search(r"[\"']panel:\w", script.read_text()), script
 
 
 def test_the_connection_clock_ticks_twice_an_interval_within_bounds() -> None:
