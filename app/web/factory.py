@@ -85,7 +85,7 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
         update_title=None,
         suppress_callback_exceptions=True,
     )
-    dash_app.layout = shell()
+    dash_app.layout = shell(signed_in=bool(config.auth_token or config.users_file))
     pages = {page.PATH: page for page in PAGES}
 
     @dash_app.callback(Output(ids.PAGE_CONTENT, "children"), Input(ids.LOCATION, "pathname"))
@@ -104,9 +104,15 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
     return dash_app
 
 
-def shell() -> html.Div:
-    """The frame every page shares: header with host name and navigation, then the page."""
-    links = [dcc.Link(page.TITLE, href=page.PATH, className="nav-link") for page in PAGES]
+def shell(*, signed_in: bool = False) -> html.Div:
+    """The frame every page shares: header with host name and navigation, then the page.
+
+    With authentication on, the navigation ends with a sign-out link (``/logout`` is a page
+    whose form carries the CSRF token; relative, so it works under a proxy's path prefix).
+    """
+    links: list = [dcc.Link(page.TITLE, href=page.PATH, className="nav-link") for page in PAGES]
+    if signed_in:
+        links.append(html.A("Sign out", href="logout", className="nav-link nav-signout"))
     return html.Div(
         [
             dcc.Location(id=ids.LOCATION),
