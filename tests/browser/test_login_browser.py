@@ -15,22 +15,22 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import browser, open_page  # noqa: F401 (the browser fixture)
+from tests.browser.conftest import open_page
 from tests.live.server import LiveServer, live_config
-from tests.security.conftest import PASSWORD
+from tests.security.conftest import PASSWORD, users_file  # noqa: F401 (the users_file fixture)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(tmp_path: Path, users_file: str) -> Iterator[LiveServer]:
+def server(tmp_path: Path, users_file: str) -> Iterator[LiveServer]:  # noqa: F811
     live = LiveServer(live_config(tmp_path, users_file=users_file)).start()
     yield live
     live.close()
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser) -> Iterator[Page]:
     context, page, errors = open_page(browser)
     yield page
     context.close()
