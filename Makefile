@@ -25,6 +25,7 @@ run: $(VENV)/.runtime ## Start the dashboard on http://127.0.0.1:8050 (SQLite in
 
 test: $(VENV)/.dev ## Run the whole test suite (starts its own PostgreSQL if none runs; installs Chromium as root)
 	tools/ensure-chromium
+	node --test tests/js/
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev ## ruff lint and format check, import contracts (pyproject.toml)
