@@ -1,4 +1,4 @@
-/* Fleet overview (app/pages/overview.py): fetches /api/v1/overview once an interval and returns
+/* Fleet overview (app/pages/hosts.py): fetches /api/v1/overview once an interval and returns
  * one tile per host as Dash components (html.A linking to that host's live page, ./?host=NAME).
  * A host that stopped reporting gets the tile class host-down (red) and says since when. */
 (function (root) {

@@ -5,7 +5,7 @@ Each sample is serialized to JSON once in ``publish``; every subscriber receives
 loses its oldest message (counted), so a slow browser can neither slow the sampler nor the other
 browsers. Publishing is serialized: every subscriber (and the backlog) sees messages in one
 order, and publish hooks run on each message, in that order, before anyone receives it (the
-live WebSocket builds its shared frames there: app/live_frames.py).
+live WebSocket builds its shared frames there: app/live/frames.py).
 """
 
 from __future__ import annotations

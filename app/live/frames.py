@@ -13,7 +13,7 @@ next message refers to nothing before it, and any connection can join the shared
 whatever its own decompressor saw before. A connection joins at a keyframe and from then on
 must receive every frame of its stream, in order; after a gap (its queue overflowed) it sends
 self-contained messages (``deflate_alone``) until the next keyframe. The per-connection logic is
-in app/live_ws.py (``FrameWriter``).
+in app/live/writers.py (``FrameWriter``).
 """
 
 from __future__ import annotations
