@@ -28,6 +28,13 @@ warn = -1          # every sample is past it: fires on the first tick
 """
 
 
+def latest_seq(port: int) -> int:
+    """The newest sample's number as the worker that answers holds it; -1 while that worker
+    has none yet (a follower answers 503 until the relay brought it one)."""
+    latest = get_json(f"http://127.0.0.1:{port}/api/v1/latest") or {}
+    return int(latest.get("seq", -1))
+
+
 @pytest.fixture
 def database_url():
     with temporary_schema() as url:
@@ -54,10 +61,10 @@ def test_three_workers_notify_each_transition_once(database_url: str, tmp_path: 
             wait_for(lambda: receiver.received, timeout=30, message="the notification")
             roles = Counter(h["role"] for h in census.poll().values())
             assert roles == {"sampler": 1, "follower": 2}
-            first = get_json(f"http://127.0.0.1:{port}/api/v1/latest")["seq"]
+            wait_for(lambda: latest_seq(port) >= 0, timeout=30, message="a sample")
+            first = latest_seq(port)
             wait_for(  # ten more ticks evaluated by whichever worker samples
-                lambda: get_json(f"http://127.0.0.1:{port}/api/v1/latest")["seq"] >= first + 10,
-                timeout=30, message="ten more samples",
+                lambda: latest_seq(port) >= first + 10, timeout=30, message="ten more samples",
             )  # fmt: skip
     finally:
         receiver.stop()
