@@ -33,10 +33,6 @@ class BackgroundThread:
             self._thread.start()
 
     @property
-    def started(self) -> bool:
-        return self._thread is not None
-
-    @property
     def alive(self) -> bool:
         """True while the thread runs."""
         return self._thread is not None and self._thread.is_alive()

@@ -8,7 +8,7 @@ typed reaches SQL except as a bound parameter.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 from storage.history import HistoryReader
 from storage.store import MetricStore
@@ -205,7 +205,8 @@ def export_args_from_query(getlist: Callable[[str], Sequence[str]]) -> ExportArg
 def export_args_from_options(options: object) -> ExportArgs:
     """The ExportArgs of an object with an attribute per field (the CLI's parsed arguments)."""
     values = {f.name: getattr(options, f.name, None) for f in fields(ExportArgs)}
-    return replace(ExportArgs(**values), metrics=tuple(values["metrics"] or ()))
+    values["metrics"] = tuple(values["metrics"] or ())
+    return ExportArgs(**values)
 
 
 def resolve_export(
