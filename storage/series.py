@@ -29,26 +29,42 @@ def flatten(sample: dict[str, Any]) -> dict[str, float]:
 
 
 def _walk(path: str, value: Any, out: dict[str, float]) -> None:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is float:  # the common cases first, by exact type (flattening is per sample)
+        if value == value:  # not NaN
+            out[path] = value
+    elif kind is dict:
+        counts = _is_counts(path)
+        for key, inner in value.items():
+            if key in SNAPSHOT_KEYS:
+                continue
+            child = f"{path}.{key}"
+            if child not in NOT_SERIES:
+                _walk(f"{path}[{key}]" if counts else child, inner, out)
+    elif kind is list:
+        _walk_list(path, value, out)
+    elif isinstance(value, bool):
         out[path] = float(value)
     elif isinstance(value, int | float):
         if not (isinstance(value, float) and math.isnan(value)):
             out[path] = float(value)
     elif isinstance(value, dict):
-        for key, inner in value.items():
-            child = f"{path}.{key}"
-            if child not in NOT_SERIES and key not in SNAPSHOT_KEYS:
-                _walk(child if not _is_counts(path) else f"{path}[{key}]", inner, out)
+        _walk(path, dict(value), out)
     elif isinstance(value, list):
-        entity_key = ENTITY_KEYS.get(path)
-        for position, item in enumerate(value):
-            if isinstance(item, dict):
-                entity = item.get(entity_key, position) if entity_key else position
-                for field, inner in item.items():
-                    if field != entity_key:
-                        _walk(f"{path}[{entity}].{field}", inner, out)
-            else:
-                _walk(f"{path}[{position}]", item, out)
+        _walk_list(path, list(value), out)
+
+
+def _walk_list(path: str, value: list[Any], out: dict[str, float]) -> None:
+    entity_key = ENTITY_KEYS.get(path)
+    for position, item in enumerate(value):
+        if isinstance(item, dict):
+            entity = item.get(entity_key, position) if entity_key else position
+            prefix = f"{path}[{entity}]."
+            for field, inner in item.items():
+                if field != entity_key:
+                    _walk(prefix + field, inner, out)
+        else:
+            _walk(f"{path}[{position}]", item, out)
 
 
 def _is_counts(path: str) -> bool:

@@ -10,7 +10,7 @@ hours mute them but the events are kept), and sent elsewhere (``notify``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -61,6 +61,7 @@ class Evaluator:
         self.rule_set = rule_set
         self.public_url = public_url
         self.silences: list[Silence] = []
+        self.before_mute_check: Callable[[], None] | None = None  # may refresh ``silences``
         self._rules = [r for r in rule_set.rules if not r.absent]
         self._absent = [r for r in rule_set.rules if r.absent]
         self._matcher = SeriesMatcher(r.series for r in self._rules)
@@ -148,8 +149,10 @@ class Evaluator:
     ) -> list[AlertEvent]:
         """Adds repeats, evidence and the notification decision to a host's events."""
         for alert in self.alerts.values():
+            if alert.key.host != host:
+                continue
             rule = self.rule_set.by_name(alert.key.rule)
-            if alert.key.host != host or rule is None or not repeat_due(alert, rule, now):
+            if rule is None or not repeat_due(alert, rule, now):
                 continue
             just_fired = any(e.key == alert.key and e.kind == "firing" for e in events)
             if not just_fired and not self._mute_reason(alert.key, now):
@@ -183,6 +186,8 @@ class Evaluator:
 
     def _mute_reason(self, key: AlertKey, now: float) -> str:
         """Why notifications of ``key`` are held back now ("" when they are not)."""
+        if self.before_mute_check is not None:
+            self.before_mute_check()
         silence = silenced_by(self.silences, key.rule, key.host, key.series, now)
         if silence is not None:
             return f"silence #{silence.id}"

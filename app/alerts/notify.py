@@ -187,7 +187,9 @@ class Notifier:
             self.counts[name] += 1
 
     def start(self) -> None:
-        self._thread.start()
+        """Starts the sending thread, unless there is nowhere to send (no thread then)."""
+        if self.targets:
+            self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stops after sending what is queued (no more retries once stopping)."""

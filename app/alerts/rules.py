@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,12 @@ class RuleSet:
     group_wait: float = 10.0
 
     def by_name(self, name: str) -> Rule | None:
-        return next((r for r in self.rules if r.name == name), None)
+        """The rule called ``name``, or None (a dict lookup: the evaluator asks every tick)."""
+        return self._named.get(name)
+
+    @cached_property
+    def _named(self) -> dict[str, Rule]:
+        return {rule.name: rule for rule in reversed(self.rules)}  # the first of a name wins
 
 
 def load_rules(path: str | Path | None, notify_urls: str = "") -> RuleSet:

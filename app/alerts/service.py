@@ -52,6 +52,8 @@ class AlertService:
         self.dropped = 0
         self.watch_hosts: Callable[[], Mapping[str, float]] | None = None
         self._next_refresh = 0.0
+        self._silences_read = float("-inf")
+        self.evaluator.before_mute_check = self._fresh_silences
         self._thread = BackgroundThread("monitor-alerts", self.run)
 
     # -- called from other threads ----------------------------------------------------------
@@ -111,17 +113,31 @@ class AlertService:
         return what
 
     def refresh(self) -> None:
-        """Reads silences and acknowledgements from storage and checks silent hosts."""
+        """Reads acknowledgements from storage while an alert could take one (one is firing,
+        unacknowledged) and checks silent hosts. Silences are read when a notification is
+        decided (``_fresh_silences``), so an idle service reads nothing."""
         now = self._clock()
         self._next_refresh = now + self.refresh_every
-        try:
-            self.evaluator.silences = [_silence(row) for row in self.store.silences(now)]
-            for ack in self.store.events(kinds=["acknowledged"], since=now - ACK_LOOKBACK_S):
-                self._apply_ack(ack)
-        except Exception as exc:
-            log.warning("alerts: could not read silences: %s", type(exc).__name__)
+        if any(a.status == "firing" and not a.acknowledged for a in self.evaluator.alerts.values()):
+            try:
+                for ack in self.store.events(kinds=["acknowledged"], since=now - ACK_LOOKBACK_S):
+                    self._apply_ack(ack)
+            except Exception as exc:
+                log.warning("alerts: could not read acknowledgements: %s", type(exc).__name__)
         if self.watch_hosts is not None:
             self.handle(self.evaluator.check_absent(self.watch_hosts(), now))
+
+    def _fresh_silences(self) -> None:
+        """Re-reads the silences when they are older than ``refresh_every`` (the evaluator
+        calls it before deciding whether a notification is muted)."""
+        now = self._clock()
+        if now - self._silences_read < self.refresh_every:
+            return
+        self._silences_read = now
+        try:
+            self.evaluator.silences = [_silence(row) for row in self.store.silences(now)]
+        except Exception as exc:  # keep the last known silences
+            log.warning("alerts: could not read silences: %s", type(exc).__name__)
 
     def _apply_ack(self, ack: dict[str, Any]) -> None:
         alert = self.evaluator.alerts.get(AlertKey(ack["rule"], ack["host"], ack["series"]))

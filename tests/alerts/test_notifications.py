@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -146,3 +147,25 @@ def test_a_dead_receiver_never_stops_evaluation(tmp_path) -> None:
     kinds = [e["kind"] for e in store.events(newest_first=False)]
     assert kinds == ["pending", "firing", "resolved", "pending", "firing"]
     assert service.notifier is not None and service.notifier.counts["failed"] >= 1
+
+
+def test_a_silence_stored_while_all_is_quiet_mutes_the_next_alert(
+    database_url: str, receiver: Receiver
+) -> None:
+    """An idle service reads no silences; the one stored meanwhile (by the page, the API or
+    another process) is read before the next notification is decided, so it is not sent."""
+    store = AlertEventStore(make_engine(database_url))
+    rules = parse_rule_set(
+        {"rule": [{**HOT, "for": "0s"}], "defaults": False}, (), notify_urls=receiver.url()
+    )
+    service = service_for(store, rules)
+    feed(service, T0, [10.0] * 3)  # quiet: nothing open, so the service has read nothing
+    silence = store.add_silence(
+        rule="cpu-*", host="h1", series="*", until=time.time() + 3600, actor="ops", note="",
+        now=time.time(),
+    )  # fmt: skip
+    feed(service, T0 + 3, [99.0] * 3)
+    service.stop()
+    assert receiver.received == []
+    firing = [e for e in store.events(newest_first=False) if e["kind"] == "firing"]
+    assert [e["muted"] for e in firing] == [f"silence #{silence}"]
