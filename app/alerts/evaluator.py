@@ -177,7 +177,9 @@ class Evaluator:
              if a.key.host == event.host and a.status == "firing" and a.key.rule != event.rule}
         )  # fmt: skip
         start = event.since if event.since is not None else now
-        link = history_link(self.public_url, event.host, start - LINK_MARGIN, now + LINK_MARGIN)
+        link = history_link(
+            self.public_url, event.host, start - LINK_MARGIN, now + LINK_MARGIN, event.series
+        )
         event.evidence = describe(
             kind=event.kind, rule=event.rule, host=event.host, series=event.series,
             severity=event.severity, value=event.value, threshold=event.threshold,

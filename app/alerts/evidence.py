@@ -9,10 +9,12 @@ from urllib.parse import urlencode
 TOP_PROCESSES = 5
 
 
-def history_link(public_url: str, host: str, start: float, end: float) -> str:
-    """The history page of ``host`` zoomed on ``start``..``end`` (epoch s), under the public
-    URL (scheme, host and path prefix) when one is configured, else a path from the root."""
-    query = urlencode({"host": host, "from": _iso(start), "to": _iso(end)})
+def history_link(public_url: str, host: str, start: float, end: float, series: str = "") -> str:
+    """The history page of ``host`` zoomed on ``start``..``end`` (epoch s), showing ``series``
+    when given, under the public URL (scheme, host and path prefix) when one is configured,
+    else a path from the root."""
+    fields = {"host": host, "from": _iso(start), "to": _iso(end)}
+    query = urlencode({**fields, "metrics": series} if series else fields)
     return f"{public_url.rstrip('/')}/history?{query}"
 
 

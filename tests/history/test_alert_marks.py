@@ -59,6 +59,8 @@ def test_the_link_the_evidence_writes_is_the_link_the_page_reads() -> None:
         T0,
         T0 + 1800,
     )
+    with_series = history_link("", "h", T0, T0 + 60, "disks.usage[/].percent")
+    assert parse_link("?" + with_series.split("?", 1)[1]).metrics == ("disks.usage[/].percent",)
     assert parse_link("?host=a&from=soon&to=later") == parse_link("?host=a")
     assert parse_link("?from=2025-01-02T00:00:00Z&to=2025-01-01T00:00:00Z") is None
     assert parse_link("") is None

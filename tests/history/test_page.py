@@ -133,3 +133,7 @@ def test_init_and_metric_options(filled: tuple[MetricStore, FlaskClient]) -> Non
     assert "gpus[0].util_pct" in options and chosen == ["cpu.total", "memory.percent"]
     assert reads.metric_options(store, "h1", ["load.load1", "gone"])[1] == ["load.load1"]
     assert reads.metric_options(store, "nobody", None) == ([], [])
+    # A link's series are the first chosen (those stored), never after a person's choice
+    linked = "?host=h1&from=1&to=2&metrics=load.load1,gone"
+    assert reads.metric_options(store, "h1", None, linked)[1] == ["load.load1"]
+    assert reads.metric_options(store, "h1", ["cpu.total"], linked)[1] == ["cpu.total"]

@@ -50,6 +50,7 @@ def _register_reads(dash_app: Dash, store: MetricStore, rules: tuple[Rule, ...])
         Output(ids.HISTORY_METRICS, "value"),
         Input(ids.HISTORY_HOST, "value"),
         State(ids.HISTORY_METRICS, "value"),
+        State(ids.LOCATION, "search"),
     )(partial(reads.metric_options, store))
     dash_app.callback(
         Output(ids.HISTORY_GRAPH, "figure"),

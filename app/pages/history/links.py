@@ -1,6 +1,7 @@
 """The link into the history page that alert notifications carry (``app.alerts.evidence``):
-``/history?host=H&from=2025-11-26T10:00:00Z&to=2025-11-26T10:30:00Z`` opens the page on that
-host, zoomed on that window. Times are ISO-8601 (with ``Z`` or an offset) or epoch seconds.
+``/history?host=H&from=2025-11-26T10:00:00Z&to=2025-11-26T10:30:00Z&metrics=cpu.total`` opens
+the page on that host, zoomed on that window, showing those series (comma-separated; the
+defaults when absent). Times are ISO-8601 (with ``Z`` or an offset) or epoch seconds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class Link:
     host: str | None
     start: float
     end: float
+    metrics: tuple[str, ...] = ()
 
 
 def _instant(text: str) -> float | None:
@@ -35,7 +37,8 @@ def parse_link(search: str | None) -> Link | None:
     """The host and window a page URL's query names; None when it names no usable window."""
     query = parse_qs((search or "").lstrip("?"))
     host = (query.get("host") or [None])[0]
+    metrics = tuple(m for text in query.get("metrics", []) for m in text.split(",") if m)
     start, end = (_instant((query.get(k) or [""])[0]) for k in ("from", "to"))
     if start is None or end is None or not 0 < end - start <= MAX_VIEW_SPAN:
-        return Link(host, 0.0, 0.0) if host else None
-    return Link(host, start, end)
+        return Link(host, 0.0, 0.0, metrics) if host else None
+    return Link(host, start, end, metrics)

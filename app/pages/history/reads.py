@@ -45,16 +45,19 @@ def init_page(
 
 
 def metric_options(
-    store: MetricStore, host: str | None, chosen: list[str] | None
+    store: MetricStore, host: str | None, chosen: list[str] | None, search: str | None = None
 ) -> tuple[list[str], list[str]]:
-    """Every stored series of ``host``; keeps the chosen ones that exist, else the defaults."""
+    """Every stored series of ``host``; keeps the chosen ones that exist, else those the
+    page's link names (on first load), else the defaults."""
     if not host:
         return [], []
     try:
         names = HistoryReader(store).series_names(host)
     except UnknownHost:
         return [], []
-    kept = [m for m in chosen or [] if m in names]
+    link = parse_link(search) if chosen is None else None
+    wanted = chosen or (list(link.metrics) if link is not None else [])
+    kept = [m for m in wanted if m in names]
     if not kept:
         kept = [m for m in DEFAULT_METRICS if m in names] or names[:1]
     return names, kept
