@@ -193,9 +193,9 @@ def _text(body: dict[str, Any], key: str, *, required: bool = False) -> str:
 
 
 def _actor() -> str:
-    """Who is asking, as the authentication layer saw them ("" when anonymous)."""
+    """Who is asking, as the authentication layer saw them ("anonymous" without a login)."""
     user = getattr(request, "remote_user", None) or request.environ.get("REMOTE_USER")
-    return str(user or "")[:255]
+    return str(user or "anonymous")[:255]
 
 
 def _instant(text: str, now: float, name: str) -> float:
