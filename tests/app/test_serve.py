@@ -18,10 +18,12 @@ from tests.support.servers import ROOT, app_exits_2_with_one_line, free_port
 
 
 def get_json(url: str) -> dict | None:
+    """The JSON of a 200 answer, else None: refused, an error status, or no answer within 2 s
+    (gunicorn's master accepts connections before a worker has booted)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return json.load(response)
-    except (urllib.error.URLError, ConnectionError):
+    except (urllib.error.URLError, OSError):  # OSError: refused, reset, timed out
         return None
 
 
