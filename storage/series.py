@@ -28,6 +28,13 @@ def flatten(sample: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def flatten_part(path: str, value: Any, out: dict[str, float]) -> None:
+    """Adds the series of ``value``, found at ``path`` inside a sample, to ``out``, named as
+    ``flatten`` names them (for readers that walk only part of a sample)."""
+    if path not in NOT_SERIES:
+        _walk(path, value, out)
+
+
 def _walk(path: str, value: Any, out: dict[str, float]) -> None:
     kind = type(value)
     if kind is float:  # the common cases first, by exact type (flattening is per sample)

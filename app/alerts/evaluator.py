@@ -16,14 +16,13 @@ from functools import lru_cache
 from typing import Any
 
 from app.alerts.evidence import describe, history_link
-from app.alerts.matching import SeriesMatcher, host_matches, prune, sections_of
+from app.alerts.matching import Cut, SeriesMatcher, host_matches
 from app.alerts.quiet import Silence, in_quiet_hours, silenced_by
 from app.alerts.rules import Rule, RuleSet
 from app.alerts.state import Alert, AlertKey, advance, repeat_due
 from app.alerts.windows import Window
-from storage.series import flatten
 
-_Watch = tuple[Rule, str, AlertKey, Window]
+_Watch = tuple[Rule, str, AlertKey, Window, float, float]  # ..., quiet sign, quiet limit
 NOTIFIED_KINDS = ("firing", "escalated", "repeated")
 LINK_MARGIN = 900.0  # seconds of history shown either side of an alert
 
@@ -65,7 +64,7 @@ class Evaluator:
         self._rules = [r for r in rule_set.rules if not r.absent]
         self._absent = [r for r in rule_set.rules if r.absent]
         self._matcher = SeriesMatcher(r.series for r in self._rules)
-        self._sections = sections_of(r.series for r in self._rules)
+        self._cut = Cut(r.series for r in self._rules)
         self._windows: dict[AlertKey, Window] = {}
         self._plans: dict[str, tuple[tuple[str, ...], list[_Watch]]] = {}
         self.alerts: dict[AlertKey, Alert] = {}
@@ -74,7 +73,7 @@ class Evaluator:
         """Evaluates every rule on one sample; the events it caused (usually none)."""
         host, now = str(sample.get("host", "")), float(sample.get("ts", 0.0))
         cores = ((sample.get("system") or {}).get("cores_logical")) or 1
-        flat = flatten(prune(sample, self._sections))  # only what some rule reads
+        flat = self._cut.flatten(sample)  # only what some rule reads
         return self.observe_flat(host, now, flat, cores, sample)
 
     def observe_flat(
@@ -83,9 +82,12 @@ class Evaluator:
     ) -> list[AlertEvent]:  # fmt: skip
         """``observe`` on already flattened series (``sample`` only feeds the evidence)."""
         events: list[AlertEvent] = []
-        for rule, name, key, window in self._plan(host, tuple(flat)):
+        alerts = self.alerts
+        for rule, name, key, window, sign, limit in self._plan(host, tuple(flat)):
             value = flat[name] / cores if rule.per_core else flat[name]
-            self._step(rule, key, window.push(now, value), now, events)
+            stat = window.push(now, value)
+            if key in alerts or sign * stat > limit:  # else quiet, nothing kept (NaN too)
+                self._step(rule, key, stat, now, events)
         return self._finish(events, host, now, sample)
 
     def _plan(self, host: str, names: tuple[str, ...]) -> list[_Watch]:
@@ -103,7 +105,7 @@ class Evaluator:
                     window = self._windows.get(key)
                     if window is None:
                         window = self._windows[key] = Window(rule.window, rule.stat)
-                    plan.append((rule, name, key, window))
+                    plan.append((rule, name, key, window, rule.quiet_sign, rule.quiet_limit))
         self._plans[host] = (names, plan)
         return plan
 

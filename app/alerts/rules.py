@@ -65,6 +65,20 @@ class Rule:
             return "warning"
         return None
 
+    @property
+    def quiet_limit(self) -> float:
+        """The value past which some level begins, as a rule ``>`` would see it: a statistic
+        ``v`` has no level exactly when ``sign * v <= quiet_limit`` (or is NaN), where sign is
+        1 for ``>`` and -1 for ``<`` (``quiet_sign``)."""
+        levels = [t for t in (self.warn, self.crit) if t is not None]
+        if not levels:
+            return math.inf
+        return min(levels) if self.op == ">" else -max(levels)
+
+    @property
+    def quiet_sign(self) -> float:
+        return 1.0 if self.op == ">" else -1.0
+
     def holds(self, value: float) -> bool:
         """Whether a firing alert stays active: still past ``clear`` (hysteresis)."""
         return self.beyond(value, self.clear_at)

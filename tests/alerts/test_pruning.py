@@ -6,7 +6,7 @@ import pytest
 
 from app.alerts.defaults import DEFAULT_RULES
 from app.alerts.evaluator import Evaluator
-from app.alerts.matching import SeriesMatcher, prune, sections_of
+from app.alerts.matching import Cut, SeriesMatcher, prune, sections_of
 from app.alerts.rules import RuleSet
 from bench.alerts import big_sample
 from storage.series import flatten
@@ -14,6 +14,8 @@ from tests.support.samples import make_sample
 
 PATTERN_SETS = [
     [r.series for r in DEFAULT_RULES if r.series],
+    ["disks.usage[/data1].percent", "disks.usage[*].free", "sensors.temperatures[*]*"],
+    ["processes.counts[*]", "health.collect_ms[cpu]", "memory.percent"],
     ["cpu.per_core[*]", "network.interfaces[*].rx_bps"],
     ["disks.io[*].read_bps", "gpus[*].util_percent", "cpu"],
     ["*.total"],
@@ -30,6 +32,11 @@ def test_pruned_sample_matches_the_same_series_with_the_same_values(patterns, sa
     assert SeriesMatcher(patterns).expand("a", tuple(pruned)) == wanted
     for names in wanted.values():
         assert {n: pruned[n] for n in names} == {n: full[n] for n in names}
+    cut = Cut(patterns).flatten(sample)  # the evaluator's: only the named fields of entities
+    assert SeriesMatcher(patterns).expand("a", tuple(cut)) == wanted
+    assert {n: cut[n] for names in wanted.values() for n in names} == {
+        n: full[n] for names in wanted.values() for n in names
+    }
 
 
 def test_sections_name_only_what_the_default_rules_read() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.alerts.rules import RuleError, load_rules
+from app.alerts.rules import Rule, RuleError, load_rules
 
 EXAMPLE = """
 [[rule]]
@@ -74,3 +74,15 @@ def test_a_bad_file_is_refused_with_one_line(tmp_path: Path, text: str, message:
         load_rules(write(tmp_path, text))
     assert message in str(caught.value)
     assert "\n" not in str(caught.value).strip()
+
+
+@pytest.mark.parametrize("op", [">", "<"])
+@pytest.mark.parametrize("warn, crit", [(80, 95), (None, 95), (80, None), (None, None), (90, 10)])
+def test_the_quiet_limit_is_exactly_where_a_level_begins(op: str, warn, crit) -> None:
+    """The evaluator skips a statistic with ``sign * v <= limit``: only when it has no level."""
+    rule = Rule("r", "cpu.total", op=op, warn=warn, crit=crit)
+    values = [-1e9, 0.0, 9.9, 10.0, 10.1, 79.9, 80.0, 80.1, 95.0, 95.1, 1e9, float("inf"),
+              float("-inf"), float("nan")]  # fmt: skip
+    for value in values:
+        has_level = rule.level(value) is not None
+        assert (rule.quiet_sign * value > rule.quiet_limit) == has_level, value
