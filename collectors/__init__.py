@@ -1,7 +1,8 @@
 """Collectors: one small object per area of the host, each returning one sample section.
 
 ``default_collectors()`` builds every collector this host supports; ``all_metric_units()`` lists
-each section's metrics with their units. See docs/sample-format.md for the sections' shapes.
+each section's metrics with their units (``catalog`` names each stored series for people from
+them; ``units`` writes values with units). See docs/sample-format.md for the sections' shapes.
 A collector is given its dependencies (the psutil module, a clock, a /proc root) and never
 blocks. May import psutil, NVML and the standard library; never storage, the app, Flask or Dash.
 """
