@@ -1,7 +1,9 @@
-/* Shared browser helpers of every page: human units for bytes, rates, percentages, durations.
- * Page scripts (live*.js, overview.js) use window.monitorFormat; nothing here talks to the
- * server. Like every file in assets/, it also loads under Node (tests/js): there the namespace
- * is on globalThis and is the module's exports. */
+/* Shared browser helpers of every page: human units for bytes, rates, percentages, durations
+ * (window.monitorFormat), and the shared chrome (window.monitorTheme): the light/dark toggle in
+ * the header, the theme's colours for charts (a Plotly template from the CSS variables) and the
+ * current page marked in the navigation. Nothing here talks to the server. Like every file in
+ * assets/, it also loads under Node (tests/js): there the namespaces are on globalThis and
+ * monitorFormat is the module's exports. */
 (function (root) {
   "use strict";
   const BINARY_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -63,4 +65,118 @@
   const monitorFormat = { bytes, rate, pct, number, duration, localIso, clock, isNumber };
   root.monitorFormat = monitorFormat;
   if (typeof module !== "undefined" && module.exports) { module.exports = monitorFormat; }
+
+  /* ---- the theme: light or dark, on <html data-theme> (theme-boot.js sets it first) ---- */
+  const node = typeof module !== "undefined" && module.exports;
+  const boot = () => root.monitorThemeBoot || (node ? require("./theme-boot.js") : null);
+  const THEME_EVENT = "monitor-theme"; // dispatched on window when the theme changes
+  const SERIES = 6; // --series-1 .. --series-6
+
+  function currentTheme() {
+    const html = root.document && root.document.documentElement;
+    return html && html.dataset.theme === "dark" ? "dark" : "light";
+  }
+
+  /* The theme's colours, read from the CSS variables of dashboard.css. */
+  function themeColors() {
+    const css = root.getComputedStyle(root.document.documentElement);
+    const v = (name, fallback) => (css.getPropertyValue(name) || "").trim() || fallback;
+    const series = [];
+    for (let i = 1; i <= SERIES; i += 1) { series.push(v("--series-" + i, "#2f6fde")); }
+    return {
+      bg: v("--bg", "#f5f6f8"), fg: v("--fg", "#1b1f24"), muted: v("--muted", "#5f6b7a"),
+      card: v("--card", "#ffffff"), border: v("--border", "#e1e4e8"),
+      grid: v("--grid", "rgba(95,107,122,0.18)"), series: series,
+    };
+  }
+
+  /* A Plotly template of the theme `c` (themeColors()): transparent backgrounds (the chart
+   * shows the page or panel it sits on), the theme's text, grid and series colours. */
+  function plotlyTemplate(c) {
+    const axis = {
+      gridcolor: c.grid, linecolor: c.border, zerolinecolor: c.border, tickcolor: c.border,
+      tickfont: { color: c.fg }, title: { font: { color: c.fg } },
+    };
+    return {
+      layout: {
+        paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+        font: { color: c.fg, family: "system-ui, sans-serif", size: 12 },
+        colorway: c.series.slice(),
+        xaxis: axis, yaxis: axis,
+        legend: { bgcolor: "rgba(0,0,0,0)", font: { color: c.fg } },
+        hoverlabel: { bgcolor: c.card, bordercolor: c.border, font: { color: c.fg } },
+        annotationdefaults: { font: { color: c.muted } },
+        modebar: { bgcolor: "rgba(0,0,0,0)", color: c.muted, activecolor: c.fg },
+      },
+    };
+  }
+
+  /* Shows `theme`, remembers it when a person chose it, and tells the pages (their charts
+   * redraw in the new colours). */
+  function setTheme(theme, remember) {
+    const b = boot();
+    b.applyTheme(theme);
+    if (remember) {
+      try { root.localStorage.setItem(b.KEY, theme); } catch (_err) { /* not remembered */ }
+    }
+    syncToggle();
+    if (root.dash_clientside && root.dash_clientside.set_props) {
+      root.dash_clientside.set_props("theme", { data: theme });
+    }
+    if (typeof root.dispatchEvent === "function" && typeof root.CustomEvent === "function") {
+      root.dispatchEvent(new root.CustomEvent(THEME_EVENT, { detail: theme }));
+    }
+    return theme;
+  }
+
+  function toggleTheme() {
+    return setTheme(currentTheme() === "dark" ? "light" : "dark", true);
+  }
+
+  function syncToggle() {
+    const button = root.document && root.document.getElementById("theme-toggle");
+    if (button) { button.setAttribute("aria-pressed", String(currentTheme() === "dark")); }
+  }
+
+  /* The navigation link (of `linkPaths`) naming the page at `pathname`: the one it ends with
+   * (a path prefix before it or a trailing slash make no difference), else the root "/". */
+  function currentLink(linkPaths, pathname) {
+    const here = (pathname || "/").replace(/\/+$/, "");
+    const found = linkPaths.find((p) => p !== "/" && here.endsWith(p.replace(/\/+$/, "")));
+    return found || (linkPaths.includes("/") ? "/" : null);
+  }
+
+  /* Clientside callback: marks the navigation link of `pathname` with aria-current="page". */
+  function markCurrent(pathname) {
+    const nav = root.document && root.document.getElementById("nav");
+    const links = nav ? Array.from(nav.querySelectorAll("a.nav-link")) : [];
+    const path = (a) => new URL(a.getAttribute("href"), root.location.href).pathname;
+    const current = currentLink(links.map(path), pathname);
+    for (const a of links) {
+      if (path(a) === current) { a.setAttribute("aria-current", "page"); }
+      else { a.removeAttribute("aria-current"); }
+    }
+    syncToggle();
+    return pathname || "/";
+  }
+
+  const monitorTheme = {
+    THEME_EVENT, currentTheme, themeColors, plotlyTemplate, setTheme, toggleTheme, currentLink,
+    markCurrent,
+  };
+  root.monitorTheme = monitorTheme;
+  root.dash_clientside = Object.assign({}, root.dash_clientside, { chrome: { markCurrent } });
+  if (node) { module.exports.theme = monitorTheme; }
+
+  if (root.document && typeof root.document.addEventListener === "function") {
+    root.document.addEventListener("click", (event) => {
+      const target = event.target;
+      if (target && target.closest && target.closest("#theme-toggle")) { toggleTheme(); }
+    });
+    if (root.matchMedia) {
+      root.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", (event) => {
+        if (!boot().storedTheme()) { setTheme(event.matches ? "dark" : "light", false); }
+      });
+    }
+  }
 })(typeof window !== "undefined" ? window : globalThis);

@@ -10,6 +10,8 @@ LATEST = "latest"
 LOCATION = "location"
 PAGE_CONTENT = "page-content"
 NAV = "nav"
+THEME = "theme"  # the chosen theme ("light" or "dark"), set by assets/dashboard.js
+THEME_TOGGLE = "theme-toggle"
 
 # Live page: its stores, controls and what it draws (assets/live.js).
 LIVE_CONFIG = "live-config"
@@ -62,6 +64,9 @@ HISTORY_REFRESH = "history-refresh"
 HISTORY_BASE = "history-base"
 HISTORY_VIEW = "history-view"
 HISTORY_GRAPH = "history-graph"
+HISTORY_FIGURE = "history-figure"  # the server's figure, themed by the browser for the graph
+HISTORY_RANGE_MESSAGE = "history-range-message"
+HISTORY_URL = "history-url"  # the query the browser wrote into the address bar
 HISTORY_INFO = "history-info"
 HISTORY_DOWNLOAD = "history-download"
 HISTORY_SNAPSHOT = "history-snapshot"

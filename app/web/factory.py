@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, html
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -16,7 +16,7 @@ from app.guard.dash_requests import attach_dispatch_guard
 from app.guard.headers import attach_security_headers
 from app.guard.hosts import attach_host_check
 from app.live.route import attach_websocket
-from app.pages import PAGES, ids
+from app.pages import PAGES, chrome, ids
 from app.pages.context import PageContext
 from app.runtime.monitor import Monitor
 from app.web.alerts_api import register_alerts_api
@@ -85,7 +85,10 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
         update_title=None,
         suppress_callback_exceptions=True,
     )
-    dash_app.layout = shell(signed_in=bool(config.auth_token or config.users_file))
+    signed_in = bool(config.auth_token or config.users_file)
+    chrome.install(
+        dash_app, hostname=config.hostname, signed_in=signed_in, assets_folder=ROOT / "assets"
+    )
     pages = {page.PATH: page for page in PAGES}
 
     @dash_app.callback(Output(ids.PAGE_CONTENT, "children"), Input(ids.LOCATION, "pathname"))
@@ -102,28 +105,3 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
     for attach_to_dash in DASH_PARTS:
         attach_to_dash(dash_app)
     return dash_app
-
-
-def shell(*, signed_in: bool = False) -> html.Div:
-    """The frame every page shares: header with host name and navigation, then the page.
-
-    With authentication on, the navigation ends with a sign-out link (``/logout`` is a page
-    whose form carries the CSRF token; relative, so it works under a proxy's path prefix).
-    """
-    links: list = [dcc.Link(page.TITLE, href=page.PATH, className="nav-link") for page in PAGES]
-    if signed_in:
-        links.append(html.A("Sign out", href="logout", className="nav-link nav-signout"))
-    return html.Div(
-        [
-            dcc.Location(id=ids.LOCATION),
-            html.Header(
-                [
-                    html.H1("System monitor"),
-                    html.Span("–", id=ids.HOSTNAME, className="hostname"),
-                    html.Nav(links, id=ids.NAV),
-                ]
-            ),
-            html.Main(id=ids.PAGE_CONTENT),
-        ],
-        className="page",
-    )

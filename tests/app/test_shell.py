@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.web.factory import shell
+from app.pages.chrome import shell
 
 
 def links(layout: Any) -> list[tuple[str, str]]:

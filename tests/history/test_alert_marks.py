@@ -69,7 +69,8 @@ def test_the_link_the_evidence_writes_is_the_link_the_page_reads() -> None:
 def test_a_linked_window_is_the_first_range_and_only_the_first() -> None:
     linked = (T0, T0 + 1800)
     first = choose_range(ids.HISTORY_TZ, "1h", None, None, None, "UTC", None, T0 + 9999, linked)
-    assert first[:2] == ({"start": T0, "end": T0 + 1800},) * 2
-    assert first[2:] == ("2025-11-24 16:00", "2025-11-24 16:30", CUSTOM)
+    assert first.view == {"start": T0, "end": T0 + 1800}
+    assert first.base == {"start": T0, "end": T0 + 1800, "preset": None}
+    assert first[2:] == ("2025-11-24 16:00", "2025-11-24 16:30", CUSTOM, "")
     later = choose_range(ids.HISTORY_PRESET, "6h", None, None, None, "UTC", first[0], T0, linked)
-    assert later[0] == {"start": T0 - 6 * 3600, "end": T0}
+    assert later.view == {"start": T0 - 6 * 3600, "end": T0}

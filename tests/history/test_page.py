@@ -39,21 +39,27 @@ def filled(tmp_path: object) -> Iterator[tuple[MetricStore, FlaskClient]]:
 
 def test_presets_zoom_reset_and_custom_ranges() -> None:
     choose, graph, apply = ranges.choose_range, ids.HISTORY_GRAPH, ids.HISTORY_APPLY
-    base, view, start_text, end_text, preset = choose(
+    base, view, start_text, end_text, preset, message = choose(
         ids.HISTORY_PRESET, "6h", None, None, None, TZ, None, T0
     )
-    assert base == view == {"start": T0 - 6 * 3600, "end": T0}
-    assert (start_text, end_text, preset) == ("2025-11-24 05:00", "2025-11-24 11:00", no_update)
+    assert base == {"start": T0 - 6 * 3600, "end": T0, "preset": "6h"}
+    assert view == {"start": T0 - 6 * 3600, "end": T0}
+    assert (start_text, end_text, preset, message) == (
+        "2025-11-24 05:00",
+        "2025-11-24 11:00",
+        no_update,
+        "",
+    )
     zoom = {"xaxis.range[0]": "2025-11-24 10:00:00", "xaxis.range[1]": "2025-11-24 10:30:00.5"}
     result = choose(graph, "6h", zoom, None, None, TZ, base, T0)
     assert result[0] is no_update and result[1] == {"start": T0 - 3600, "end": T0 - 1799.5}
     reset = choose(graph, "6h", {"xaxis.autorange": True}, None, None, TZ, base, T0)
-    assert reset[1] == base
-    assert choose(graph, "6h", {"autosize": True}, None, None, TZ, base, T0) == (no_update,) * 5
+    assert reset[1] == view
+    assert choose(graph, "6h", {"autosize": True}, None, None, TZ, base, T0) == (no_update,) * 6
     custom = choose(apply, "1h", None, "2025-11-24 09:00", "2025-11-24 10:00", TZ, base, T0)
-    assert custom[:2] == ({"start": T0 - 7200, "end": T0 - 3600},) * 2 and custom[4] == "custom"
+    assert custom[1] == {"start": T0 - 7200, "end": T0 - 3600} and custom[4] == "custom"
     bad = choose(apply, "1h", None, "10:00 yesterday", "x", TZ, base, T0)
-    assert bad == (no_update,) * 5
+    assert bad[:5] == (no_update,) * 5 and bad.message.startswith("From: “10:00 yesterday”")
     assert timezones.safe_tz("Not/AZone") == "UTC" and timezones.safe_tz(None) == "UTC"
 
 
@@ -67,7 +73,7 @@ def test_figure_with_bands_in_the_browser_time_zone(
     figure = figures.build_figure(view, TZ)
     assert len(figure.data) == 6  # max, min (filled to max), mean for each series
     upper, lower, mean = figure.data[:3]
-    assert lower.fill == "tonexty" and upper.hoverinfo == "skip" and mean.name == "cpu.total"
+    assert lower.fill == "tonexty" and upper.hoverinfo == "skip" and mean.name == "CPU · total"
     assert pd.Timestamp(mean.x[0]) == pd.Timestamp("2025-11-24 11:00")  # 16:00 UTC in New York
     assert max(upper.y) == 100.0 and min(lower.y) == 0.0
     assert figure.layout.xaxis.range == ("2025-11-24 11:00:00", "2025-11-24 11:59:59")
@@ -130,7 +136,8 @@ def test_init_and_metric_options(filled: tuple[MetricStore, FlaskClient]) -> Non
     assert hosts == ["h1"] and host == "h1" and style == {"display": "none"}
     assert usage.startswith("History storage: ") and "samples" in usage
     options, chosen = reads.metric_options(store, "h1", None)
-    assert "gpus[0].util_pct" in options and chosen == ["cpu.total", "memory.percent"]
+    values = [o["value"] for o in options if not o.get("disabled")]
+    assert "gpus[0].util_pct" in values and chosen == ["cpu.total", "memory.percent"]
     assert reads.metric_options(store, "h1", ["load.load1", "gone"])[1] == ["load.load1"]
     assert reads.metric_options(store, "nobody", None) == ([], [])
     # A link's series are the first chosen (those stored), never after a person's choice

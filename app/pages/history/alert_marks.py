@@ -7,7 +7,7 @@ divided by the host's cores) are left out: their threshold is not on the drawn s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,14 +69,24 @@ def periods(events: Iterable[dict[str, Any]], names: Sequence[str]) -> list[Peri
     return sorted(found, key=lambda p: p.start)
 
 
-def threshold_shapes(found: Iterable[Threshold]) -> list[dict[str, Any]]:
-    """A dashed horizontal line across the chart per threshold."""
-    return [
-        {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": t.value,
-         "y1": t.value, "name": f"{t.rule} {t.severity} {t.value:g} ({t.series})",
-         "line": {"color": SEVERITY_COLORS[t.severity], "width": 1.5, "dash": "dash"}}
-        for t in found
-    ]  # fmt: skip
+# A series' y-axis and the divisor of its drawn values (axes.AxisPlan: "y2", 1024.0).
+Placement = Callable[[str], tuple[str, float]]
+
+
+def threshold_shapes(
+    found: Iterable[Threshold], place: Placement = lambda _series: ("y", 1.0)
+) -> list[dict[str, Any]]:
+    """A dashed horizontal line across the chart per threshold, on its series' axis."""
+    shapes = []
+    for t in found:
+        ref, factor = place(t.series)
+        shapes.append(
+            {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": ref,
+             "y0": t.value / factor, "y1": t.value / factor,
+             "name": f"{t.rule} {t.severity} {t.value:g} ({t.series})",
+             "line": {"color": SEVERITY_COLORS[t.severity], "width": 1.5, "dash": "dash"}}
+        )  # fmt: skip
+    return shapes
 
 
 def band_shapes(found: Iterable[Period], end: float, tz: str | None) -> list[dict[str, Any]]:

@@ -1,7 +1,9 @@
 """The page's Dash callbacks: thin wiring of ids to the pure functions.
 
 Each callback that reads is bound (``partial``) to the store of the PageContext it was
-registered with; the browser only supplies its time zone (assets/history.js).
+registered with. The browser (assets/history.js) supplies its time zone, gives the server's
+figure the page theme's colours, writes the view into the address bar and shows the chosen
+host in the header.
 """
 
 from __future__ import annotations
@@ -23,15 +25,41 @@ from storage.store import MetricStore
 
 def register_callbacks(dash_app: Dash, context: PageContext) -> None:
     """Registers every callback of the page on ``dash_app``, reading ``context.store``."""
+    config = context.config
+    rules = load_rules(config.alerts_file or None).rules if config.alerts_enabled else ()
+    _register_browser(dash_app)
+    _register_reads(dash_app, context.store, rules)
+    _register_range(dash_app)
+
+
+def _register_browser(dash_app: Dash) -> None:
+    """The clientside callbacks (assets/history.js)."""
     dash_app.clientside_callback(
         ClientsideFunction("history", "timeZone"),
         Output(ids.HISTORY_TZ, "data"),
         Input(ids.HISTORY_INIT, "data"),
     )
-    config = context.config
-    rules = load_rules(config.alerts_file or None).rules if config.alerts_enabled else ()
-    _register_reads(dash_app, context.store, rules)
-    _register_range(dash_app)
+    dash_app.clientside_callback(
+        ClientsideFunction("history", "themed"),
+        Output(ids.HISTORY_GRAPH, "figure"),
+        Output(ids.HISTORY_GRAPH, "style"),
+        Input(ids.HISTORY_FIGURE, "data"),
+        Input(ids.THEME, "data"),
+    )
+    dash_app.clientside_callback(
+        ClientsideFunction("history", "writeUrl"),
+        Output(ids.HISTORY_URL, "data"),
+        Input(ids.HISTORY_VIEW, "data"),
+        Input(ids.HISTORY_METRICS, "value"),
+        Input(ids.HISTORY_HOST, "value"),
+        State(ids.HISTORY_BASE, "data"),
+    )
+    dash_app.clientside_callback(
+        ClientsideFunction("history", "hostName"),
+        Output(ids.HOSTNAME, "children", allow_duplicate=True),
+        Input(ids.HISTORY_HOST, "value"),
+        prevent_initial_call=True,
+    )
 
 
 def _register_reads(dash_app: Dash, store: MetricStore, rules: tuple[Rule, ...]) -> None:
@@ -53,7 +81,7 @@ def _register_reads(dash_app: Dash, store: MetricStore, rules: tuple[Rule, ...])
         State(ids.LOCATION, "search"),
     )(partial(reads.metric_options, store))
     dash_app.callback(
-        Output(ids.HISTORY_GRAPH, "figure"),
+        Output(ids.HISTORY_FIGURE, "data"),
         Output(ids.HISTORY_INFO, "children"),
         Output(ids.HISTORY_DOWNLOAD, "href"),
         Input(ids.HISTORY_VIEW, "data"),
@@ -70,7 +98,8 @@ def _register_reads(dash_app: Dash, store: MetricStore, rules: tuple[Rule, ...])
 
 
 def _register_range(dash_app: Dash) -> None:
-    """The base and view ranges (and the inputs showing them) after any range control."""
+    """The base and view ranges (and the controls showing them, and the message saying why a
+    typed range cannot be shown) after any range control."""
 
     @dash_app.callback(
         Output(ids.HISTORY_BASE, "data"),
@@ -78,8 +107,11 @@ def _register_range(dash_app: Dash) -> None:
         Output(ids.HISTORY_FROM, "value"),
         Output(ids.HISTORY_TO, "value"),
         Output(ids.HISTORY_PRESET, "value"),
+        Output(ids.HISTORY_RANGE_MESSAGE, "children"),
         Input(ids.HISTORY_PRESET, "value"),
         Input(ids.HISTORY_APPLY, "n_clicks"),
+        Input(ids.HISTORY_FROM, "n_submit"),
+        Input(ids.HISTORY_TO, "n_submit"),
         Input(ids.HISTORY_REFRESH, "n_clicks"),
         Input(ids.HISTORY_GRAPH, "relayoutData"),
         Input(ids.HISTORY_TZ, "data"),
@@ -91,6 +123,8 @@ def _register_range(dash_app: Dash) -> None:
     def _range(
         preset: str | None,
         _apply: int | None,
+        _submit_from: int | None,
+        _submit_to: int | None,
         _refresh: int | None,
         relayout: dict[str, Any] | None,
         tz: str | None,
@@ -101,6 +135,10 @@ def _register_range(dash_app: Dash) -> None:
     ) -> tuple[Any, ...]:
         link = parse_link(search)
         linked = (link.start, link.end) if link is not None and link.end else None
-        return choose_range(
-            ctx.triggered_id, preset, relayout, start_text, end_text, tz, base, time.time(), linked
-        )
+        linked_preset = link.preset if link is not None else None
+        return tuple(
+            choose_range(
+                ctx.triggered_id, preset, relayout, start_text, end_text, tz, base, time.time(),
+                linked, linked_preset,
+            )
+        )  # fmt: skip

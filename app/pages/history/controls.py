@@ -1,6 +1,8 @@
 """The page's components: host, range and metric controls, the chart, the snapshot panel.
 
-Layout only; what the components show is filled in by the callbacks (callbacks.py).
+Layout only, in the controls every page shares (assets/dashboard.css: fields, segmented
+buttons, inputs, Dash's dropdown); what the components show is filled in by the callbacks
+(callbacks.py).
 """
 
 from __future__ import annotations
@@ -10,9 +12,7 @@ from dash import dcc, html
 from app.config import Config
 from app.pages import ids
 from app.pages.history.figures import empty_figure
-from app.pages.history.ranges import CUSTOM, DEFAULT_PRESET, PRESETS
-
-TIME_PLACEHOLDER = "YYYY-MM-DD HH:MM"
+from app.pages.history.ranges import CUSTOM, DEFAULT_PRESET, INPUT_HINT, PRESETS
 
 
 def layout(config: Config) -> html.Div:
@@ -23,17 +23,23 @@ def layout(config: Config) -> html.Div:
             dcc.Store(id=ids.HISTORY_INIT, data=config.hostname),
             dcc.Store(id=ids.HISTORY_BASE),
             dcc.Store(id=ids.HISTORY_VIEW),
+            dcc.Store(id=ids.HISTORY_FIGURE),
+            dcc.Store(id=ids.HISTORY_URL),
             html.Div(
                 [_host_picker(), _range_presets(), _custom_range()],
                 className="history-controls",
             ),
             _metric_picker(),
             _info_bar(),
-            dcc.Graph(
-                id=ids.HISTORY_GRAPH,
-                figure=empty_figure("Loading…"),
-                config={"displaylogo": False, "scrollZoom": False},
-                className="history-graph",
+            html.Div(
+                dcc.Graph(
+                    id=ids.HISTORY_GRAPH,
+                    figure=empty_figure("Loading…"),
+                    config={"displaylogo": False, "scrollZoom": False, "responsive": True},
+                    className="history-graph",
+                    style={"height": "var(--history-graph-height)"},  # history.css
+                ),
+                className="panel history-chart",
             ),
             html.Div(
                 "Click a point to see what was running then.",
@@ -49,51 +55,107 @@ def layout(config: Config) -> html.Div:
 def _host_picker() -> html.Div:
     """Hidden until the store holds several hosts."""
     return html.Div(
-        [html.Label("Host"), dcc.Dropdown(id=ids.HISTORY_HOST, clearable=False)],
+        [
+            html.Label("Host", htmlFor=ids.HISTORY_HOST, className="field-label"),
+            dcc.Dropdown(id=ids.HISTORY_HOST, clearable=False, className="history-host"),
+        ],
         id=ids.HISTORY_HOST_FIELD,
-        className="history-field",
+        className="field history-host-field",
         style={"display": "none"},
     )
 
 
 def _range_presets() -> html.Div:
-    options = [{"label": k, "value": k} for k in PRESETS] + [{"label": CUSTOM, "value": CUSTOM}]
+    """The presets as segmented buttons (a radio group for the keyboard)."""
+    options = [{"label": k, "value": k} for k in PRESETS] + [{"label": "Custom", "value": CUSTOM}]
     return html.Div(
         [
-            html.Label("Range"),
-            dcc.RadioItems(
-                id=ids.HISTORY_PRESET,
-                options=options,
-                value=DEFAULT_PRESET,
-                inline=True,
-                className="history-presets",
+            html.Span("Range", id="history-range-label", className="field-label"),
+            html.Div(
+                dcc.RadioItems(
+                    id=ids.HISTORY_PRESET,
+                    options=options,
+                    value=DEFAULT_PRESET,
+                    inline=True,
+                    className="segmented history-presets",
+                ),
+                role="group",
+                **{"aria-labelledby": "history-range-label"},
             ),
         ],
-        className="history-field",
+        className="field",
+    )
+
+
+def _time_field(label: str, input_id: str) -> html.Div:
+    return html.Div(
+        [
+            html.Label(label, htmlFor=input_id, className="field-label"),
+            dcc.Input(
+                id=input_id,
+                placeholder=INPUT_HINT,
+                debounce=True,
+                autoComplete="off",
+                className="input history-time",
+            ),
+        ],
+        className="field history-time-field",
     )
 
 
 def _custom_range() -> html.Div:
+    """From and To fields with Apply and refresh, and the message saying what is wrong."""
     return html.Div(
         [
-            html.Label("From"),
-            dcc.Input(id=ids.HISTORY_FROM, placeholder=TIME_PLACEHOLDER, debounce=True),
-            html.Label("to"),
-            dcc.Input(id=ids.HISTORY_TO, placeholder=TIME_PLACEHOLDER, debounce=True),
-            html.Button("Apply", id=ids.HISTORY_APPLY),
-            html.Button("↻", id=ids.HISTORY_REFRESH, title="Refresh (now)"),
+            html.Div(
+                [
+                    _time_field("From", ids.HISTORY_FROM),
+                    _time_field("To", ids.HISTORY_TO),
+                    html.Div(
+                        [
+                            html.Button(
+                                "Apply", id=ids.HISTORY_APPLY, className="button button--primary"
+                            ),
+                            html.Button(
+                                "↻",
+                                id=ids.HISTORY_REFRESH,
+                                title="Refresh (up to now)",
+                                className="button button--icon",
+                                **{"aria-label": "Refresh"},
+                            ),
+                        ],
+                        className="history-custom-buttons",
+                    ),
+                ],
+                className="history-custom-row",
+            ),
+            html.Div(
+                "",
+                id=ids.HISTORY_RANGE_MESSAGE,
+                className="field-message",
+                role="alert",
+                **{"aria-live": "polite"},
+            ),
         ],
-        className="history-field history-custom",
+        className="history-custom",
     )
 
 
 def _metric_picker() -> html.Div:
     return html.Div(
         [
-            html.Label("Metrics"),
-            dcc.Dropdown(id=ids.HISTORY_METRICS, multi=True, placeholder="Pick series to draw"),
+            html.Label("Metrics", htmlFor=ids.HISTORY_METRICS, className="field-label"),
+            dcc.Dropdown(
+                id=ids.HISTORY_METRICS,
+                multi=True,
+                placeholder="Pick series to draw: search by name or unit",
+                search_order="original",
+                closeOnSelect=False,
+                maxHeight=360,
+                className="history-metric-picker",
+            ),
         ],
-        className="history-field history-metrics",
+        className="field history-metrics",
     )
 
 
@@ -107,7 +169,7 @@ def _info_bar() -> html.Div:
                 id=ids.HISTORY_DOWNLOAD,
                 href="",
                 download="",
-                className="history-download",
+                className="button history-download",
             ),
         ],
         className="history-bar",

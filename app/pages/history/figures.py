@@ -1,7 +1,11 @@
 """Pure figure builders and the line that labels a view: a HistoryView in, Plotly out.
 
 A range holding more points than a screen shows comes resampled: it is drawn as the bucket mean
-with a min-max band. Samples missing for over three steps break the line.
+with a min-max band. Samples missing for over three steps break the line; a range of few points
+(or a point alone between gaps) draws markers. Each series is named by its label from the metric
+catalogue and drawn on the y-axis of its unit (``axes``). The figure carries no colours of its
+own: the browser gives it the page theme's (assets/history.js), each trace's ``meta.series``
+naming its series colour.
 """
 
 from __future__ import annotations
@@ -11,18 +15,22 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
+from app.pages.history.axes import Axis, AxisPlan, plan_axes
 from app.pages.history.timezones import epoch_to_local, local_times
+from collectors.catalog import describe as describe_series
 from storage.history import HistoryView
 
 SOURCE_LABELS = {"raw": "raw samples", "1m": "1-minute rollups", "1h": "1-hour rollups"}
+SPARSE_POINTS = 60  # a series with at most this many points draws a marker on each
+MARKER_PX = 6
+NO_TEMPLATE: dict[str, Any] = {"layout": {}}  # the browser adds the theme's (history.js)
 
 
 def empty_figure(message: str) -> go.Figure:
     figure = go.Figure()
     figure.update_layout(
-        template="plotly_white",
+        template=NO_TEMPLATE,
         xaxis={"visible": False},
         yaxis={"visible": False},
         annotations=[{"text": message, "showarrow": False, "font": {"size": 16}}],
@@ -49,74 +57,95 @@ def _step_ms(view: HistoryView) -> float:
     return float(np.median(np.diff(view.data.ts))) if len(view.data) > 1 else 1000.0
 
 
-def _series_traces(
-    view: HistoryView, i: int, color: str, step: float, tz: str | None
-) -> list[go.Scatter]:
-    """Series ``i`` of ``view``: its max and min band (when resampled), then its mean line."""
+def magnitudes(view: HistoryView) -> dict[str, float]:
+    """The largest absolute value of each series of ``view`` (0 when it has none)."""
+    data, out = view.data, {}
+    for i, name in enumerate(data.names):
+        column = np.abs(np.concatenate([data.max[:, i], data.min[:, i]]))
+        finite = column[np.isfinite(column)]
+        out[name] = float(finite.max()) if finite.size else 0.0
+    return out
+
+
+def _markers(y: np.ndarray) -> dict[str, Any]:
+    """Markers where a line alone would hide points: on every point of a sparse series, else
+    on each point with no neighbour (alone between two gaps)."""
+    known = np.isfinite(y)
+    if known.sum() <= SPARSE_POINTS:
+        return {"mode": "lines+markers", "marker": {"size": MARKER_PX}}
+    before = np.concatenate([[False], known[:-1]])
+    after = np.concatenate([known[1:], [False]])
+    alone = known & ~before & ~after
+    if not alone.any():
+        return {"mode": "lines"}
+    return {"mode": "lines+markers", "marker": {"size": np.where(alone, MARKER_PX, 0)}}
+
+
+def _series_traces(view: HistoryView, i: int, axis: Axis, step: float, tz: str | None) -> list:
+    """Series ``i`` of ``view`` on ``axis``: its max and min band (when resampled), then its
+    mean line, labelled and hovered with its unit."""
     data, name = view.data, view.data.names[i]
-    ts, mean, low, high = _with_gaps(data.ts, step, data.mean[:, i], data.min[:, i], data.max[:, i])
-    x = local_times(ts, tz)
+    label = describe_series(name).label
+    columns = (data.mean[:, i], data.min[:, i], data.max[:, i])
+    ts, mean, low, high = _with_gaps(data.ts, step, *(c / axis.factor for c in columns))
+    x, unit = local_times(ts, tz), f" {axis.symbol}" if axis.symbol else ""
+    shared = {"legendgroup": name, "yaxis": axis.ref, "meta": {"series": i, "name": name}}
     traces = []
-    hover, custom = "%{y:.4g}", None
+    value = f"%{{y:{axis.hover_format}}}{unit}"
+    hover, custom = value, None
     if view.width_ms:
-        band = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
-        traces.append(go.Scatter(x=x, y=high, legendgroup=name, showlegend=False, **band))
-        traces.append(
-            go.Scatter(
-                x=x,
-                y=low,
-                legendgroup=name,
-                showlegend=False,
-                fill="tonexty",
-                fillcolor=_transparent(color),
-                **band,
-            )
-        )
-        hover = "%{y:.4g} (min %{customdata[0]:.4g}, max %{customdata[1]:.4g})"
+        band = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False}
+        traces.append(go.Scatter(x=x, y=high, **band, **shared))
+        traces.append(go.Scatter(x=x, y=low, fill="tonexty", **band, **shared))
+        fmt = axis.hover_format
+        hover = f"{value} (min %{{customdata[0]:{fmt}}}, max %{{customdata[1]:{fmt}}}){unit}"
         custom = np.stack([low, high], axis=1)
     mean_line = go.Scatter(
         x=x,
         y=mean,
-        name=name,
-        legendgroup=name,
-        mode="lines",
-        line={"color": color, "width": 1.5},
+        name=label,
+        line={"width": 1.5},
         customdata=custom,
-        hovertemplate=hover + f"<extra>{name}</extra>",
+        hovertemplate=hover + f"<extra>{label}</extra>",
+        **_markers(mean),
+        **shared,
     )
     return [*traces, mean_line]
 
 
 def build_figure(
-    view: HistoryView, tz: str | None, shapes: Sequence[dict[str, Any]] = ()
+    view: HistoryView,
+    tz: str | None,
+    shapes: Sequence[dict[str, Any]] = (),
+    plan: AxisPlan | None = None,
 ) -> go.Figure:
-    """Mean lines with min-max bands (when resampled) of every series of ``view``, and
-    ``shapes`` (alert thresholds and periods, ``alert_marks``)."""
+    """Mean lines with min-max bands (when resampled) of every series of ``view``, each on
+    the axis of its unit (``plan``, by default from the view), and ``shapes`` (alert
+    thresholds and periods, ``alert_marks``)."""
     if len(view.data) == 0:
         return empty_figure("No data stored in this range")
+    plan = plan or plan_axes(view.data.names, magnitudes(view))
     step = _step_ms(view)
-    colors = qualitative.Plotly
     figure = go.Figure()
-    for i in range(len(view.data.names)):
-        figure.add_traces(_series_traces(view, i, colors[i % len(colors)], step, tz))
+    for i, name in enumerate(view.data.names):
+        figure.add_traces(_series_traces(view, i, plan.axis_of(name), step, tz))
     figure.update_layout(
-        template="plotly_white",
+        template=NO_TEMPLATE,
         hovermode="x",
-        margin={"l": 50, "r": 20, "t": 10, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 56, "r": 56 if len(plan.axes) == 2 else 16, "t": 30, "b": 40},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         xaxis={
             "range": [epoch_to_local(view.start, tz), epoch_to_local(view.end, tz)],
             "title": {"text": f"time ({tz or 'UTC'})"},
+            "anchor": plan.axes[-1].ref if plan.stacked else "y",
         },
         dragmode="zoom",
         shapes=list(shapes),
+        height=plan.height_px(),
+        meta={"rows": plan.rows, "units": [a.symbol for a in plan.axes]},
+        **plan.layouts(),
     )
     return figure
-
-
-def _transparent(hex_color: str, alpha: float = 0.22) -> str:
-    red, green, blue = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red},{green},{blue},{alpha})"
 
 
 def describe(view: HistoryView, tz: str | None) -> str:

@@ -10,19 +10,22 @@ from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import no_update
+from dash import html, no_update
 
 from app.alerts.rules import Rule
 from app.pages.history import alert_marks
+from app.pages.history.axes import AxisPlan, plan_axes
 from app.pages.history.export_link import download_href
-from app.pages.history.figures import build_figure, describe, empty_figure
+from app.pages.history.figures import build_figure, describe, empty_figure, magnitudes
 from app.pages.history.links import parse_link
 from app.pages.history.snapshots import snapshot_panel
 from app.pages.history.timezones import local_to_epoch, safe_tz
+from collectors.catalog import catalog
+from collectors.units import format_value
 from storage.alert_events import AlertEventStore
 from storage.history import HistoryReader, UnknownHost
 from storage.store import MetricStore
-from storage.usage import human_bytes, storage_bytes
+from storage.usage import storage_bytes
 
 DEFAULT_METRICS = ("cpu.total", "memory.percent")
 MAX_EVENTS = 5000
@@ -40,15 +43,39 @@ def init_page(
     host = preferred if preferred in hosts else (hosts[0] if hosts else None)
     style = {} if len(hosts) > 1 else {"display": "none"}
     sizes = storage_bytes(store.engine)
-    parts = ", ".join(f"{k.removeprefix('monitor_')} {human_bytes(v)}" for k, v in sizes.items())
-    return hosts, host, style, f"History storage: {human_bytes(sum(sizes.values()))} ({parts})"
+    parts = ", ".join(
+        f"{k.removeprefix('monitor_')} {format_value(v, 'bytes')}" for k, v in sizes.items()
+    )
+    total = format_value(sum(sizes.values()), "bytes")
+    return hosts, host, style, f"History storage: {total} ({parts})"
+
+
+def picker_options(names: Sequence[str]) -> list[dict[str, Any]]:
+    """The metric picker's options: per group (a header that cannot be chosen), each series
+    by its label with its unit; a search matches group, label, unit and the series name."""
+    options: list[dict[str, Any]] = []
+    infos = catalog(names)
+    for group in dict.fromkeys(i.group for i in infos):
+        members = [i for i in infos if i.group == group]
+        options.append(
+            {"label": html.Span(group, className="metric-group"), "value": f"group:{group}",
+             "disabled": True, "search": " ".join(i.search for i in members)}
+        )  # fmt: skip
+        options += [
+            {"label": html.Span([html.Span(i.label, className="metric-label"), " ",
+                                 html.Span(i.symbol, className="metric-unit")]),
+             "value": i.name, "search": i.search, "title": i.description or i.name}
+            for i in members
+        ]  # fmt: skip
+    return options
 
 
 def metric_options(
     store: MetricStore, host: str | None, chosen: list[str] | None, search: str | None = None
-) -> tuple[list[str], list[str]]:
-    """Every stored series of ``host``; keeps the chosen ones that exist, else those the
-    page's link names (on first load), else the defaults."""
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The picker's options (``picker_options``) of every stored series of ``host``; keeps
+    the chosen ones that exist, else those the page's link names (on first load), else the
+    defaults."""
     if not host:
         return [], []
     try:
@@ -60,7 +87,7 @@ def metric_options(
     kept = [m for m in wanted if m in names]
     if not kept:
         kept = [m for m in DEFAULT_METRICS if m in names] or names[:1]
-    return names, kept
+    return picker_options(names), kept
 
 
 def render(
@@ -82,15 +109,18 @@ def render(
         view = HistoryReader(store).view(host, metrics, view_range["start"], view_range["end"])
     except UnknownHost:
         return empty_figure(f"No history stored for {host}"), "", ""
-    shapes = alert_shapes(store, rules, host, metrics, view_range, tz)
-    return build_figure(view, tz, shapes), describe(view, tz), download_href(view, metrics)
+    plan = plan_axes(view.data.names, magnitudes(view))
+    shapes = alert_shapes(store, rules, host, metrics, view_range, tz, plan)
+    figure = build_figure(view, tz, shapes, plan)
+    return figure, describe(view, tz), download_href(view, metrics)
 
 
 def alert_shapes(
     store: MetricStore, rules: Sequence[Rule], host: str, metrics: list[str],
-    view_range: dict[str, float], tz: str | None,
+    view_range: dict[str, float], tz: str | None, plan: AxisPlan | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """Threshold lines and alert-period bands of the drawn series that have rules."""
+    """Threshold lines (on their series' axis of ``plan``) and alert-period bands of the
+    drawn series that have rules."""
     lines = alert_marks.thresholds(rules, metrics)
     if not lines:
         return []
@@ -101,7 +131,13 @@ def alert_shapes(
         kinds=["firing", "escalated", "resolved", "cancelled"], since=start - LOOKBACK_S,
     )  # fmt: skip
     bands = [p for p in alert_marks.periods(events, watched) if (p.end or end) >= start]
-    return alert_marks.band_shapes(bands, end, tz) + alert_marks.threshold_shapes(lines)
+    plan = plan or plan_axes(metrics)
+
+    def place(series: str) -> tuple[str, float]:
+        axis = plan.axis_of(series)
+        return axis.ref, axis.factor
+
+    return alert_marks.band_shapes(bands, end, tz) + alert_marks.threshold_shapes(lines, place)
 
 
 def show_snapshot(

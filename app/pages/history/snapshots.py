@@ -7,7 +7,7 @@ from typing import Any
 from dash import html
 
 from app.pages.history.timezones import epoch_to_local
-from storage.usage import human_bytes
+from collectors.units import format_value
 
 
 def snapshot_panel(snapshot: dict[str, Any] | None, clicked: float, tz: str | None) -> Any:
@@ -34,7 +34,9 @@ def snapshot_panel(snapshot: dict[str, Any] | None, clicked: float, tz: str | No
 
 
 def _process_table(title: str, processes: list[dict[str, Any]]) -> html.Div:
-    head = html.Tr([html.Th(h) for h in ("PID", "Name", "User", "CPU %", "Mem %", "RSS", "Cmd")])
+    head = html.Tr(
+        [html.Th(h) for h in ("PID", "Name", "User", "CPU %", "Mem %", "RSS", "Command")]
+    )
     rows = [
         html.Tr(
             [
@@ -43,7 +45,7 @@ def _process_table(title: str, processes: list[dict[str, Any]]) -> html.Div:
                 html.Td(p.get("user")),
                 html.Td(_number(p.get("cpu"))),
                 html.Td(_number(p.get("mem"))),
-                html.Td(human_bytes(p["rss"]) if isinstance(p.get("rss"), int | float) else ""),
+                html.Td(format_value(p["rss"], "bytes") if _known(p.get("rss")) else ""),
                 html.Td(p.get("cmdline"), className="cmdline"),
             ]
         )
@@ -53,6 +55,10 @@ def _process_table(title: str, processes: list[dict[str, Any]]) -> html.Div:
         [html.H4(title), html.Table([html.Thead(head), html.Tbody(rows)])],
         className="history-process-table",
     )
+
+
+def _known(value: Any) -> bool:
+    return isinstance(value, int | float)
 
 
 def _number(value: Any) -> str:

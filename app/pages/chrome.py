@@ -1,0 +1,100 @@
+"""The frame every page shares: the header (title, host name, navigation with the current page
+marked, the light/dark toggle) around the page, and the HTML page itself, whose head runs
+``assets/theme-boot.js`` before the first paint so that a remembered theme never flashes.
+
+The theme is the ``data-theme`` attribute of ``<html>`` ("light" or "dark"): the person's choice
+kept in ``localStorage``, else the system's preference. Every colour of every page is a CSS
+variable of that theme (assets/dashboard.css); charts take theirs from the same variables
+(``monitorTheme`` in assets/dashboard.js).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+
+from app.pages import PAGES, ids
+
+HEAD_SCRIPT = "theme-boot.js"  # loaded in the head, not with the other scripts at the end
+
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+        <script src="HEAD_SCRIPT_URL"></script>
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def theme_toggle() -> html.Button:
+    """The light/dark switch; assets/dashboard.js handles it and keeps its ``aria-pressed``."""
+    return html.Button(
+        [
+            html.Span(className="theme-icon", **{"aria-hidden": "true"}),
+            html.Span("Dark theme", className="visually-hidden"),
+        ],
+        id=ids.THEME_TOGGLE,
+        className="theme-toggle",
+        title="Switch between light and dark",
+    )
+
+
+def shell(*, hostname: str = "–", signed_in: bool = False) -> html.Div:
+    """The header with ``hostname`` (pages that follow another host replace it), the
+    navigation and the theme toggle, then the page.
+
+    With authentication on, the navigation ends with a sign-out link (``/logout`` is a page
+    whose form carries the CSRF token; relative, so it works under a proxy's path prefix).
+    """
+    links: list = [dcc.Link(page.TITLE, href=page.PATH, className="nav-link") for page in PAGES]
+    if signed_in:
+        links.append(html.A("Sign out", href="logout", className="nav-link nav-signout"))
+    return html.Div(
+        [
+            dcc.Location(id=ids.LOCATION),
+            dcc.Store(id=ids.THEME),
+            html.Header(
+                [
+                    html.Div(
+                        [
+                            html.H1("System monitor"),
+                            html.Span(hostname, id=ids.HOSTNAME, className="hostname"),
+                        ],
+                        className="brand",
+                    ),
+                    html.Nav(links, id=ids.NAV, **{"aria-label": "Pages"}),
+                    theme_toggle(),
+                ],
+                className="site-header",
+            ),
+            html.Main(id=ids.PAGE_CONTENT),
+        ],
+        className="page",
+    )
+
+
+def install(dash_app: Dash, *, hostname: str, signed_in: bool, assets_folder: Path) -> None:
+    """Gives ``dash_app`` the shared frame: its layout, an HTML page that loads the theme
+    before the first paint, and the callback marking the current page in the navigation."""
+    script = assets_folder / HEAD_SCRIPT
+    url = f"{dash_app.get_asset_url(HEAD_SCRIPT)}?m={int(script.stat().st_mtime)}"
+    dash_app.config.assets_ignore = rf"^{HEAD_SCRIPT.replace('.', '[.]')}$"
+    dash_app.index_string = INDEX.replace("HEAD_SCRIPT_URL", url)
+    dash_app.layout = shell(hostname=hostname, signed_in=signed_in)
+    dash_app.clientside_callback(
+        ClientsideFunction("chrome", "markCurrent"),
+        Output(ids.NAV, "data-current"),
+        Input(ids.LOCATION, "pathname"),
+    )
