@@ -62,6 +62,11 @@
   }
 
   function theme() {
+    const shared = root.monitorTheme; // dashboard.js: the page theme's CSS variables
+    if (shared && typeof document !== "undefined") {
+      const c = shared.themeColors();
+      return { fg: c.fg, grid: c.grid, card: c.card, colors: c.series };
+    }
     const css = getComputedStyle(document.documentElement);
     const v = (name, fallback) => (css.getPropertyValue(name) || "").trim() || fallback;
     return {

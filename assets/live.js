@@ -243,6 +243,8 @@
         if (S) { S.graphs.redrawAll = true; }
       });
     }
+    // the header's theme toggle (dashboard.js): redraw in the new theme's colours
+    window.addEventListener("monitor-theme", () => { if (S) { S.graphs.redrawAll = true; } });
     document.addEventListener("visibilitychange", () => {
       if (S && !document.hidden && !S.paused) { S.graphs.flush(); }
     });
