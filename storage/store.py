@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.collisions import BatchOutcome, insert_samples
 from storage.schema import create_schema, hosts, layouts, process_snapshots, samples
 from storage.series import flatten
 
@@ -77,14 +78,15 @@ class MetricStore:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def write_batch(self, batch: Sequence[dict[str, Any]]) -> int:
-        """Stores ``batch`` in one transaction; returns the number of new sample rows.
+    def write_batch(self, batch: Sequence[dict[str, Any]]) -> BatchOutcome:
+        """Stores ``batch`` in one transaction; says how many samples were stored, were
+        already stored, or collided with a stored one (``storage.collisions``).
 
         Idempotent: a sample already stored (same host and timestamp) is skipped, so a batch
         retried after an ambiguous failure is never stored twice.
         """
         if not batch:
-            return 0
+            return BatchOutcome(0)
         self.ensure_schema()
         new_hosts: dict[str, int] = {}
         new_layouts: dict[str, tuple[int, list[str]]] = {}
@@ -117,7 +119,7 @@ class MetricStore:
                 snapshot = self._snapshot_blob(sample, host, ts_ms, last_snapshot)
                 if snapshot is not None:
                     snapshot_rows.append({"host_id": host_id, "ts": ts_ms, "data": snapshot})
-            inserted = self._insert_ignoring_duplicates(conn, samples, sample_rows)
+            outcome = insert_samples(conn, sample_rows)
             if snapshot_rows:
                 self._insert_ignoring_duplicates(conn, process_snapshots, snapshot_rows)
             self._update_hosts(conn, batch, {**self._host_ids, **new_hosts})
@@ -127,7 +129,7 @@ class MetricStore:
                 self._layout_ids[digest] = layout_id
                 self._layout_names[layout_id] = names
             self._last_snapshot_ms = last_snapshot
-        return inserted
+        return outcome
 
     def _snapshot_blob(
         self, sample: dict[str, Any], host: str, ts_ms: int, last: dict[str, int]
@@ -135,8 +137,8 @@ class MetricStore:
         processes = sample.get("processes")
         if not processes:
             return None
-        if ts_ms - last.get(host, -(2**62)) < self.process_snapshot_every_ms:
-            return None
+        if 0 <= ts_ms - last.get(host, -(2**62)) < self.process_snapshot_every_ms:
+            return None  # (a time before the last snapshot's: the clock went back, take one)
         last[host] = ts_ms
         top = {"top_cpu": processes.get("top_cpu", []), "top_mem": processes.get("top_mem", [])}
         return zlib.compress(json.dumps(top, separators=(",", ":")).encode(), 6)

@@ -5,6 +5,12 @@ stream) never waits for the database. Every ``batch_interval`` seconds the threa
 buffered in one transaction. While the database fails, samples stay buffered (up to
 ``buffer_max``; beyond that the oldest are dropped and counted) and writes are retried with
 exponential backoff; once the database is back nothing is lost. ``stop`` flushes the buffer.
+
+``stored_samples`` counts the rows really stored. A sample whose host and time were stored
+already is either the same sample again (``duplicate_samples``: a retried batch, a re-stored
+relayed backlog) or a different one stamped with a time already taken, after the wall clock
+went back (``sample_collisions``): the stored row is kept, the collision counted and logged
+(``storage.collisions``).
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from lifecycle import BackgroundThread
+from storage.collisions import BatchOutcome
 
 log = logging.getLogger(__name__)
 
 
 class BatchStore(Protocol):
-    def write_batch(self, batch: list[dict[str, Any]]) -> int: ...
+    def write_batch(self, batch: list[dict[str, Any]]) -> BatchOutcome: ...
 
 
 class StorageWriter:
@@ -56,6 +63,9 @@ class StorageWriter:
         self._failing_since: float | None = None
         self.write_errors = 0
         self.stored_samples = 0
+        self.duplicate_samples = 0
+        self.sample_collisions = 0
+        self._colliding_since: int | None = None  # collisions when the current run of them began
         self.dropped_samples = 0
         self.last_error: str | None = None
 
@@ -81,11 +91,14 @@ class StorageWriter:
         return len(self._buffer)
 
     def health(self) -> dict[str, Any]:
-        """Buffer depth, write errors, stored and dropped counts, and the current outage."""
+        """Buffer depth, write errors, stored, duplicate, colliding and dropped counts, and the
+        current outage."""
         return {
             "buffer_depth": len(self._buffer),
             "write_errors": self.write_errors,
             "stored_samples": self.stored_samples,
+            "duplicate_samples": self.duplicate_samples,
+            "sample_collisions": self.sample_collisions,
             "dropped_samples": self.dropped_samples,
             "storage_ok": self._failing_since is None,
             "storage_error": self.last_error if self._failing_since is not None else None,
@@ -100,7 +113,7 @@ class StorageWriter:
                 if not batch:
                     return True
                 try:
-                    self.store.write_batch(batch)
+                    outcome = self.store.write_batch(batch)
                 except Exception as exc:
                     self._record_failure(exc)
                     return False
@@ -109,8 +122,26 @@ class StorageWriter:
                     # The written samples are a prefix of the buffer, less any dropped meanwhile.
                     while self._buffer and id(self._buffer[0]) in written:
                         self._buffer.popleft()
-                self.stored_samples += len(batch)
+                self._count(outcome)
                 self._record_success()
+
+    def _count(self, outcome: BatchOutcome) -> None:
+        """Adds a written batch's outcome; logs when collisions begin and when they end."""
+        self.stored_samples += outcome.stored
+        self.duplicate_samples += outcome.duplicates
+        if outcome.collisions and self._colliding_since is None:
+            self._colliding_since = self.sample_collisions
+            log.warning(
+                "samples collide with stored ones (same host and time: the wall clock went "
+                "back?): the stored rows are kept, the new ones counted in sample_collisions"
+            )
+        self.sample_collisions += outcome.collisions
+        if not outcome.collisions and self._colliding_since is not None:
+            log.warning(
+                "samples no longer collide: %d were not stored",
+                self.sample_collisions - self._colliding_since,
+            )
+            self._colliding_since = None
 
     def _record_failure(self, exc: Exception) -> None:
         self.write_errors += 1

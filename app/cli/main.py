@@ -109,12 +109,17 @@ def serve(config: Config) -> int:
 def run_agent(config: Config) -> int:
     """Samples and stores (and relays, on PostgreSQL) until SIGINT/SIGTERM, then flushes."""
     from app.runtime.monitor import Monitor
+    from storage.file_lock import DatabaseInUse
 
     monitor = Monitor(config, listen=False)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    monitor.start()
+    try:
+        monitor.start()
+    except DatabaseInUse as exc:  # another process writes this SQLite file
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(
         f"Agent sampling {config.hostname} into "
         f"{monitor.store.engine.url.render_as_string(hide_password=True)}",

@@ -18,6 +18,7 @@ from app.config import Config, ConfigError
 from app.guard.credentials import installation_key, load_users
 from app.guard.exposure import exposure_problem, trusted_exposure_note
 from app.guard.slow_clients import ClientLimits, GuardedThreadWorker
+from storage.file_lock import DatabaseInUse, hold_writer_lock
 
 WORKER = "app.guard.slow_clients.GuardedThreadWorker"
 
@@ -87,6 +88,10 @@ def check_start(server: Any) -> None:
     problem = start_problem(server, config)
     if problem:
         refuse(problem)
+    try:  # one writer per SQLite file, for the whole deployment: the workers inherit the lock
+        hold_writer_lock(config.database_url)
+    except DatabaseInUse as exc:
+        refuse(str(exc))
     server.worker_class.limits = ClientLimits(
         read_timeout=config.request_read_timeout,
         # Behind a trusted proxy every connection comes from the proxy: it limits per client.

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from app.hub import LiveHub, Message
+from app.live.resume import later
 
 KEYFRAME_EVERY = 20  # messages between two points where a connection may join a shared stream
 WINDOW_BITS = 15  # the deflate window of shared streams: RFC 7692's default, what browsers take
@@ -89,9 +90,9 @@ class SharedFrame:
 class DeflateStream:
     """One compressor for every connection that follows ``host`` (None: every host).
 
-    Takes a message when it is of that host and newer than the last one taken of its host (the
-    same rule a connection applies, so a connection on the shared stream never needs a message
-    the stream left out).
+    Takes a message when it is of that host and later than the last one taken of its host
+    (``resume.later``, the rule a connection applies, so a connection on the shared stream
+    never needs a message the stream left out).
     """
 
     def __init__(self, host: str | None) -> None:
@@ -100,15 +101,15 @@ class DeflateStream:
         self.users = 0
         self._compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -WINDOW_BITS)
         self._next_index = 0
-        self._last_ts: dict[str, float] = {}
+        self._last: dict[str, Message] = {}
 
     def encode(self, message: Message) -> SharedFrame | None:
         """The message's frame in this stream, or None when the stream leaves it out."""
         if self.host is not None and message.host != self.host:
             return None
-        if message.ts <= self._last_ts.get(message.host, float("-inf")):
+        if not later(message, self._last.get(message.host)):
             return None
-        self._last_ts[message.host] = message.ts
+        self._last[message.host] = message
         index = self._next_index
         self._next_index += 1
         # A full flush after the message before a keyframe: the keyframe then refers to nothing.

@@ -26,6 +26,7 @@ from simple_websocket import ConnectionClosed
 from app.hub import LiveHub, Message, Subscription
 from app.live.connections import DeliveryCounts, LiveSocket, SignalEvent
 from app.live.frames import SharedStreams
+from app.live.resume import SentFilter
 from app.live.transport import WholeFrameSocket
 from app.live.writers import FrameWriter, frame_writer
 
@@ -45,7 +46,8 @@ CLOSE_TOO_BIG = 1009  # sent by simple-websocket for a frame over MAX_MESSAGE_SI
 
 @dataclass(frozen=True)
 class StreamQuery:
-    """What one connection asked for: samples newer than ``since``, of ``host`` when given."""
+    """What one connection asked for: the samples after the one stamped ``since`` (see
+    ``app.live.resume``), of ``host`` when given."""
 
     since: float | None = None
     host: str | None = None
@@ -74,10 +76,12 @@ def stream(
     streams: SharedStreams | None = None,
     counts: DeliveryCounts | None = None,
 ) -> None:
-    """Sends the backlog newer than ``query.since``, then every new sample, until the end.
+    """Sends the backlog from ``query.since`` on, then every new sample, until the end.
 
     The subscription is taken before the backlog is read, so no sample falls between the two;
-    a sample is sent only when newer than the last one sent of its host, so none is sent twice.
+    ``since`` is resolved against the backlog in publish order, and a sample is sent only when
+    it comes after the last one sent of its host, so none is sent twice (``resume``: a host's
+    clock may step back).
     Frames are written by the connection's ``FrameWriter`` (shared frames of ``streams`` when
     the socket allows). Ends when the client disconnects, sends any frame (closed with 1008),
     or ``stop`` is set (closed with 1001). The subscription is always closed on the way out.
@@ -93,9 +97,8 @@ def stream(
         sock = getattr(ws, "sock", None)
         take = _direct_delivery(writer, sent, sock, subscription, counts) if woken else None
         try:
-            for message in hub.backlog(query.since, query.host):
-                if sent.wants(message):
-                    writer.write(message)
+            for message in sent.backlog(hub.backlog(host=query.host)):
+                writer.write(message)
             while ws.connected:
                 message = subscription.get(timeout=wait)
                 subscription.unpark()  # from here on, only this thread writes
@@ -143,33 +146,6 @@ def _direct_delivery(
         return True
 
     return take
-
-
-class SentFilter:
-    """Which messages a connection still needs: of its host filter, and newer than the last
-    one it was sent of the same host (``since`` to begin with)."""
-
-    def __init__(self, query: StreamQuery) -> None:
-        self._host = query.host
-        self._since = query.since if query.since is not None else -math.inf
-        self._last: dict[str, float] = {}
-
-    def newer(self, message: Message) -> bool:
-        """True when ``message`` is still needed."""
-        if self._host is not None and message.host != self._host:
-            return False
-        return message.ts > self._last.get(message.host, self._since)
-
-    def mark(self, message: Message) -> None:
-        """Remembers ``message`` as sent."""
-        self._last[message.host] = message.ts
-
-    def wants(self, message: Message) -> bool:
-        """True (and remembered as sent) when ``message`` is still needed."""
-        if not self.newer(message):
-            return False
-        self.mark(message)
-        return True
 
 
 def _wake_on(

@@ -7,18 +7,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from app.cluster.election import SamplerElection
 from app.cluster.pg import connector, election_application_name
 from app.cluster.relay import PgListener, PgNotifier, holder_silent, successor_ready
 from app.config import Config
 from app.hub import LiveHub
+from app.hub.reporting import LastHeard
 from app.runtime.alerting import WATCHDOG_HOST, alert_service_for, last_seen
 from app.runtime.sampler import Sampler
 from collectors import default_collectors
 from collectors.base import Collector
 from collectors.registry import CollectorRegistry
 from storage.engine import make_engine
+from storage.file_lock import hold_writer_lock, release_writer_lock
 from storage.maintenance import HistoryMaintainer
 from storage.retention import RetentionPolicy
 from storage.store import MetricStore
@@ -57,9 +60,15 @@ class Monitor:
         collector_factory: CollectorFactory = collectors_for,
         store: MetricStore | None = None,
         listen: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
+        self.clock = clock  # the sampler's cadence and every freshness check
+        self.wall_clock = wall_clock  # the samples' timestamps
         self.hub = LiveHub(backlog_size=config.backlog_size, queue_size=config.subscriber_queue)
+        self.heard = LastHeard(clock)  # when each host's newest sample arrived, on ``clock``
+        self.hub.add_publish_hook(self.heard)
         self.store = store or MetricStore(
             make_engine(config.database_url),
             process_snapshot_every=config.process_snapshot_every,
@@ -84,6 +93,7 @@ class Monitor:
         self._lock = threading.Lock()
         self._started = False
         self._stopped = False
+        self._writer_lock: Path | None = None  # the SQLite writer lock this monitor holds
 
     @property
     def coordinated(self) -> bool:
@@ -101,6 +111,8 @@ class Monitor:
             interval=self.config.interval,
             sinks=[self._publish, self.writer.submit, *self._alert_sinks()],
             health_providers=[self.writer.health, self.hub.health],
+            clock=self.clock,
+            wall_clock=self.wall_clock,
         )
 
     def _alert_sinks(self) -> list:
@@ -139,10 +151,16 @@ class Monitor:
             self.notifier.submit(message)
 
     def start(self) -> None:
-        """Starts the threads once; later calls (and calls after ``stop``) do nothing."""
+        """Starts the threads once; later calls (and calls after ``stop``) do nothing.
+
+        On a SQLite file, first takes the file's writer lock (``storage.file_lock``; a gunicorn
+        worker finds it held for it by its master): ``DatabaseInUse`` when another process
+        holds it, and then nothing has started."""
         with self._lock:
             if self._started or self._stopped:
                 return
+            if not self.coordinated:
+                self._writer_lock = hold_writer_lock(self.config.database_url)
             self._started = True
             self.writer.start()
             self.maintainer.start()
@@ -208,7 +226,7 @@ class Monitor:
     def _store_relayed_backlog(self) -> None:
         """On taking over from a sampler that died, stores what it relayed but may not have
         written yet (its buffer died with it). Rows already stored are skipped by the store."""
-        horizon = time.time() - max(60.0, 3 * self.config.batch_interval)
+        horizon = self.wall_clock() - max(60.0, 3 * self.config.batch_interval)
         relayed = self.hub.backlog(since_ts=horizon, host=self.config.hostname)
         for message in relayed:
             self.writer.submit(json.loads(message.payload))
@@ -247,4 +265,6 @@ class Monitor:
             self.alerts.stop(timeout)
         flushed = self.writer.stop(timeout)
         self.store.engine.dispose()
+        release_writer_lock(self._writer_lock)
+        self._writer_lock = None
         return flushed

@@ -4,6 +4,16 @@ Tick ``i`` is due at ``t0 + i * interval`` on the monotonic clock, so the cadenc
 ``t0`` is chosen so that the wall-clock timestamps of the slots fall on whole multiples of the
 interval (12:00:01.000, 12:00:02.000, ...), which lines samples of many hosts up. A tick that
 overruns the next slot skips to the first free slot and counts the skipped ones.
+
+A sample's ``ts`` is the wall time of its slot. The wall clock can step (suspend and resume, an
+NTP correction, an operator's ``date -s``) while the monotonic one does not, so each tick
+compares the two: when the wall clock is more than half an interval from where the cadence
+expects it, the timestamps are re-anchored at once (the slot of this tick becomes the newest
+whole multiple of the interval at or before the wall time now), with one log line giving the
+size of the step, and the step is counted (``health.clock_steps``). ``seq`` goes on counting
+ticks through a step. After a step back, timestamps repeat ones already taken: the storage keeps
+the row it has and counts the collision, and the live stream orders by ``seq`` then
+(docs/sample-format.md).
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ log = logging.getLogger(__name__)
 
 Sink = Callable[[dict[str, Any]], None]
 HealthProvider = Callable[[], dict[str, Any]]
+
+STEP_INTERVALS = 0.5  # a wall clock this many intervals away from the cadence has stepped
 
 
 class Sampler:
@@ -51,10 +63,12 @@ class Sampler:
         self._thread = BackgroundThread("monitor-sampler", self.run)
         self._stop = self._thread.stopping
         self.skipped_ticks = 0
+        self.clock_steps = 0
         self.ticks = 0
         self._index = 0
         self._t0 = 0.0
         self._wall_t0 = 0.0
+        self._anchored = False
 
     # -- schedule -------------------------------------------------------------------------
 
@@ -65,6 +79,28 @@ class Sampler:
         self._t0 = mono + offset
         self._wall_t0 = wall + offset
         self._index = 0
+        self._anchored = True
+
+    def follow_wall_clock(self, mono: float) -> None:
+        """Re-anchors the timestamps when the wall clock has stepped since they were anchored
+        (or anchors them, silently, on a first tick without ``align``): the current slot gets
+        the newest whole multiple of the interval at or before the wall time now."""
+        wall = self._wall_clock()
+        step = (wall - mono) - (self._wall_t0 - self._t0)
+        if self._anchored and abs(step) <= STEP_INTERVALS * self.interval:
+            return
+        slot_wall = math.floor(wall / self.interval) * self.interval
+        self._wall_t0 = slot_wall - self._index * self.interval
+        self._t0 = mono - (wall - slot_wall) - self._index * self.interval
+        if self._anchored:
+            self.clock_steps += 1
+            log.warning(
+                "wall clock stepped %+.3f s: sample times of %s re-anchored to it (step %d)",
+                step,
+                self.host,
+                self.clock_steps,
+            )
+        self._anchored = True
 
     def slot_time(self, index: int) -> float:
         """Monotonic time at which tick ``index`` is due."""
@@ -76,8 +112,9 @@ class Sampler:
 
     def tick(self) -> dict[str, Any]:
         """Takes the sample of the current slot, hands it to the sinks, advances the schedule."""
-        index = self._index
         started = self._clock()
+        self.follow_wall_clock(started)
+        index = self._index
         lag_ms = max(0.0, (started - self.slot_time(index)) * 1000.0)
         result = self.registry.collect_all()
         sample: dict[str, Any] = {
@@ -93,6 +130,7 @@ class Sampler:
             "interval_s": self.interval,
             "lag_ms": round(lag_ms, 3),
             "skipped_ticks": self.skipped_ticks,
+            "clock_steps": self.clock_steps,
             "cpu_time_s": round(self._thread_cpu_time(), 4),
             "failed_collectors": result.failed,
         }

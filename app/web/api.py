@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -46,9 +45,18 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
+def heard_age(monitor: Monitor, host: str, ts: float) -> float:
+    """Seconds since ``host``'s newest sample (stamped ``ts``) arrived, on the monotonic clock
+    (``app.hub.reporting``): a step of the wall clock changes nothing; ``ts`` only counts for
+    a sample that did not come through the hub."""
+    age = monitor.heard.age(host)
+    return age if age is not None else monitor.wall_clock() - ts
+
+
 @api.get("/readyz")
 def readyz() -> Response:
-    """200 when the database answers and this host's newest sample is fresh; else 503 + reason."""
+    """200 when the database answers and this host's newest sample is fresh (arrived within
+    three intervals, on the monotonic clock); else 503 and the reason."""
     monitor = current_monitor()
     config = monitor.config
     try:
@@ -61,7 +69,7 @@ def readyz() -> Response:
     latest = monitor.hub.latest(config.hostname)
     if latest is None:
         return json_error(503, "no sample yet", ready=False)
-    age = time.time() - latest.ts
+    age = heard_age(monitor, config.hostname, latest.ts)
     if not still_reporting(age, config.interval):
         return json_error(503, f"newest sample is {age:.1f} s old", ready=False)
     return jsonify({"ready": True, "role": monitor.role, "sample_age_s": round(age, 3)})
@@ -102,7 +110,7 @@ def overview() -> Response:
     """Every live host's key values, a CPU sparkline and whether it still reports."""
     monitor = current_monitor()
     summaries = current_app.extensions.setdefault(
-        "host_summaries", HostSummaries(monitor.hub, monitor.config.interval)
+        "host_summaries", HostSummaries(monitor.hub, monitor.config.interval, monitor.heard)
     )
     response = jsonify({"hosts": summaries.overview()})
     response.headers["Cache-Control"] = "no-store"
@@ -112,9 +120,10 @@ def overview() -> Response:
 @api.get("/api/v1/hosts")
 def hosts() -> Response:
     """Every host known live or stored: its newest sample time, and whether it still reports
-    (a sample within three of its intervals)."""
+    (a sample within three of its intervals: on the monotonic clock since it arrived for a
+    live host, by its stored time for one known from the database alone)."""
     monitor = current_monitor()
-    now = time.time()
+    now = monitor.wall_clock()
     known: dict[str, dict] = {}
     try:
         for name, info in monitor.store.host_info().items():
@@ -129,8 +138,9 @@ def hosts() -> Response:
         entry = known.setdefault(name, {"host": name, "last_ts": 0.0, "interval_s": None})
         entry["last_ts"] = max(entry["last_ts"], message.ts)
         entry["interval_s"] = interval
+        entry["age_s"] = round(heard_age(monitor, name, message.ts), 3)
     for entry in known.values():
         interval = entry["interval_s"] or monitor.config.interval
-        entry["age_s"] = round(now - entry["last_ts"], 3)
+        entry.setdefault("age_s", round(now - entry["last_ts"], 3))
         entry["reporting"] = still_reporting(entry["age_s"], interval)
     return jsonify({"hosts": sorted(known.values(), key=lambda e: e["host"])})

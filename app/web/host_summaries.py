@@ -1,7 +1,10 @@
 """Per-host summaries for the fleet overview: current key values and a short CPU history.
 
 Built incrementally from the hub's backlog: each request parses only the messages that arrived
-since the previous one, so the cost does not grow with the number of requests.
+since the previous one (found by position in the backlog, not by time: after a host's wall clock
+steps back its new samples carry earlier times), so the cost does not grow with the number of
+requests. Whether a host still reports is judged by when its newest sample arrived
+(``app.hub.reporting.LastHeard``), when the summaries are given that.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import time
 from collections import deque
 from typing import Any
 
-from app.hub import LiveHub
-from app.hub.reporting import still_reporting
+from app.hub import LiveHub, Message
+from app.hub.reporting import LastHeard, still_reporting
 
 SPARK_POINTS = 120
 
@@ -43,22 +46,32 @@ def summarize(sample: dict[str, Any]) -> dict[str, Any]:
 class HostSummaries:
     """Latest summary and recent CPU values per host, updated from the hub on demand."""
 
-    def __init__(self, hub: LiveHub, default_interval: float) -> None:
+    def __init__(
+        self, hub: LiveHub, default_interval: float, heard: LastHeard | None = None
+    ) -> None:
         self._hub = hub
         self._default_interval = default_interval
+        self._heard = heard
         self._latest: dict[str, dict[str, Any]] = {}
         self._cpu: dict[str, deque[tuple[float, float | None]]] = {}
-        self._seen_ts: dict[str, float] = {}
+        self._last: Message | None = None  # the newest message parsed
+        self._identity: dict[str, tuple[float, int]] = {}  # per host: ts and seq of the newest
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
         """Parses the messages published since the last refresh."""
         with self._lock:
-            since = min(self._seen_ts.values(), default=None)
-            for message in self._hub.backlog(since_ts=since):
-                if message.ts <= self._seen_ts.get(message.host, float("-inf")):
-                    continue
-                self._seen_ts[message.host] = message.ts
+            backlog = self._hub.backlog()
+            start = 0
+            for position in range(len(backlog) - 1, -1, -1):
+                if backlog[position] is self._last:
+                    start = position + 1
+                    break
+            for message in backlog[start:]:
+                self._last = message
+                if self._identity.get(message.host) == (message.ts, message.seq):
+                    continue  # the same sample published again
+                self._identity[message.host] = (message.ts, message.seq)
                 summary = summarize(json.loads(message.payload))
                 self._latest[message.host] = summary
                 points = self._cpu.setdefault(message.host, deque(maxlen=SPARK_POINTS))
@@ -72,7 +85,8 @@ class HostSummaries:
             hosts = []
             for host, summary in sorted(self._latest.items()):
                 interval = summary["interval_s"] or self._default_interval
-                age = now - summary["ts"]
+                heard = self._heard.age(host) if self._heard is not None else None
+                age = heard if heard is not None else now - summary["ts"]
                 hosts.append(
                     {
                         "host": host,

@@ -8,15 +8,8 @@ import pytest
 
 from app.runtime.sampler import Sampler
 from collectors.registry import CollectorRegistry
+from tests.support.clocks import FakeClock, SteppingWallClock
 from tests.support.polling import wait_for
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class StubCollector:
@@ -45,7 +38,9 @@ class Boom:
         raise RuntimeError("sensor exploded")
 
 
-def make_sampler(clock: FakeClock, wall: FakeClock, *collectors: Any, **kwargs: Any) -> Sampler:
+def make_sampler(
+    clock: FakeClock, wall: SteppingWallClock, *collectors: Any, **kwargs: Any
+) -> Sampler:
     registry = CollectorRegistry(clock=clock)
     for collector in collectors:
         registry.register(collector)
@@ -55,7 +50,8 @@ def make_sampler(clock: FakeClock, wall: FakeClock, *collectors: Any, **kwargs: 
 
 
 def test_slots_are_aligned_to_whole_intervals_and_do_not_drift() -> None:
-    mono, wall = FakeClock(50.0), FakeClock(1000.3)
+    mono = FakeClock(50.0)
+    wall = SteppingWallClock(mono, at=1000.3)
     sampler = make_sampler(mono, wall, StubCollector("a", mono, cost=0.01))
     sampler.align()
     assert sampler.seconds_until_due() == pytest.approx(0.7)
@@ -69,7 +65,8 @@ def test_slots_are_aligned_to_whole_intervals_and_do_not_drift() -> None:
 
 
 def test_an_overrun_skips_to_the_next_free_slot_and_is_counted() -> None:
-    mono, wall = FakeClock(0.0), FakeClock(0.0)
+    mono = FakeClock(0.0)
+    wall = SteppingWallClock(mono, at=0.0)
     slow = StubCollector("slow", mono, cost=0.0)
     sampler = make_sampler(mono, wall, slow)
     sampler.align()
@@ -89,7 +86,8 @@ def test_an_overrun_skips_to_the_next_free_slot_and_is_counted() -> None:
 
 
 def test_sample_carries_identity_and_health() -> None:
-    mono, wall = FakeClock(10.0), FakeClock(500.0)
+    mono = FakeClock(10.0)
+    wall = SteppingWallClock(mono, at=500.0)
     sampler = make_sampler(
         mono,
         wall,
@@ -108,7 +106,8 @@ def test_sample_carries_identity_and_health() -> None:
 
 
 def test_a_failing_collector_or_sink_does_not_stop_the_sample() -> None:
-    mono, wall = FakeClock(0.0), FakeClock(0.0)
+    mono = FakeClock(0.0)
+    wall = SteppingWallClock(mono, at=0.0)
     received: list[dict] = []
 
     def broken_sink(_sample: dict) -> None:

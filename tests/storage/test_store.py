@@ -22,7 +22,7 @@ def store(database_url: str) -> MetricStore:
 
 def test_every_series_round_trips(store: MetricStore) -> None:
     batch = [make_sample(i) for i in range(20)]
-    assert store.write_batch(batch) == 20
+    assert store.write_batch(batch).stored == 20
     frame = store.read_frame("test-host", batch[0]["ts"], batch[-1]["ts"])
     assert len(frame) == 20
     assert set(frame.columns) == set().union(*(flatten(sample) for sample in batch))
@@ -68,8 +68,8 @@ def test_changing_layouts_fill_missing_values_with_nan(store: MetricStore) -> No
 
 def test_writes_are_idempotent(store: MetricStore) -> None:
     batch = [make_sample(i) for i in range(5)]
-    assert store.write_batch(batch) == 5
-    assert store.write_batch(batch) == 0
+    assert store.write_batch(batch).stored == 5
+    assert store.write_batch(batch).stored == 0
     assert count_samples(store) == 5
 
 
