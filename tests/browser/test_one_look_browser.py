@@ -46,7 +46,7 @@ PAGES = {
     "/alerts": ".alert-card",
 }
 VIEWPORTS = [(1280, 800), (390, 844)]
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 30_000
 # Every chart of the page has been drawn in the theme now shown (its text in the theme's --fg).
 CHARTS_THEMED_JS = """() => {
   const fg = getComputedStyle(document.documentElement).getPropertyValue('--fg').trim();
@@ -75,9 +75,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server.close()
 
 
+def wait_drawn(page: Page, path: str) -> None:
+    """Waits until the page at ``path`` shows its data (a selector that a redraw may replace:
+    polled in the page, not held as an element)."""
+    page.wait_for_function("s => !!document.querySelector(s)", arg=PAGES[path], timeout=TIMEOUT_MS)
+
+
 def open_drawn(page: Page, server: LiveServer, path: str) -> None:
     page.goto(server.base_url + path)
-    page.wait_for_selector(PAGES[path], state="attached", timeout=TIMEOUT_MS)
+    wait_drawn(page, path)
 
 
 def show_theme(page: Page, scheme: str) -> None:
@@ -149,7 +155,7 @@ def test_the_theme_toggle_is_remembered_and_drawn_from_the_first_frame(
         page.wait_for_function("() => !!window.__firstFrame")
         first = page.evaluate("() => window.__firstFrame")
         assert first == {"theme": "dark", "bg": "#111316"}
-        page.wait_for_selector(PAGES["/history"], state="attached", timeout=TIMEOUT_MS)
+        wait_drawn(page, "/history")
         page.wait_for_function(CHARTS_THEMED_JS, timeout=TIMEOUT_MS)
 
         page.click(toggle)
@@ -175,7 +181,7 @@ def test_the_navigation_marks_the_page_and_the_header_names_the_host(
         assert page.inner_text(f"#{ids.HOSTNAME}") == "live-test"
         for title, path in (("Hosts", "/hosts"), ("Alerts", "/alerts"), ("Live", "/")):
             page.click(f"#{ids.NAV} >> text={title}")  # moves without reloading the page
-            page.wait_for_selector(PAGES[path], state="attached", timeout=TIMEOUT_MS)
+            wait_drawn(page, path)
             page.wait_for_function(
                 "([s, t]) => (document.querySelector(s) || {}).textContent === t",
                 arg=[current, title],
