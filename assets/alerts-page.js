@@ -44,7 +44,10 @@
     ]);
     container.replaceChildren(filters, el("p", { class: "alerts-error", hidden: "" }), empty,
       list, silences);
-    S = { el: container, cfg: cfg, body: null, rules: null, filters: {}, cards: new Map() };
+    // ?host=NAME (the hosts overview's alert marks link so) opens filtered to that host
+    const host = new URLSearchParams(window.location.search).get("host") || "";
+    S = { el: container, cfg: cfg, body: null, rules: null, filters: host ? { host: host } : {},
+      cards: new Map() };
     filters.addEventListener("change", (event) => {
       S.filters[event.target.name] = event.target.value;
       draw();

@@ -79,18 +79,21 @@
     return withUnit(row.value, row.unit) + " · threshold " + op + withUnit(row.threshold, row.unit);
   }
 
+  /* A length of time in words: "45 s", "12 min", "3 h", "2 d" (its sign is ignored). */
+  function spanText(seconds) {
+    const span = Math.abs(seconds);
+    if (span < 90) { return Math.round(span) + " s"; }
+    if (span < 5400) { return Math.round(span / 60) + " min"; }
+    if (span < 172800) { return Math.round(span / 3600) + " h"; }
+    return Math.round(span / 86400) + " d";
+  }
+
   /* "just now", "45 s ago", "12 min ago", "3 h ago", "2 d ago" ("in 2 h" for future times). */
   function sinceText(ts, now) {
     if (!finite(ts)) { return "–"; }
     const delta = now - ts;
-    const span = Math.abs(delta);
-    let text;
-    if (span < 5) { return "just now"; }
-    if (span < 90) { text = Math.round(span) + " s"; }
-    else if (span < 5400) { text = Math.round(span / 60) + " min"; }
-    else if (span < 172800) { text = Math.round(span / 3600) + " h"; }
-    else { text = Math.round(span / 86400) + " d"; }
-    return delta >= 0 ? text + " ago" : "in " + text;
+    if (Math.abs(delta) < 5) { return "just now"; }
+    return delta >= 0 ? spanText(delta) + " ago" : "in " + spanText(delta);
   }
 
   function ruleTitle(rule, name) {
@@ -194,7 +197,7 @@
 
   const api = {
     STATES, SEVERITIES, severityLabel, stateLabel, globMatch, silenceFor, unitOf, valueText,
-    sinceText, ruleTitle, buildRows, filterRows, sortRows, hostsOf, summaryText, emptyText,
+    spanText, sinceText, ruleTitle, buildRows, filterRows, sortRows, hostsOf, summaryText, emptyText,
     silenceText, escapeGlob, silenceBody,
   };
   root.monitorAlerts = Object.assign(root.monitorAlerts || {}, api);

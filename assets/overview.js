@@ -1,10 +1,29 @@
 /* Fleet overview (app/pages/hosts.py): fetches /api/v1/overview once an interval and returns
- * one tile per host as Dash components (html.A linking to that host's live page, ./?host=NAME).
- * A host that stopped reporting gets the tile class host-down (red) and says since when. */
+ * one tile per host as Dash components (its name links to that host's live page, ./?host=NAME,
+ * and the link covers the tile). A host that stopped reporting gets the tile class host-down
+ * (red) and says since when. A host with firing alerts gets a mark ("2 critical", the worst
+ * severity's colour) that links to the alerts page filtered to it; the open alerts are read
+ * every few seconds beside the overview, never holding its tiles back (alerts-firing.js). */
 (function (root) {
   "use strict";
 
   const fmt = () => root.monitorFormat;
+  const ALERTS_EVERY_MS = 3000;
+  const OPEN_ALERTS = "api/v1/alerts?kind=firing&since=now&limit=1"; // no events wanted
+  const alerts = { marks: {}, busy: false, at: -Infinity }; // the last marks read
+
+  /* Reads the open alerts when due, in the background; a failed read keeps the last marks. */
+  function readAlerts() {
+    const t = Date.now();
+    if (alerts.busy || t - alerts.at < ALERTS_EVERY_MS) { return; }
+    alerts.busy = true;
+    alerts.at = t;
+    fetch(OPEN_ALERTS, { cache: "no-store", credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((body) => { if (body) { alerts.marks = root.monitorFiring.hostMarks(body); } })
+      .catch(() => undefined)
+      .finally(() => { alerts.busy = false; });
+  }
 
   /* A dash_html_components element; `type` is the component's name (A, Div, Span, Img, P). */
   function h(type, props, children) {
@@ -54,18 +73,37 @@
     ]);
   }
 
-  function tile(host, own, color) {
+  /* "2 critical" (or "1 critical +1") linking to the alerts page of the host, every count in
+   * its tooltip and accessible name; null without firing alerts. */
+  function alertMark(host, mark) {
+    if (!mark) { return null; }
+    const label = mark.detail + " firing on " + host + ": open its alerts";
+    return h("A", {
+      href: root.monitorFiring.alertsHref(host),
+      className: "host-alerts sev-" + (mark.worst || "none"),
+      "data-count": String(mark.count),
+      title: label,
+      "aria-label": label,
+    }, mark.text);
+  }
+
+  function tile(host, own, color, mark) {
     const F = fmt();
     const down = !host.reporting;
     const status = (down ? "not reporting" : "reporting") + " · last sample " + age(host.age_s);
-    const name = [h("Span", { className: "host-name", title: host.host }, host.host)];
-    if (host.host === own) { name.push(h("Span", { className: "host-own" }, "this server")); }
-    const spark = sparkline(host.spark || [], color);
-    return h("A", {
+    const name = [h("A", {
       href: "./?host=" + encodeURIComponent(host.host),
-      className: "host-tile" + (down ? " host-down" : ""),
-      "data-host": host.host,
+      className: "host-name host-link",
       title: "Open the live view of " + host.host,
+    }, host.host)];
+    if (host.host === own) { name.push(h("Span", { className: "host-own" }, "this server")); }
+    const flag = alertMark(host.host, mark);
+    if (flag) { name.push(flag); }
+    const spark = sparkline(host.spark || [], color);
+    return h("Div", {
+      className: "host-tile" + (down ? " host-down" : "") +
+        (mark ? " host-alerting sev-" + (mark.worst || "none") : ""),
+      "data-host": host.host,
     }, [
       h("Div", { className: "host-tile-head" }, name),
       h("Div", { className: "host-status" }, status),
@@ -84,16 +122,19 @@
     ]);
   }
 
-  function summary(hosts) {
+  function summary(hosts, marks) {
     const down = hosts.filter((host) => !host.reporting).length;
     const total = hosts.length + (hosts.length === 1 ? " host" : " hosts");
-    return down ? total + " · " + down + " not reporting" : total + ", all reporting";
+    const alerting = hosts.filter((host) => marks[host.host]).length;
+    const line = down ? total + " · " + down + " not reporting" : total + ", all reporting";
+    return alerting ? line + " · " + alerting + " with firing alerts" : line;
   }
 
   /* Callback: poll tick -> [tiles, summary line]; a failed fetch leaves both as they are. The
    * header's host name is set to this server's (the live page may have named another). */
   async function render(_n, cfg) {
     const noUpdate = root.dash_clientside.no_update;
+    readAlerts();
     let body;
     try {
       const response = await fetch("api/v1/overview", { cache: "no-store" });
@@ -112,7 +153,8 @@
     }
     const color = cssColor("--accent", "#2f6fde");
     const own = cfg && cfg.host;
-    return [hosts.map((host) => tile(host, own, color)), summary(hosts)];
+    const tiles = hosts.map((host) => tile(host, own, color, alerts.marks[host.host]));
+    return [tiles, summary(hosts, alerts.marks)];
   }
 
   root.dash_clientside = Object.assign({}, root.dash_clientside, {

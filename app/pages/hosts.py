@@ -2,7 +2,10 @@
 
 The browser polls ``/api/v1/overview`` once an interval and draws the tiles itself
 (assets/overview.js); a host that stopped reporting turns red and says since when. A tile links
-to the live page following that host (``./?host=NAME``); the server's own host is marked.
+to the live page following that host (``./?host=NAME``); the server's own host is marked. A host
+with firing alerts gets a mark with their counts by severity ("2 critical", the worst one's
+colour) that links to the alerts page filtered to it (``alerts?host=NAME``); the browser reads
+``/api/v1/alerts`` for it every few seconds, beside the overview's poll.
 """
 
 from __future__ import annotations

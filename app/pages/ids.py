@@ -47,6 +47,9 @@ LIVE_HEALTH = "live-health"
 OVERVIEW_GRID = "overview-grid"
 OVERVIEW_POLL = "overview-poll"
 LIVE_HOST_PICKER = "live-host-picker"
+LIVE_ALERTS = "live-alerts"  # the alert banner's root (assets/live-alerts.js draws in it)
+LIVE_ALERTS_POLL = "live-alerts-poll"
+LIVE_ALERTS_CONFIG = "live-alerts-config"
 OVERVIEW_CONFIG = "overview-config"
 OVERVIEW_SUMMARY = "overview-summary"
 

@@ -11,6 +11,7 @@ The page follows one host: ``?host=NAME`` of the page URL (the overview's tiles 
 else the server's own host. The host picker in the toolbar (filled by the browser from
 ``/api/v1/hosts``) switches host without reloading: the URL's ``host=`` is replaced, the view
 emptied and the socket reopened with the new ``host=`` filter, whose backlog fills the graphs.
+Above the toolbar, ``live_alerts`` shows that host's firing alerts (and counts the others').
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from app.config import Config
-from app.pages import ids
+from app.pages import ids, live_alerts
 from app.pages.context import PageContext
 from app.paths import WS_PATH
 
@@ -227,9 +228,10 @@ def toolbar() -> html.Div:
 
 
 def layout(config: Config) -> html.Div:
-    """Status and controls, summary cards, graphs, top processes and the monitor's health."""
+    """Firing alerts, status and controls, cards, graphs, top processes and the health."""
     return html.Div(
         [
+            live_alerts.banner(config),
             toolbar(),
             html.Div([card(t, v, d) for _k, t, v, d in CARDS], className="cards"),
             html.Div([graph_panel(*g) for g in GRAPHS], className="graphs"),
@@ -269,7 +271,8 @@ def layout(config: Config) -> html.Div:
 
 
 def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
-    """Two clientside callbacks (assets/live.js): the connection, and drawing the samples.
+    """Two clientside callbacks (assets/live.js): the connection, and drawing the samples
+    (and the alert banner's own, ``live_alerts``).
 
     The browser bumps the ``LIVE_SOCKET`` store when its socket opens or closes, and the
     ``LIVE_INBOX`` store when frames (or a polled sample) wait to be drawn.
@@ -293,3 +296,4 @@ def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
         State(ids.LIVE_CONFIG, "data"),
         prevent_initial_call=True,
     )
+    live_alerts.register_callbacks(dash_app)
