@@ -198,7 +198,7 @@
   const api = {
     STATES, SEVERITIES, severityLabel, stateLabel, globMatch, silenceFor, unitOf, valueText,
     spanText, sinceText, ruleTitle, buildRows, filterRows, sortRows, hostsOf, summaryText, emptyText,
-    silenceText, escapeGlob, silenceBody,
+    silenceText, escapeGlob, silenceBody, withUnit,
   };
   root.monitorAlerts = Object.assign(root.monitorAlerts || {}, api);
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }

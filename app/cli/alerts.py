@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.alerts.backtest import matching_series, replay
-from app.alerts.rules import Rule, RuleError, load_rules, parse_rule_set
+from app.alerts.matching import host_matches
+from app.alerts.rules import Rule, RuleError, load_rules
 from app.cli.alerts_admin import add_admin_arguments, run_admin
 from app.config import Config, ConfigError
 from storage.timeparse import parse_duration
+
+if TYPE_CHECKING:  # the trial reads history through pandas: imported when a test runs
+    from app.alerts.trial import Period
 
 
 def add_alerts_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +31,7 @@ def add_alerts_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_alerts(args: argparse.Namespace) -> int:
-    """Replays the rule(s) over the stored raw samples (or runs an admin subcommand); bad
+    """Replays the rule(s) over the stored history (or runs an admin subcommand); bad
     input: one line, exit 2."""
     if args.alerts_command != "test":
         try:
@@ -44,58 +47,44 @@ def run_alerts(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from app.alerts.trial import UnknownHost, run_trial
     from storage.engine import make_engine
-    from storage.history import HistoryReader
     from storage.store import MetricStore
 
-    store = MetricStore(make_engine(config.database_url))
-    hosts = store.host_names()
-    if args.host and args.host not in hosts:
+    try:
+        trial = run_trial(MetricStore(make_engine(config.database_url)), rules, since,
+                          host=args.host)  # fmt: skip
+    except UnknownHost:
         print(f"error: --host: no stored history for {args.host!r}", file=sys.stderr)
         return 2
-    end = time.time()
-    started = time.perf_counter()
     for rule in rules:
-        for host in [args.host] if args.host else hosts:
-            names = matching_series(rule, HistoryReader(store).series_names(host))
-            frame = store.read_frame(host, end - since, end, names) if names else None
-            if frame is None or frame.empty:
-                continue
-            times = frame.index.as_unit("ns").asi8 / 1e9
-            cores = (store.host_info().get(host) or {}).get("cores_logical") or 1
-            columns = {n: frame[n].to_numpy() for n in names}
-            _report(rule, host, replay(rule, host, times, columns, cores), end)
-    print(f"({time.perf_counter() - started:.1f} s)")
+        for host in [h for h in trial.sources if host_matches(rule.hosts, h)]:
+            periods = [p for p in trial.periods if p.rule == rule.name and p.host == host]
+            _report(rule, host, periods, trial.end)
+    rows = ", ".join(f"{count:,} {tier}" for tier, count in trial.rows_by_tier.items())
+    print(f"({trial.seconds_replayed:.1f} s; rows replayed: {rows or 'none'})")
     return 0
 
 
 def _rules(spec: str, config: Config) -> list[Rule]:
-    if Path(spec).is_file():
-        import tomllib
+    from app.alerts.trial import replayable, rules_from_toml
 
-        try:
-            data = tomllib.loads(Path(spec).read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise RuleError(f"alerts file {spec}: not valid TOML: {exc}") from None
-        data["defaults"] = False
-        rules = [r for r in parse_rule_set(data, (), where=f"alerts file {spec}").rules]
+    if Path(spec).is_file():
+        rules = rules_from_toml(Path(spec).read_text(encoding="utf-8"), f"alerts file {spec}")
     else:
         rule = load_rules(config.alerts_file or None).by_name(spec)
         if rule is None:
             raise RuleError(f"--rule: no rule file and no rule named {spec!r}")
         rules = [rule]
-    absent = [r.name for r in rules if r.absent]
-    if absent:
-        raise RuleError(f"--rule: {absent[0]!r} is a silent-host rule; only thresholds replay")
-    return rules
+    return replayable(rules, "--rule")
 
 
-def _report(rule: Rule, host: str, firings: list, end: float) -> None:
-    total = sum((f.end or end) - f.start for f in firings)
-    print(f"{rule.name} on {host}: would have fired {len(firings)} times, {total:.0f} s in all")
-    for f in firings:
-        length = f"{(f.end or end) - f.start:.0f} s" + ("" if f.end else " (still firing)")
-        print(f"  {_iso(f.start)}  {length:>12}  {f.severity}  {f.series}")
+def _report(rule: Rule, host: str, periods: list[Period], end: float) -> None:
+    total = sum(p.seconds(end) for p in periods)
+    print(f"{rule.name} on {host}: would have fired {len(periods)} times, {total:.0f} s in all")
+    for p in periods:
+        length = f"{p.seconds(end):.0f} s" + ("" if p.end else " (still firing)")
+        print(f"  {_iso(p.start)}  {length:>12}  {p.severity}  {p.series}")
 
 
 def _iso(ts: float) -> str:

@@ -80,3 +80,5 @@ ALERTS_POLL = "alerts-poll"
 ALERTS_CONFIG = "alerts-config"
 ALERTS_SUMMARY = "alerts-summary"
 ALERTS_ROOT = "alerts-root"
+ALERTS_TRIAL = "alerts-trial"  # the "Try a rule" panel (assets/alerts-trial-page.js draws in it)
+ALERTS_TRIAL_MOUNTED = "alerts-trial-mounted"

@@ -20,6 +20,7 @@ from app.pages import PAGES, chrome, ids
 from app.pages.context import PageContext
 from app.runtime.monitor import Monitor
 from app.web.alerts_api import register_alerts_api
+from app.web.alerts_trial_api import register_alerts_trial_api
 from app.web.api import api
 from app.web.compression import enable_compression
 from app.web.history_api import register_history_api
@@ -51,6 +52,7 @@ SERVER_PARTS: list[ServerInit] = [
     enable_compression,
     register_history_api,
     register_alerts_api,
+    register_alerts_trial_api,  # POST /api/v1/alerts/test: a rule tried on stored history
     start_monitor_on_request,
 ]
 
