@@ -91,6 +91,17 @@
     return query;
   }
 
+  /* Callback (Apply, or Enter in a field): the From and To texts as the fields show them now,
+   * read from the page itself, so a click the moment after typing sees what was typed. */
+  function typedRange(_apply, _submitFrom, _submitTo) {
+    const doc = root.document;
+    const text = (id) => {
+      const field = doc && doc.getElementById(id);
+      return field ? field.value : "";
+    };
+    return { from: text("history-from"), to: text("history-to"), at: Date.now() };
+  }
+
   /* Callback: the chosen host in the page header. */
   function hostName(host) {
     return host || noUpdate();
@@ -109,7 +120,7 @@
   const monitorHistory = { withAlpha, themeFigure, viewQuery, isoUtc, escape };
   root.monitorHistory = monitorHistory;
   root.dash_clientside = Object.assign({}, root.dash_clientside, {
-    history: { timeZone, themed, writeUrl, hostName },
+    history: { timeZone, themed, writeUrl, typedRange, hostName },
   });
   if (node) { module.exports = monitorHistory; }
 })(typeof window !== "undefined" ? window : globalThis);

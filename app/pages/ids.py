@@ -69,6 +69,7 @@ HISTORY_VIEW = "history-view"
 HISTORY_GRAPH = "history-graph"
 HISTORY_FIGURE = "history-figure"  # the server's figure, themed by the browser for the graph
 HISTORY_RANGE_MESSAGE = "history-range-message"
+HISTORY_TYPED = "history-typed"  # the From and To texts as typed, read when Apply or Enter
 HISTORY_URL = "history-url"  # the query the browser wrote into the address bar
 HISTORY_INFO = "history-info"
 HISTORY_DOWNLOAD = "history-download"

@@ -38,7 +38,7 @@ def filled(tmp_path: object) -> Iterator[tuple[MetricStore, FlaskClient]]:
 
 
 def test_presets_zoom_reset_and_custom_ranges() -> None:
-    choose, graph, apply = ranges.choose_range, ids.HISTORY_GRAPH, ids.HISTORY_APPLY
+    choose, graph, apply = ranges.choose_range, ids.HISTORY_GRAPH, ids.HISTORY_TYPED
     base, view, start_text, end_text, preset, message = choose(
         ids.HISTORY_PRESET, "6h", None, None, None, TZ, None, T0
     )

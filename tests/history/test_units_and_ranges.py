@@ -125,13 +125,13 @@ def test_the_picker_lists_labels_with_units_by_group(store: MetricStore) -> None
     ],
 )
 def test_a_range_that_cannot_be_shown_says_why(start: str, end: str, message: str) -> None:
-    choice = choose_range(ids.HISTORY_APPLY, CUSTOM, None, start, end, TZ, None, T0)
+    choice = choose_range(ids.HISTORY_TYPED, CUSTOM, None, start, end, TZ, None, T0)
     assert choice.message == message
     assert choice[:5] == (no_update,) * 5  # the view stays as it was
 
 
 def test_a_typed_range_applies_and_clears_the_message() -> None:
-    choice = choose_range(ids.HISTORY_FROM, CUSTOM, None, "2025-11-24 15:00", "2025-11-24 16:00",
+    choice = choose_range(ids.HISTORY_TYPED, CUSTOM, None, "2025-11-24 15:00", "2025-11-24 16:00",
                           TZ, None, T0)  # fmt: skip
     assert choice.view == {"start": T0 - 3600, "end": T0} and choice.message == ""
     assert choice.preset == CUSTOM and choice.base["preset"] is None

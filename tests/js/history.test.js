@@ -59,3 +59,17 @@ test("colours with an alpha", () => {
   assert.equal(H.withAlpha("rgb(1, 2, 3)", 0.1), "rgba(1,2,3,0.1)");
   assert.equal(H.withAlpha("var(--x)", 0.1), "var(--x)");
 });
+
+test("Apply reads the fields' texts from the page as they are the moment it is pressed", () => {
+  const fields = { "history-from": { value: "2025-11-24 09:00" }, "history-to": { value: "x" } };
+  const saved = globalThis.document;
+  globalThis.document = { getElementById: (id) => fields[id] || null };
+  try {
+    const typed = globalThis.dash_clientside.history.typedRange(1, 0, 0);
+    assert.equal(typed.from, "2025-11-24 09:00");
+    assert.equal(typed.to, "x");
+    assert.equal(typeof typed.at, "number"); // a new value each press: the callback always runs
+  } finally {
+    globalThis.document = saved;
+  }
+});

@@ -54,6 +54,14 @@ def _register_browser(dash_app: Dash) -> None:
         Input(ids.HISTORY_HOST, "value"),
         State(ids.HISTORY_BASE, "data"),
     )
+    dash_app.clientside_callback(  # what the fields show the moment Apply or Enter is pressed
+        ClientsideFunction("history", "typedRange"),
+        Output(ids.HISTORY_TYPED, "data"),
+        Input(ids.HISTORY_APPLY, "n_clicks"),
+        Input(ids.HISTORY_FROM, "n_submit"),
+        Input(ids.HISTORY_TO, "n_submit"),
+        prevent_initial_call=True,
+    )
     dash_app.clientside_callback(
         ClientsideFunction("history", "hostName"),
         Output(ids.HOSTNAME, "children", allow_duplicate=True),
@@ -99,7 +107,12 @@ def _register_reads(dash_app: Dash, store: MetricStore, rules: tuple[Rule, ...])
 
 def _register_range(dash_app: Dash) -> None:
     """The base and view ranges (and the controls showing them, and the message saying why a
-    typed range cannot be shown) after any range control."""
+    typed range cannot be shown) after any range control.
+
+    Zooms have their own callback: Dash drops the answer of a callback still running when the
+    same callback is called again, and the graph reports a relayout (a resize, say) at any
+    moment, which must not swallow the answer to Apply.
+    """
 
     @dash_app.callback(
         Output(ids.HISTORY_BASE, "data"),
@@ -109,36 +122,44 @@ def _register_range(dash_app: Dash) -> None:
         Output(ids.HISTORY_PRESET, "value"),
         Output(ids.HISTORY_RANGE_MESSAGE, "children"),
         Input(ids.HISTORY_PRESET, "value"),
-        Input(ids.HISTORY_APPLY, "n_clicks"),
-        Input(ids.HISTORY_FROM, "n_submit"),
-        Input(ids.HISTORY_TO, "n_submit"),
+        Input(ids.HISTORY_TYPED, "data"),
         Input(ids.HISTORY_REFRESH, "n_clicks"),
-        Input(ids.HISTORY_GRAPH, "relayoutData"),
         Input(ids.HISTORY_TZ, "data"),
-        State(ids.HISTORY_FROM, "value"),
-        State(ids.HISTORY_TO, "value"),
         State(ids.HISTORY_BASE, "data"),
         State(ids.LOCATION, "search"),
     )
     def _range(
         preset: str | None,
-        _apply: int | None,
-        _submit_from: int | None,
-        _submit_to: int | None,
+        typed: dict[str, str] | None,
         _refresh: int | None,
-        relayout: dict[str, Any] | None,
         tz: str | None,
-        start_text: str | None,
-        end_text: str | None,
         base: dict[str, float] | None,
         search: str | None,
     ) -> tuple[Any, ...]:
+        start_text, end_text = (typed or {}).get("from"), (typed or {}).get("to")
         link = parse_link(search)
         linked = (link.start, link.end) if link is not None and link.end else None
         linked_preset = link.preset if link is not None else None
         return tuple(
             choose_range(
-                ctx.triggered_id, preset, relayout, start_text, end_text, tz, base, time.time(),
+                ctx.triggered_id, preset, None, start_text, end_text, tz, base, time.time(),
                 linked, linked_preset,
             )
         )  # fmt: skip
+
+    @dash_app.callback(
+        Output(ids.HISTORY_VIEW, "data", allow_duplicate=True),
+        Output(ids.HISTORY_FROM, "value", allow_duplicate=True),
+        Output(ids.HISTORY_TO, "value", allow_duplicate=True),
+        Output(ids.HISTORY_PRESET, "value", allow_duplicate=True),
+        Output(ids.HISTORY_RANGE_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.HISTORY_GRAPH, "relayoutData"),
+        State(ids.HISTORY_TZ, "data"),
+        State(ids.HISTORY_BASE, "data"),
+        prevent_initial_call=True,
+    )
+    def _zoom(
+        relayout: dict[str, Any] | None, tz: str | None, base: dict[str, float] | None
+    ) -> tuple[Any, ...]:
+        choice = choose_range(ids.HISTORY_GRAPH, None, relayout, None, None, tz, base, time.time())
+        return tuple(choice)[1:]  # a zoom never changes the base

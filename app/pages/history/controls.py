@@ -25,6 +25,7 @@ def layout(config: Config) -> html.Div:
             dcc.Store(id=ids.HISTORY_VIEW),
             dcc.Store(id=ids.HISTORY_FIGURE),
             dcc.Store(id=ids.HISTORY_URL),
+            dcc.Store(id=ids.HISTORY_TYPED),
             html.Div(
                 [_host_picker(), _range_presets(), _custom_range()],
                 className="history-controls",
@@ -94,7 +95,7 @@ def _time_field(label: str, input_id: str) -> html.Div:
             dcc.Input(
                 id=input_id,
                 placeholder=INPUT_HINT,
-                debounce=True,
+                debounce=False,  # Apply reads the field itself (history.js typedRange)
                 autoComplete="off",
                 className="input history-time",
             ),

@@ -30,7 +30,7 @@ DEFAULT_PRESET = "1h"
 CUSTOM = "custom"
 INPUT_FORMAT = "%Y-%m-%d %H:%M"  # what the from/to inputs show
 INPUT_HINT = "YYYY-MM-DD HH:MM"
-APPLY_TRIGGERS = (ids.HISTORY_APPLY, ids.HISTORY_FROM, ids.HISTORY_TO)  # button or Enter
+APPLY_TRIGGERS = (ids.HISTORY_TYPED,)  # Apply or Enter: the fields' texts, read in the page
 
 
 class RangeChoice(NamedTuple):
@@ -120,7 +120,7 @@ def choose_range(
     """The ranges, fields, preset and message after a control changed.
 
     ``trigger`` is the id of the control that changed (``ids.HISTORY_GRAPH`` for a zoom or its
-    reset, ``ids.HISTORY_APPLY`` or Enter in a field for a typed range, anything else for a
+    reset, ``ids.HISTORY_TYPED`` for a typed range (Apply or Enter), anything else for a
     preset or refresh). ``linked`` and ``linked_preset`` are the window or preset of the page's
     URL (``links.parse_link``): the first range shown.
     """
