@@ -25,8 +25,10 @@ from typing import Any, Protocol
 
 from lifecycle import BackgroundThread
 from storage.collisions import BatchOutcome
+from storage.health import fold_wal
 
 log = logging.getLogger(__name__)
+FOLD_TRIES = 5  # attempts to fold SQLite's WAL after an outage (storage.health.fold_wal)
 
 
 class BatchStore(Protocol):
@@ -61,6 +63,7 @@ class StorageWriter:
         self._stopping = self._thread.stopping
         self._backoff = 0.0
         self._failing_since: float | None = None
+        self._folds_left = 0  # after an outage: tries left to fold the WAL once all is stored
         self.write_errors = 0
         self.stored_samples = 0
         self.duplicate_samples = 0
@@ -111,6 +114,7 @@ class StorageWriter:
                 with self._cond:
                     batch = list(itertools.islice(self._buffer, self.max_batch))
                 if not batch:
+                    self._fold_wal_after_outage()
                     return True
                 try:
                     outcome = self.store.write_batch(batch)
@@ -143,6 +147,13 @@ class StorageWriter:
             )
             self._colliding_since = None
 
+    def _fold_wal_after_outage(self) -> None:
+        """Once an outage's backlog is stored: it went into SQLite's WAL at once, fold it (tried
+        again after the next batches while readers hold it, ``FOLD_TRIES`` times at most)."""
+        engine = getattr(self.store, "engine", None)
+        if self._folds_left and engine is not None:
+            self._folds_left = 0 if fold_wal(engine) else self._folds_left - 1
+
     def _record_failure(self, exc: Exception) -> None:
         self.write_errors += 1
         self.last_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
@@ -156,6 +167,7 @@ class StorageWriter:
             log.warning(
                 "database writes recovered after %.1f s", self._clock() - self._failing_since
             )
+            self._folds_left = FOLD_TRIES
         self._failing_since = None
         self._backoff = 0.0
 

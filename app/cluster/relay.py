@@ -23,7 +23,7 @@ import psycopg2
 import psycopg2.extensions
 
 from app.cluster.codec import Reassembler, encode
-from app.cluster.pg import _close, channel_name, deployment_scope, process_origin
+from app.cluster.pg import Outage, _close, channel_name, deployment_scope, process_origin
 from app.hub import LiveHub, Message
 from lifecycle import BackgroundThread
 
@@ -75,6 +75,7 @@ class PgNotifier:
         self._connection: Any = None
         self._channel = ""
         self._message_id = 0
+        self._outage = Outage(log, "NOTIFY (the live relay)")
         self.sent = 0
         self.errors = 0
 
@@ -112,11 +113,12 @@ class PgNotifier:
                 if self._connection is not None:
                     _close(self._connection)
                     self._connection = None
-                    log.warning("NOTIFY failed, live relay paused: %s", exc)
+                self._outage.failed(exc)
                 backoff = min(5.0, max(0.1, backoff * 2))
                 self._stop.wait(backoff)
                 continue
             backoff = 0.0
+            self._outage.recovered()
             with self._wake:
                 if self._queue and self._queue[0] is message:
                     self._queue.popleft()
@@ -149,6 +151,7 @@ class PgListener:
         self.last_heard: dict[str, float] = {}
         self._thread = BackgroundThread("monitor-listen", self.run)
         self._stop = self._thread.stopping
+        self._outage = Outage(log, "LISTEN (the live relay)")
         self.received = 0
 
     def _listen(self) -> None:
@@ -159,6 +162,7 @@ class PgListener:
                 cursor.execute(f"LISTEN {channel}")  # a hex identifier of ours, not user input
             self.listening_since = time.monotonic()
             self.listening.set()
+            self._outage.recovered()
             while not self._stop.is_set():
                 ready, _, _ = select.select([connection], [], [], 0.5)
                 if not ready:
@@ -183,7 +187,7 @@ class PgListener:
                 self._listen()
                 backoff = 0.1
             except (psycopg2.Error, OSError) as exc:
-                log.warning("LISTEN connection lost, retrying in %.1f s: %s", backoff, exc)
+                self._outage.failed(exc)
                 self._stop.wait(backoff)
                 backoff = min(5.0, backoff * 2)
 

@@ -14,6 +14,7 @@ from app.runtime.monitor import Monitor
 from app.web import prometheus
 from app.web.alerts_api import alert_metrics
 from app.web.host_summaries import HostSummaries
+from storage.health import failure_kind
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ def readyz() -> Response:
     try:
         monitor.store.ping()
     except Exception as exc:
-        return json_error(503, f"database unreachable: {describe(exc)}", ready=False)
+        state = failure_kind(monitor.store.engine, exc)  # "read-only" or "unreachable"
+        return json_error(503, f"database {state}: {describe(exc)}", ready=False)
     storage = monitor.writer.health()
     if not storage["storage_ok"]:
         return json_error(503, f"storage failing: {storage['storage_error']}", ready=False)

@@ -93,6 +93,15 @@ def run_outage(app: Process, port: int, direct_url: str, proxy: TcpProxy) -> Non
     finally:
         client.close()
 
+    log = list(app.output)
+    relay_lines = [line for line in log if "(the live relay)" in line]
+    listen_lines = [line for line in relay_lines if "LISTEN" in line]
+    continued = [  # lines that continue a multi-line message, and whose message that is
+        f"{log[i - 1].split(': ', 1)[0][-40:]}: {line.strip()}"
+        for i, line in enumerate(log)
+        if line.startswith(("\t", "  Is the server"))
+    ]
+    continued_relay = [line for line in continued if "app.cluster" in line]
     during = [a for a in seen if cut_at <= a.at <= restored_at]
     failing = [a for a in during if not a.health["storage_ok"]]
     problems, longest = stream_problems(seen, INTERVAL, slack=SCHEDULING_SLACK_S)
@@ -115,6 +124,12 @@ def run_outage(app: Process, port: int, direct_url: str, proxy: TcpProxy) -> Non
             ("storage_ok again after restore (s)", recovered.at - restored_at),
             ("every sample stored after restore (s)", drained_at - restored_at),
             ("role during the outage", ", ".join(sorted({str(r) for r in roles}))),
+            ("relay log lines over the outage (LISTEN / NOTIFY)", len(relay_lines)),
+            (
+                "of them LISTEN",
+                " | ".join(line.split(": ", 1)[-1].strip() for line in listen_lines),
+            ),
+            ("continuation lines of multi-line log messages", "; ".join(continued) or 0),
         ],
     )
     assert not problems, problems[:10]
@@ -128,6 +143,10 @@ def run_outage(app: Process, port: int, direct_url: str, proxy: TcpProxy) -> Non
     assert isinstance(first_failing.health["storage_error"], str)
     assert reported[-1].health["buffer_depth"] >= len(reported) - 1
     assert set(roles) == {"sampler"}
+    # One warning when the listener's connection is lost, one with the count when it is back.
+    assert len(listen_lines) == 2, listen_lines
+    assert "works again after" in listen_lines[1] and "failed attempts" in listen_lines[1]
+    assert len(relay_lines) <= 4 and continued_relay == [], (relay_lines, continued)
 
 
 def skipped_between(arrivals: list[Arrival]) -> int:

@@ -147,7 +147,7 @@ def test_a_full_disk(tmp_path: Path) -> None:
     mount = tmp_path / "small"
     mount.mkdir()
     script = (
-        'mount -t tmpfs -o size=300k tmpfs "$1" && '
+        'mount -t tmpfs -o size=300k tmpfs "$1" && head -c 131072 /dev/zero > "$1/filler" && '
         'exec "$2" -m app --port "$3" --database-url "sqlite:///$1/m.db" '
         '--interval "$4" --hostname faults-full'
     )
@@ -182,6 +182,26 @@ def test_a_full_disk(tmp_path: Path) -> None:
         samples = fresh_samples_keep_coming(port)
         ready_status, ready = status_of(port, "/readyz")
         assert alive(app), app.log()
+        # Space is freed: the buffer is stored, and the WAL that took it is folded back.
+        private = Path(f"/proc/{server}/root{mount}")  # the server's view of its own mount
+        wal = private / "m.db-wal"
+        wal_full = wal.stat().st_size
+        (private / "filler").unlink()
+        wait_for(
+            lambda: (
+                (s := latest(port))
+                and s["health"]["storage_ok"]
+                and s["health"]["buffer_depth"] <= 2
+            ),
+            timeout=60,
+            message=f"storage back once space is freed\n{app.log()}",
+        )
+        checkpointed = wait_for(
+            lambda: log_lines(app, "SQLite WAL checkpointed"),
+            timeout=10,
+            message=f"checkpoint\n{app.log()}",
+        )
+        wal_after = wal.stat().st_size
         tracebacks = log_lines(app, "Traceback")
         write_failed = log_lines(app, "database write failed")
         os.kill(server, signal.SIGTERM)  # the server itself: unshare returns its exit status
@@ -205,6 +225,11 @@ def test_a_full_disk(tmp_path: Path) -> None:
             ),
             ("/readyz while the disk is full", f"{ready_status} {ready}"),
             (
+                "WAL while full / after space was freed (KiB)",
+                f"{wal_full / 1024:.0f} / {wal_after / 1024:.0f}",
+            ),
+            ("checkpoint after recovery", checkpointed[0].split(": ", 1)[-1].strip()),
+            (
                 "'database write failed' log lines / tracebacks",
                 f"{len(write_failed)} / {len(tracebacks)}",
             ),
@@ -217,4 +242,47 @@ def test_a_full_disk(tmp_path: Path) -> None:
     assert last["buffer_depth"] > full["health"]["buffer_depth"]
     assert len(samples) == 4
     assert len(write_failed) == 1 and tracebacks == []
+    assert wal_after < min(wal_full, 64 * 1024), (wal_full, wal_after)
     assert code == 0, app.log()
+
+
+def test_a_read_only_database_is_reported_as_read_only(tmp_path: Path) -> None:
+    """A database on a read-only mount (made, then the mount remounted read-only, in a private
+    mount namespace): /readyz says "read-only", not "unreachable"."""
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    make = (
+        "from storage.engine import make_engine; from storage.store import MetricStore; "
+        "MetricStore(make_engine('sqlite:///' + __import__('sys').argv[1] + '/m.db'))"
+        ".create_schema()"
+    )
+    script = (
+        'mount -t tmpfs -o size=2m tmpfs "$1" && "$2" -c "$5" "$1" && '
+        'mount -o remount,ro "$1" && '
+        'exec "$2" -m app --port "$3" --database-url "sqlite:///$1/m.db" '
+        '--interval "$4" --hostname faults-ro'
+    )
+
+    def in_private_mount(port: int) -> list[str]:
+        args = ["unshare", "--mount", "--fork", "sh", "-c", script, "sh"]
+        return [*args, str(mount), sys.executable, str(port), str(INTERVAL), make]
+
+    app = app_process("", interval=INTERVAL, hostname="", env=ENV, command=in_private_mount)
+    try:
+        port = app.port
+        wait_for(lambda: latest(port), timeout=60, message=f"a first sample\n{app.log()}")
+        ready_status, ready = status_of(port, "/readyz")
+        samples = fresh_samples_keep_coming(port)
+        tracebacks = log_lines(app, "Traceback")
+    finally:
+        app.terminate()
+    record(
+        "SQLite database on a read-only mount",
+        [
+            ("/readyz", f"{ready_status} {ready}"),
+            ("fresh samples from /api/v1/latest", len(samples)),
+            ("tracebacks in the log", len(tracebacks)),
+        ],
+    )
+    assert ready_status == 503 and ready["error"].startswith("database read-only: "), ready
+    assert tracebacks == []
