@@ -16,6 +16,9 @@
   const CONNECT_TIMEOUT_MS = 10000;
   const SILENCE_MIN_MS = 20000; // an open socket silent this long (and 10 intervals) is reopened
   const JITTER = 0.2; // ± this fraction of the backoff
+  const GOING_AWAY = 1001; // the close code of a server that shuts down or reloads
+  const GONE_AWAY_MS = 250; // a socket closed with it is reopened within this
+  const GONE_AWAY_GAP_MS = 5000; // ... unless the last one was this recent
 
   /* [lowest, highest] milliseconds before attempt `attempt` (1, 2, ...): doubling from
    * backoff[0] seconds, at most backoff[1], ±20 % jitter, never outside [low, high]. */
@@ -76,8 +79,17 @@
     });
   }
 
-  /* The socket closed: a failure while connecting or open; nothing otherwise (waiting already). */
-  function closed(link, t, cfg, random) {
+  /* The socket closed: a failure while connecting or open; nothing otherwise (waiting already).
+   * An open socket the server closed with 1001 (it is going away: a reload, a restart) is no
+   * failure: the next try comes within GONE_AWAY_MS (jittered, so tabs do not come back in
+   * step), to the new worker; at most once every GONE_AWAY_GAP_MS, else the backoff. */
+  function closed(link, t, cfg, random, code) {
+    const quick = code === GOING_AWAY && link.phase === "open"
+      && !(t - (link.goneAwayAt === undefined ? -Infinity : link.goneAwayAt) < GONE_AWAY_GAP_MS);
+    if (quick) {
+      const wait = GONE_AWAY_MS * (random || Math.random)();
+      return change(link, { phase: "waiting", since: t, nextTryAt: t + wait, goneAwayAt: t });
+    }
     const trying = link.phase === "connecting" || link.phase === "open";
     return trying ? failed(link, t, cfg, random) : link;
   }
@@ -147,7 +159,7 @@
   }
 
   const link = {
-    CONNECT_TIMEOUT_MS, SILENCE_MIN_MS, backoffRange, backoffMs, silenceLimitMs, initial,
+    CONNECT_TIMEOUT_MS, SILENCE_MIN_MS, GOING_AWAY, GONE_AWAY_MS, backoffRange, backoffMs, silenceLimitMs, initial,
     connecting, opened, failed, closed, restart, tick, status, badge,
   };
   (root.monitorLive = root.monitorLive || {}).link = link;

@@ -11,7 +11,7 @@
  *    callback takes them all; so no frame is lost however Dash batches.
  *  - MetricsSocket: one socket at a time. open(url) closes the previous one first, without
  *    reporting its close (the url changed on purpose). Each frame joins the inbox, and
- *    onFrames() is called at most once per FRAME_BATCH_MS; onState(readyState) on open and
+ *    onFrames() is called at most once per FRAME_BATCH_MS; onState(readyState, closeCode) on open and
  *    close. While a socket exists, alive() is asked on every frame and once a second: when it
  *    says no (the live page left the document) the socket is closed.
  *
@@ -48,7 +48,7 @@
   }
 
   class MetricsSocket {
-    /* options: {inbox, onFrames(), onState(readyState), alive(), WebSocket, now} */
+    /* options: {inbox, onFrames(), onState(readyState, closeCode), alive(), WebSocket, now} */
     constructor(options) {
       this.inbox = options.inbox;
       this.onFrames = options.onFrames || (() => undefined);
@@ -67,9 +67,9 @@
       const ws = new this.Socket(url);
       this.ws = ws;
       ws.onopen = () => this.onState(OPEN);
-      ws.onclose = () => {
+      ws.onclose = (event) => {
         if (this.ws === ws) { this.drop(); }
-        this.onState(CLOSED);
+        this.onState(CLOSED, event && event.code);
       };
       ws.onmessage = (event) => this.receive(event.data);
       this.checker = setInterval(() => this.check(), ALIVE_CHECK_MS);

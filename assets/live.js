@@ -56,7 +56,7 @@
       inbox: s.inbox,
       alive: () => onPage(s),
       onFrames: () => kick(s),
-      onState: (readyState) => socketState(s, readyState),
+      onState: (readyState, code) => socketState(s, readyState, code),
     });
     s.graphs = new live.graphs.Graphs(cfg, () => ({
       host: s.samples.host,
@@ -95,11 +95,12 @@
     setProps(s.cfg.ids.inbox, { data: s.kicks });
   }
 
-  function socketState(s, readyState) {
+  function socketState(s, readyState, code) {
     if (!onPage(s)) { return; }
     const L = live.link;
     const t = now();
-    s.link = readyState === live.socket.OPEN ? L.opened(s.link, t) : L.closed(s.link, t, s.cfg);
+    s.link = readyState === live.socket.OPEN
+      ? L.opened(s.link, t) : L.closed(s.link, t, s.cfg, undefined, code);
     s.socketEvents += 1;
     setProps(s.cfg.ids.socket, { data: s.socketEvents });
   }

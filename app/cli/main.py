@@ -14,6 +14,7 @@ from app.cli.export import add_export_arguments, run_export
 from app.config import Config, ConfigError
 
 SUBCOMMANDS = ("serve", "agent", "hash-password", "export", "alerts")
+AGENT_STOP_WAIT_S = 2.0  # how long each part of a stopping agent gets (the writer: to flush)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,14 +108,15 @@ def serve(config: Config) -> int:
 
 
 def run_agent(config: Config) -> int:
-    """Samples and stores (and relays, on PostgreSQL) until SIGINT/SIGTERM, then flushes."""
+    """Samples and stores (and relays, on PostgreSQL) until SIGINT, SIGTERM or SIGHUP (an
+    agent has nothing to reload: its service manager starts it again), then flushes."""
     from app.runtime.monitor import Monitor
     from storage.file_lock import DatabaseInUse
 
     monitor = Monitor(config, listen=False)
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stopping.set())
     try:
         monitor.start()
     except DatabaseInUse as exc:  # another process writes this SQLite file
@@ -126,7 +128,7 @@ def run_agent(config: Config) -> int:
         flush=True,
     )
     stopping.wait()
-    return 0 if monitor.stop() else 1
+    return 0 if monitor.stop(AGENT_STOP_WAIT_S) else 1
 
 
 def hash_password(username: str) -> int:

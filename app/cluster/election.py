@@ -20,7 +20,13 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 
-from app.cluster.pg import _close, deployment_scope, election_application_name, sampler_lock_key
+from app.cluster.pg import (
+    _close,
+    deployment_scope,
+    election_application_name,
+    first_line,
+    sampler_lock_key,
+)
 from lifecycle import BackgroundThread
 
 log = logging.getLogger(__name__)
@@ -81,7 +87,7 @@ class SamplerElection:
         except (psycopg2.Error, OSError) as exc:
             if self._connection is not None:
                 _close(self._connection)
-                log.warning("sampler election lost its database connection: %s", exc)
+                log.warning("sampler election lost its database connection: %s", first_line(exc))
             self._connection = None
             self._holds_lock = False
             now = self._clock()

@@ -11,6 +11,11 @@ may hold at most ``connections_per_client`` connections at once (429 for more). 
 unknown length (``Transfer-Encoding``) gets 411, one over ``MAX_BODY`` 413, a header block
 over ``MAX_HEADER`` 431.
 
+The worker also tells the app the moment it stops being alive, whatever stopped it (SIGTERM
+from its master on stop or reload, ``max_requests``): ``on_stop`` runs in its main loop right
+away, where gthread would otherwise wait up to ``graceful_timeout`` for open WebSockets to end
+by themselves before the app hears anything (``worker_exit``).
+
 Not covered: TLS connections (gunicorn's own ``certfile``; TLS ends at the reverse proxy here,
 docs/operations.md) are handed over as gthread does, and a client that reads a response slowly
 holds its thread while it is written (the WebSocket has its own send timeout).
@@ -132,13 +137,36 @@ class GuardedThreadWorker(ThreadWorker):
     """gthread, reading each request in the main loop before a thread serves it."""
 
     limits = ClientLimits()  # set in the master (app.guard.startup) before workers fork
+    on_stop: Callable[[], None] | None = None  # set by gunicorn.conf.py's post_worker_init
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._alive = False
         super().__init__(*args, **kwargs)
         self.reading: dict[GuardedConn, None] = {}
         self.per_client: Counter[str] = Counter()
         self.warned: set[str] = set()
         self.pre_read = not self.cfg.is_ssl and getattr(self.cfg, "http2_cleartext", "off") == "off"
+
+    @property
+    def alive(self) -> bool:
+        return self._alive
+
+    @alive.setter
+    def alive(self, value: bool) -> None:
+        """gunicorn sets this False to stop the worker, from a signal handler or a thread;
+        ``on_stop`` then runs in the main loop (the queue gthread wakes its loop with)."""
+        stopping = self._alive and not value
+        self._alive = value
+        if stopping and self.on_stop is not None:
+            self.method_queue.defer(self._run_on_stop)
+
+    def _run_on_stop(self) -> None:
+        on_stop, self.on_stop = self.on_stop, None
+        if on_stop is not None:
+            try:
+                on_stop()
+            except Exception:  # the worker still stops; worker_exit tries again
+                self.log.exception("stopping the app failed")
 
     def accept(self, listener: Any) -> None:
         try:

@@ -102,7 +102,9 @@ def stream(
             while ws.connected:
                 message = subscription.get(timeout=wait)
                 subscription.unpark()  # from here on, only this thread writes
-                if stop.is_set():
+                if stop.is_set():  # the sample in hand was published before: it goes first
+                    if message is not None and sent.wants(message):
+                        writer.write(message)
                     ws.close(CLOSE_GOING_AWAY, "server shutting down")
                     return
                 if take is not None:

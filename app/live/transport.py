@@ -1,13 +1,21 @@
-"""The socket under a live connection: whole writes, one at a time, and a never-waiting offer."""
+"""The socket under a live connection: whole writes, one at a time, a never-waiting offer, and
+an end for a client that stops reading."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import socket
 import struct
+import termios
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+TCP_INFO_SIZE = 136  # struct tcp_info up to tcpi_bytes_received (Linux 4.1+)
+BYTES_ACKED_AT = 120  # offset of tcpi_bytes_acked (u64) in struct tcp_info
 
 
 class WholeFrameSocket:
@@ -18,7 +26,9 @@ class WholeFrameSocket:
     corrupt the stream for a client that reads slowly. Here every write takes a lock and is
     sent whole (``sendall``). A client that stops reading altogether makes the kernel's send
     buffer fill: ``SO_SNDTIMEO`` then fails the write after ``send_timeout`` seconds, which ends
-    the stream and frees its thread and subscription. ``offer`` is the write of the publisher's
+    the stream and frees its thread and subscription. The kernel's buffers take megabytes before
+    that happens, so a write also fails once bytes have waited in them ``send_timeout`` seconds
+    without the client acknowledging any (``Progress``). ``offer`` is the write of the publisher's
     thread (direct delivery to an idle connection): it never waits, and what it could not send
     waits for the connection's own thread (``flush``), ahead of any later write. Everything
     else passes through.
@@ -31,6 +41,7 @@ class WholeFrameSocket:
         self._queued: deque[bytes] = deque()  # whole frames ``offer`` could not start: next
         self._closing = False  # a Close frame went out: no data frame may follow (RFC 6455)
         self.on_close: Callable[[], None] | None = None  # called once the socket is closed
+        self.progress = Progress(sock, send_timeout)
         seconds = int(send_timeout)
         micros = int((send_timeout - seconds) * 1_000_000)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, micros))
@@ -59,9 +70,9 @@ class WholeFrameSocket:
         try:
             if self._closing:
                 return True  # the connection is closing: the frame is not wanted any more
-            if self._carry or self._queued:
+            if self._carry or self._queued or self.progress.stalled():
                 self._queued.append(data)
-                return False
+                return False  # the connection's thread sends it, or ends a stalled client
             try:
                 sent = self._sock.send(data, socket.MSG_DONTWAIT)
             except BlockingIOError:
@@ -87,6 +98,8 @@ class WholeFrameSocket:
             self.on_close()
 
     def _send_carry(self) -> None:
+        if self.progress.stalled():
+            raise TimeoutError(errno.ETIMEDOUT, "the client has acknowledged nothing for a while")
         if self._carry:
             self._sock.sendall(self._carry)
             self._carry.clear()
@@ -97,6 +110,43 @@ class WholeFrameSocket:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
+
+
+class Progress:
+    """Whether the client still takes what is sent: ``stalled`` once bytes have been waiting in
+    the kernel's send queue (``SIOCOUTQ``) for ``limit`` seconds while the client acknowledged
+    none of them (``tcpi_bytes_acked``). A client that reads, however slowly, acknowledges; one
+    that stopped reading (a frozen tab, a suspended laptop) does not. Never stalled where the
+    kernel cannot tell (not Linux, not TCP)."""
+
+    def __init__(
+        self, sock: socket.socket, limit: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._sock = sock
+        self._limit = limit
+        self._clock = clock
+        self._acked = -1
+        self._waiting_since: float | None = None
+        self._known = True
+
+    def stalled(self) -> bool:
+        if not self._known:
+            return False
+        try:
+            queued = struct.unpack("i", fcntl.ioctl(self._sock, termios.TIOCOUTQ, b"\0" * 4))[0]
+            info = self._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, TCP_INFO_SIZE)
+            acked = struct.unpack_from("Q", info, BYTES_ACKED_AT)[0]
+        except (OSError, ValueError, AttributeError, struct.error):
+            self._known = False  # not a TCP socket here (or closed): the send timeout decides
+            return False
+        now = self._clock()
+        if queued == 0 or acked != self._acked:
+            self._acked = acked
+            self._waiting_since = now if queued else None
+            return False
+        if self._waiting_since is None:
+            self._waiting_since = now
+        return now - self._waiting_since >= self._limit
 
 
 def _is_close_frame(data: bytes) -> bool:

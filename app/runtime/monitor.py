@@ -189,7 +189,10 @@ class Monitor:
 
     def _may_compete(self) -> bool:
         """A web process competes to sample once it holds the relayed samples a successor must
-        store (see ``app.cluster.successor_ready``); an agent (no listener) always does."""
+        store (see ``app.cluster.successor_ready``); an agent (no listener) always does. A
+        process on its way out (``stop_sampling``) never does."""
+        if self._stopped:
+            return False
         if self.listener is None:
             return True
         interval = self.config.interval
@@ -239,6 +242,14 @@ class Monitor:
             sampler.stop()
             if self.alerts is not None:  # the next sampler of this host evaluates it
                 self.alerts.forget(self.config.hostname)
+
+    def stop_sampling(self) -> None:
+        """Stops sampling now and for good, without the rest of ``stop``: a process on its way
+        out (SIGTERM, a reload) takes no more samples and is never elected again, while its
+        connections close; ``stop`` then flushes the buffer and releases the sampler lock."""
+        with self._lock:
+            self._stopped = True
+            self._stop_sampling()
 
     @property
     def running(self) -> bool:

@@ -12,9 +12,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config
 from app.guard.auth import attach_auth
-from app.guard.dash_requests import attach_dispatch_guard
+from app.guard.dash_requests import LAYOUTS_KEY, attach_dispatch_guard
 from app.guard.headers import attach_security_headers
 from app.guard.hosts import attach_host_check
+from app.guard.json_limits import attach_json_limits
 from app.live.route import attach_websocket
 from app.pages import PAGES, chrome, ids
 from app.pages.context import PageContext
@@ -24,6 +25,7 @@ from app.web.alerts_trial_api import register_alerts_trial_api
 from app.web.api import api
 from app.web.compression import enable_compression
 from app.web.history_api import register_history_api
+from app.web.unknown_paths import attach_unknown_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ def start_monitor_on_request(server: Flask, monitor: Monitor, _config: Config) -
 SERVER_PARTS: list[ServerInit] = [
     attach_host_check,  # first: refuse foreign Host headers before anything else runs
     attach_auth,
+    attach_json_limits,  # before any route parses a JSON body
     register_api,
     attach_websocket,
     enable_compression,
@@ -104,6 +107,9 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
     context = PageContext(config, monitor.store)
     for page in PAGES:
         page.register_callbacks(dash_app, context)
+    # every page's components, read on first use by the Dash request guard's type checks
+    server.extensions[LAYOUTS_KEY] = lambda: [dash_app.layout, *(p.layout(config) for p in PAGES)]
     for attach_to_dash in DASH_PARTS:
         attach_to_dash(dash_app)
+    attach_unknown_paths(dash_app, pages)
     return dash_app

@@ -331,3 +331,41 @@ def test_a_slow_client_gets_intact_frames_while_the_server_pings(tmp_path: Path)
                 client.close()
     assert client.bad_frames == []
     assert len(client.seqs) >= 60 and client.seqs == sorted(set(client.seqs))
+
+
+def test_a_client_that_stops_reading_is_disconnected_with_pings_off(tmp_path: Path) -> None:
+    """With pings off nothing asks the client for an answer, and small samples take minutes to
+    fill the kernel's send buffer (it grows to 4 MiB): the server must still end a connection
+    whose client acknowledges nothing for the send timeout (10 s without pings)."""
+    server = LiveServer(live_config(tmp_path, ws_ping_interval=0)).start()
+    stuck = None
+    try:
+        wait_for(lambda: len(server.monitor.hub.backlog()) >= 5, message="samples")
+        size = len(server.monitor.hub.latest().payload)
+        stuck = raw_websocket(server.port, rcvbuf=4096)
+        connected = time.monotonic()
+        wait_for(lambda: subscribers(server) == 1, message="the stuck client subscribed")
+        try:
+            wait_for(
+                lambda: subscribers(server) == 0 and len(server.sockets) == 0,
+                timeout=40,
+                message="the stuck client disconnected by the server (no acknowledgement)",
+            )
+            released = f"{time.monotonic() - connected:.1f} s"
+        except AssertionError:
+            released = f"not after {time.monotonic() - connected:.1f} s"
+            raise
+        finally:
+            record(
+                "A client that stops reading, with pings off (0.2 s, small samples)",
+                [
+                    ("sample size (bytes of JSON)", size),
+                    ("subscription and thread released by the server after", released),
+                    ("messages dropped for it meanwhile", dropped(server)),
+                ],
+            )
+        assert time.monotonic() - connected >= 9  # not before it was stuck the whole time
+    finally:
+        if stuck is not None:
+            abort(stuck)
+        server.close()

@@ -140,3 +140,20 @@ test("the paused badge counts the samples not drawn yet", () => {
     "Paused · 0 new · Reconnecting · attempt 2, next try in 1 s", "status status--paused",
   ]);
 });
+
+test("a socket the server closed with 1001 is reopened at once, not after the backoff", () => {
+  const open = L.opened(L.connecting(L.initial(0), 0), 10);
+  let link = L.closed(open, 1000, cfg, high, L.GOING_AWAY);
+  assert.equal(link.phase, "waiting");
+  assert.equal(link.attempt, 0, "not a failure");
+  assert.ok(link.nextTryAt >= 1000 && link.nextTryAt < 1000 + L.GONE_AWAY_MS);
+  assert.equal(L.tick(link, 1000 + L.GONE_AWAY_MS, env(1000)).connect, true);
+  // another 1001 soon after (a server that keeps going away) waits the usual backoff
+  link = L.opened(L.connecting(link, 1300), 1400);
+  link = L.closed(link, 2000, cfg, low, L.GOING_AWAY);
+  assert.equal(link.attempt, 1);
+  assert.equal(link.nextTryAt, 3000);
+  // a 1001 while still connecting, or another code, is a failure as before
+  assert.equal(L.closed(L.connecting(open, 20), 30, cfg, low, L.GOING_AWAY).attempt, 1);
+  assert.equal(L.closed(open, 1000, cfg, low, 1006).nextTryAt, 2000);
+});

@@ -30,7 +30,7 @@ function setup(t, alive) {
     now: () => clock,
     alive: alive || (() => true),
     onFrames: () => { events.frames += 1; },
-    onState: (state) => events.states.push(state),
+    onState: (state, code) => events.states.push(code === undefined ? state : [state, code]),
   });
   return { socket, inbox, events, at: (ms) => { clock = ms; } };
 }
@@ -111,4 +111,12 @@ test("the fetcher asks once at a time, once per period, and counts taken answers
   await new Promise(setImmediate);
   assert.deepEqual(taken, ["good"], "an error answer is not taken");
   assert.deepEqual(calls, [["/api/v1/latest", "no-store"], ["/api/v1/latest", "no-store"]]);
+});
+
+test("a close is reported with its close code", (t) => {
+  const { socket, events } = setup(t);
+  const ws = socket.open("ws://h/ws/metrics?r=1");
+  ws.onopen({});
+  ws.onclose({ code: 1001 });
+  assert.deepEqual(events.states, [W.OPEN, [W.CLOSED, 1001]]);
 });

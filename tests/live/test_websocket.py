@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
+import socket
+import threading
 
 import pytest
+from wsproto.events import CloseConnection
 from wsproto.extensions import PerMessageDeflate
 
 from app.live.frames import KEYFRAME_EVERY
-from app.live.route import MAX_MESSAGE_SIZE, STREAMS_KEY
+from app.live.route import MAX_MESSAGE_SIZE, STREAMS_KEY, GoneResponse, client_gone
 from app.live.stream import CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG
+from app.live.transport import WholeFrameSocket
 from tests.live.conftest import ServerFactory
 from tests.live.server import LiveServer
 from tests.live.wsclient import WsClient
 from tests.support.polling import wait_for
+from tests.support.samples import make_sample
 
 
 def subscribers(server: LiveServer) -> int:
@@ -168,3 +174,73 @@ def test_idle_connections_are_written_by_the_publishers_thread(server: LiveServe
     assert counts.direct >= 3 * 3  # live frames of every client, once its thread parked
     for client in clients:
         client.abort()
+
+
+def close_reason(client: WsClient) -> str:
+    return next(e.reason for e in client.events if isinstance(e, CloseConnection))
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("host=nope", "unknown host 'nope'"),
+        ("since=1e300", "since is 1e+300 s ahead of this server's clock: no sample would come"),
+        ("since=9e9&host=live-test", "ahead of this server's clock"),
+    ],
+)
+def test_a_query_that_can_never_be_served_is_closed_with_1008_and_the_reason(
+    server: LiveServer, query: str, reason: str
+) -> None:
+    client = WsClient(server.port, f"/ws/metrics?{query}", origin=server.origin)
+    assert client.status == 101  # upgraded, so that a browser can read the reason
+    assert client.wait_closed() == CLOSE_POLICY
+    assert reason in close_reason(client)
+    assert client.texts == []
+    wait_for(lambda: len(server.sockets) == 0, message="no connection left")
+
+
+def test_a_stored_host_that_is_not_reporting_is_no_unknown_host(server: LiveServer) -> None:
+    server.monitor.store.write_batch([make_sample(0, host="quiet-host", ts0=1.7e9)])
+    client = WsClient(server.port, "/ws/metrics?host=quiet-host", origin=server.origin)
+    assert client.status == 101
+    with pytest.raises(AssertionError, match="timed out"):  # open and quiet: nothing new yet
+        client.pump(lambda: client.close_code is not None, timeout=1.0)
+    assert client.texts == []
+    client.abort()
+
+
+def test_a_client_that_goes_away_during_the_upgrade_is_a_quiet_disconnect(
+    server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The socket closed under the route while it sets the connection up (EBADF from
+    setsockopt): no 'Exception on /ws/metrics', one debug line."""
+    raw = socket.socket()
+    raw.close()
+    with caplog.at_level(logging.DEBUG, logger="app.live.route"):
+        with pytest.raises(OSError):
+            WholeFrameSocket(raw, 1.0)
+        response = client_gone(OSError(9, "Bad file descriptor"))
+    assert isinstance(response, GoneResponse)
+    assert [r.levelname for r in caplog.records] == ["DEBUG"]
+    assert "gone during setup" in caplog.records[0].getMessage()
+
+
+def test_close_all_aborts_a_connection_that_does_not_close(server: LiveServer) -> None:
+    """A connection that does not end when asked (its write blocked on a client that stopped
+    reading) is shut down after the timeout."""
+    aborted = threading.Event()
+    sockets = server.sockets
+    with sockets.track(abort=aborted.set) as stop:
+        assert sockets.close_all(timeout=0.05) is False
+        assert stop.is_set() and aborted.is_set()
+    assert sockets.close_all(timeout=0.05) is True
+
+
+def test_a_connection_that_opens_while_the_server_goes_away_is_asked_to_close(
+    server: LiveServer,
+) -> None:
+    sockets = server.sockets
+    assert sockets.close_all(timeout=1, for_good=True)
+    client = WsClient(server.port, origin=server.origin)
+    assert client.status == 101
+    assert client.wait_closed() == CLOSE_GOING_AWAY

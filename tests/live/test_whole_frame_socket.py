@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.live.transport import WholeFrameSocket
+from app.live.transport import Progress, WholeFrameSocket
 from tests.support.polling import wait_for
 
 
@@ -107,3 +107,81 @@ def test_only_a_plain_blocking_socket_is_offered_to() -> None:
         assert WholeFrameSocket(a, send_timeout=1).can_offer
         a.settimeout(2.0)  # Python would wait for room before a MSG_DONTWAIT send
         assert not WholeFrameSocket(a, send_timeout=1).can_offer
+
+
+@pytest.fixture
+def tcp_pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    """A loopback TCP connection whose client side has a small receive buffer."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.socket()
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    client.connect(listener.getsockname())
+    server, _ = listener.accept()
+    listener.close()
+    yield server, client
+    server.close()
+    client.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def fill(sock: socket.socket) -> int:
+    """Sends until the kernel takes no more; the bytes sent."""
+    sent = 0
+    while True:
+        try:
+            sent += sock.send(b"x" * 65536, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return sent
+
+
+def test_a_client_that_acknowledges_nothing_stalls_after_the_limit(
+    tcp_pair: tuple[socket.socket, socket.socket],
+) -> None:
+    server, _client = tcp_pair
+    clock = Clock()
+    progress = Progress(server, limit=5.0, clock=clock)
+    assert not progress.stalled()  # nothing waiting
+    fill(server)  # the client reads nothing: its window closes, bytes wait in our queue
+    wait_for(lambda: not progress.stalled() and progress._waiting_since is not None)
+    clock.now = 4.9
+    assert not progress.stalled()
+    clock.now = 5.0
+    assert progress.stalled()
+
+
+def test_a_client_that_reads_however_slowly_never_stalls(
+    tcp_pair: tuple[socket.socket, socket.socket],
+) -> None:
+    server, client = tcp_pair
+    clock = Clock()
+    progress = Progress(server, limit=5.0, clock=clock)
+    sent = fill(server)
+    received = 0
+    for step in range(1, 6):
+        clock.now = 4.0 * step  # more than the limit in all, never that long without progress
+        received += len(client.recv(4096))
+        wait_for(lambda: not progress.stalled())
+    client.settimeout(10)
+    while received < sent:  # everything read: nothing waits any more
+        received += len(client.recv(65536))
+    clock.now += 100
+    wait_for(lambda: not progress.stalled())
+    assert progress._waiting_since is None
+
+
+def test_progress_on_a_socket_the_kernel_cannot_tell_about_never_stalls(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    server, _client = pair  # a Unix socket: no TCP_INFO
+    clock = Clock()
+    progress = Progress(server, limit=0.0, clock=clock)
+    server.send(b"x" * 1000)
+    clock.now = 100
+    assert not progress.stalled()
