@@ -145,7 +145,8 @@
       return ["Polling · WebSocket unavailable, " + retry, "polling"];
     }
     if (link.phase === "waiting" || link.attempt > 0) {
-      return ["Reconnecting · attempt " + (link.attempt + 1) + ", " + retry, "reconnecting"];
+      // the reconnect tried (or waited for) now: the first after a failure is attempt 1
+      return ["Reconnecting · attempt " + Math.max(1, link.attempt) + ", " + retry, "reconnecting"];
     }
     return ["Connecting…", "connecting"];
   }

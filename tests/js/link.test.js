@@ -79,7 +79,7 @@ test("a close makes it reconnect after the backoff, then poll from the third fai
   assert.equal(link.nextTryAt, 2000);
   assert.equal(link.polling, false);
   assert.deepEqual(L.status(link, 1000, env(1000)), [
-    "Reconnecting · attempt 2, next try in 1 s", "reconnecting",
+    "Reconnecting · attempt 1, next try in 1 s", "reconnecting",
   ]);
   assert.equal(L.closed(link, 1500, cfg, low), link, "a close while waiting changes nothing");
   assert.equal(L.tick(link, 1999, env(1999)).connect, false);
@@ -88,7 +88,7 @@ test("a close makes it reconnect after the backoff, then poll from the third fai
   assert.equal(step.connect, true);
   link = step.link;
   assert.deepEqual(L.status(link, 2000, env(2000)), [
-    "Reconnecting · attempt 2, trying now", "reconnecting",
+    "Reconnecting · attempt 1, trying now", "reconnecting",
   ]);
   link = L.closed(link, 2100, cfg, low); // attempt 2: next try after 1.6 s
   assert.equal(link.nextTryAt, 3700);
@@ -137,7 +137,7 @@ test("the paused badge counts the samples not drawn yet", () => {
   ]);
   const waiting = L.closed(open, 10, cfg, low);
   assert.deepEqual(L.badge(waiting, 10, env(10), true, 0), [
-    "Paused · 0 new · Reconnecting · attempt 2, next try in 1 s", "status status--paused",
+    "Paused · 0 new · Reconnecting · attempt 1, next try in 1 s", "status status--paused",
   ]);
 });
 

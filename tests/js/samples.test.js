@@ -28,7 +28,7 @@ test("only newer samples of the followed host are new", () => {
 });
 
 test("a log keeps each sample once, in order, whatever the frames repeat", () => {
-  const log = new S.SampleLog("web-1", 0.5, [5, 15], point);
+  const log = new S.SampleLog("web-1", 1, [5, 15], point);
   const frames = [frame(1), frame(2), "garbage", frame(2), frame(1.5), frame(3, { host: "b" })];
   assert.equal(log.receive(frames), 2);
   assert.equal(log.receive([frame(2), frame(3), frame(4)]), 2); // the backlog after ?since=2
@@ -37,6 +37,41 @@ test("a log keeps each sample once, in order, whatever the frames repeat", () =>
   assert.equal(log.lastTs, 4);
   assert.equal(log.unseen().ts, 4);
   assert.equal(log.unseen(), null, "handed out once");
+});
+
+test("a clock stepped back: the same run's later seq is kept, after a break", () => {
+  assert.equal(S.isNew({ ts: 5, seq: 8 }, "web-1", 10, 7), true); // re-anchored timestamps
+  assert.equal(S.isNew({ ts: 5, seq: 7 }, "web-1", 10, 7), false); // a repeat
+  assert.equal(S.isNew({ ts: 5 }, "web-1", 10, 7), false); // no seq: by ts alone
+  const log = new S.SampleLog("web-1", 1, [5], point);
+  log.receive([frame(100, { seq: 1 }), frame(101, { seq: 2 }), frame(40, { seq: 3 })]);
+  log.receive([frame(41, { seq: 4 }), frame(41, { seq: 4 }), frame(40, { seq: 3 })]);
+  const points = log.take();
+  assert.deepEqual(points.map((p) => p.ts), [100, 101, 40, 40, 41]);
+  assert.deepEqual(points.map((p) => !!p.gap), [false, false, true, false, false]);
+  assert.deepEqual([log.lastTs, log.lastSeq], [41, 4]);
+});
+
+test("samples more than 1.5 intervals apart get a gap point between them", () => {
+  assert.equal(S.isGap(10, 11.5, 1), false);
+  assert.equal(S.isGap(10, 11.51, 1), true);
+  assert.equal(S.isGap(10, 9, 1), true);
+  const log = new S.SampleLog("web-1", 1, [5], point);
+  log.receive([frame(1), frame(2), frame(3.4)]); // 1.4 intervals: no break
+  log.receive([frame(30), frame(31)]); // an outage: the first after it starts a new run
+  const points = log.take();
+  assert.deepEqual(points.map((p) => p.ts), [1, 2, 3.4, 4.4, 30, 31]);
+  assert.deepEqual(points.map((p) => !!p.gap), [false, false, false, true, false, false]);
+});
+
+test("the log says when its newest sample came", () => {
+  let t = 500;
+  const log = new S.SampleLog("web-1", 1, [5], point, () => t);
+  assert.equal(log.receivedAt, null);
+  log.receive([frame(1)]);
+  t = 900;
+  log.receive([frame(1)]); // a repeat is not news
+  assert.equal(log.receivedAt, 500);
 });
 
 test("the followed host's interval comes from its samples", () => {
