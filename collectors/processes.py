@@ -13,10 +13,11 @@ from typing import Any
 
 import psutil
 
+from collectors import process_table
 from collectors._common import optional_call
 from collectors.base import Clock, MetricTable
 from collectors.privacy import mask_arguments
-from collectors.procfs import ProcfsReader
+from collectors.procfs import ProcfsReader, ProcStat
 
 # Read for every process by the one process_iter pass: enough to count by status and to rank by
 # CPU and by RSS. On Linux, psutil reads /proc/PID/stat once for cpu_percent and status (shared
@@ -29,27 +30,10 @@ ATTRS = ["pid", "cpu_percent", "memory_info", "status"]
 DETAIL_ATTRS = ("name", "username", "num_threads", "cmdline")
 # Always present in "counts" (0 when none) so their series never have gaps.
 COMMON_STATUSES = ("running", "sleeping", "disk-sleep", "idle", "stopped", "zombie")
-ELLIPSIS = "…"
-# On the /proc path, a top row's name, user and command line are read again after this long even
-# while it stays a top row (a process can rename itself, change user or rewrite its command line).
-DETAILS_TTL_S = 30.0
-# A top row's details: (read at, {"name", "user", "cmdline"} as sent, (the scan's row, the
-# memory total, the row sent) or None)
+# A top row's name, user and command line are read again after this long (on the /proc path).
+DETAILS_TTL_S = process_table.DETAILS_TTL_S
 _Kept = tuple[float, dict[str, Any]]  # (read at, {"name", "user", "cmdline"} as sent)
 _STATUS, _CPU, _RSS = attrgetter("status"), attrgetter("cpu"), attrgetter("rss")
-
-
-def truncate_cmdline(cmdline: Any, limit: int) -> str | None:
-    """Arguments joined by spaces, at most ``limit`` characters, ending in "…" when cut.
-
-    None when unknown (access denied); "" for an empty command line (kernel threads).
-    """
-    if cmdline is None:
-        return None
-    text = " ".join(cmdline) if isinstance(cmdline, list | tuple) else str(cmdline)
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - 1)] + ELLIPSIS
 
 
 def _exceptions(psutil_module: ModuleType | Any, *names: str) -> tuple[type[BaseException], ...]:
@@ -83,6 +67,8 @@ class ProcessesCollector:
     even when in both), DETAIL_ATTRS read inside its ``oneshot()``. psutil keeps its Process
     objects across ``process_iter`` calls, so ``cpu`` is psutil's per-process ``cpu_percent``
     since the previous tick (100 = one core; 0.0 on a process's first sighting).
+
+    ``table`` keeps each whole scan for search (``collectors.process_table``).
 
     Both: ``mem`` is rss / physical memory * 100, the total read once at construction.
     Processes that vanish or deny access during the scan (NoSuchProcess, AccessDenied,
@@ -141,8 +127,11 @@ class ProcessesCollector:
         self._procfs = procfs
         self._clock = clock
         self._details_ttl = details_ttl
-        # (pid, start, comm) -> (read at, {"name", "user", "cmdline"} as sent)
-        self._kept: dict[tuple[int, int, str], _Kept] = {}
+        self._kept: dict[tuple[int, int, str], _Kept] = {}  # by (pid, start, comm)
+        self.table = process_table.ProcessTable(
+            self._search_details, lambda: self._memory_total, clock=clock
+        )
+        self._by_id: dict[int, Any] = {}  # the psutil path's last scan: id(Process) -> Process
 
     def _read_memory_total(self) -> int | None:
         """Physical memory in bytes; None when unreadable (retried next tick, ``mem`` null)."""
@@ -162,6 +151,8 @@ class ProcessesCollector:
             status = info.get("status") or "unknown"
             counts[status] = counts.get(status, 0) + 1
             scanned.append((process, info))
+        self._by_id = {id(process): process for process, _ in scanned}
+        self.table.keep(process_table.psutil_scan_rows(scanned))
         top_cpu = heapq.nlargest(self._top_n, scanned, key=lambda pair: _cpu_key(pair[1]))
         top_mem = heapq.nlargest(self._top_n, scanned, key=lambda pair: _rss_key(pair[1]))
         details: dict[int, dict[str, Any]] = {}  # id(process) -> DETAIL_ATTRS, read once
@@ -220,17 +211,8 @@ class ProcessesCollector:
             self._cmdline(details["cmdline"]),
         )
 
-    def _process_row(
-        self,
-        pid: Any,
-        name: Any,
-        user: Any,
-        cpu: Any,
-        rss: Any,
-        threads: Any,
-        status: Any,
-        cmdline: str | None,
-    ) -> dict[str, Any]:
+    def _process_row(self, pid: Any, name: Any, user: Any, cpu: Any, rss: Any, threads: Any,
+                     status: Any, cmdline: str | None) -> dict[str, Any]:  # fmt: skip
         """One top-list row; ``mem`` is rss as a share of physical memory (None if unknown)."""
         total = self._memory_total
         return {
@@ -245,18 +227,29 @@ class ProcessesCollector:
             "cmdline": cmdline,
         }
 
-    def _cmdline(self, arguments: Any) -> str | None:
+    def _cmdline(self, arguments: Any, limit: int | None = None) -> str | None:
         """Masked (secrets), then truncated; None when hidden by configuration or unknown."""
         if self._hide_cmdline:
             return None
         if self._mask_secrets and isinstance(arguments, list | tuple):
             arguments = mask_arguments(arguments)
-        return truncate_cmdline(arguments, self._cmdline_max)
+        return process_table.truncate_cmdline(arguments, limit or self._cmdline_max)
+
+    def _search_details(self, process: ProcStat) -> dict[str, Any]:
+        """Name, user and whole command line (masked) of one process of the last scan."""
+        found = dict.fromkeys(DETAIL_ATTRS)  # gone from the psutil path's scan since
+        if self._procfs is not None:
+            found = self._procfs.details(process)
+        elif (kept := self._by_id.get(process.start)) is not None:
+            found = self._details(kept)
+        cmdline = self._cmdline(found["cmdline"], process_table.CMDLINE_SHOWN_MAX)
+        return {"name": found["name"], "user": found["username"], "cmdline": cmdline}
 
     # -- /proc path ---------------------------------------------------------------------------
 
     def _collect_procfs(self, reader: ProcfsReader) -> dict[str, Any]:
         scanned = reader.scan()
+        self.table.keep(scanned)
         counts = dict.fromkeys(COMMON_STATUSES, 0)
         counts.update(Counter(map(_STATUS, scanned)))  # others in order of first sighting
         # a stable sort, as nlargest: ties keep pid order (C-level, cheaper than nlargest's key)

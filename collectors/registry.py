@@ -44,6 +44,10 @@ class CollectorRegistry:
     def names(self) -> list[str]:
         return list(self._collectors)
 
+    def get(self, name: str) -> Collector | None:
+        """The collector registered as ``name``, None when there is none."""
+        return self._collectors.get(name)
+
     def collect_all(self) -> CollectionResult:
         """Calls every collector once; a failing one is absent from ``sections``."""
         result = CollectionResult()

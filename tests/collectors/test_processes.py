@@ -9,7 +9,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from collectors.processes import ATTRS, DETAIL_ATTRS, ProcessesCollector, truncate_cmdline
+from collectors.process_table import truncate_cmdline
+from collectors.processes import ATTRS, DETAIL_ATTRS, ProcessesCollector
 from collectors.procfs import ProcfsReader
 from tests.collectors.fakeproc import CLOCK_TICKS, PAGE_SIZE, FakeProc
 from tests.collectors.fakes import (
