@@ -9,6 +9,7 @@ advisory-lock election under a reserved name), so a silent host fires once, not 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
@@ -18,6 +19,7 @@ from app.alerts.rules import load_rules
 from app.alerts.service import AlertService
 from app.config import Config
 from app.hub import LiveHub
+from app.hub.reporting import LastHeard
 from storage.alert_events import AlertEventStore
 
 WATCHDOG_HOST = "*alerts-watchdog*"  # an election key no real host name can take
@@ -45,12 +47,22 @@ def alert_service_for(config: Config, engine: Engine) -> AlertService | None:
     )
 
 
-def last_seen(hub: LiveHub) -> Callable[[], dict[str, float]]:
-    """Each host's newest sample time, as the hub holds it (local and relayed samples)."""
+def last_seen(
+    hub: LiveHub, heard: LastHeard, wall_clock: Callable[[], float] = time.time
+) -> Callable[[], dict[str, float]]:
+    """Each host's last-heard time as a wall-clock time: now minus the seconds since its newest
+    sample arrived here (``heard``, on the monotonic clock). A host whose clock is off, or a
+    step of this host's clock, then never makes a reporting host look silent (nor a silent one
+    look alive); a host heard of before this process started falls back to its sample's ``ts``."""
 
     def seen() -> dict[str, float]:
+        now = wall_clock()
         out = {}
         for host in hub.hosts():
+            age = heard.age(host)
+            if age is not None:
+                out[host] = now - age
+                continue
             message = hub.latest(host)
             if message is not None:
                 out[host] = message.ts

@@ -16,9 +16,11 @@ from app.config import Config
 from app.hub import LiveHub
 from app.hub.reporting import LastHeard
 from app.runtime.alerting import WATCHDOG_HOST, alert_service_for, last_seen
+from app.runtime.process_scans import FollowerScans
 from app.runtime.sampler import Sampler
 from collectors import default_collectors
 from collectors.base import Collector
+from collectors.process_table import ProcessTable
 from collectors.registry import CollectorRegistry
 from storage.engine import make_engine
 from storage.file_lock import hold_writer_lock, release_writer_lock
@@ -94,6 +96,9 @@ class Monitor:
         self._started = False
         self._stopped = False
         self._writer_lock: Path | None = None  # the SQLite writer lock this monitor holds
+        self._follower_scans = FollowerScans(
+            config.interval, hide_cmdline=config.hide_cmdline, mask_secrets=config.mask_secrets
+        )
 
     @property
     def coordinated(self) -> bool:
@@ -143,7 +148,7 @@ class Monitor:
             return
         if watch:
             alerts.adopt_rules([r.name for r in alerts.evaluator.rule_set.rules if r.absent])
-        alerts.watch_hosts = last_seen(self.hub) if watch else None
+        alerts.watch_hosts = last_seen(self.hub, self.heard) if watch else None
 
     def _publish(self, sample: dict) -> None:
         message = self.hub.publish(sample)
@@ -250,6 +255,14 @@ class Monitor:
         with self._lock:
             self._stopped = True
             self._stop_sampling()
+
+    def process_table(self) -> ProcessTable | None:
+        """This host's whole last process scan (``app.runtime.process_scans``): the sampler's,
+        a follower's own; None before sampling starts and after stopping."""
+        sampler = self.sampler
+        if sampler is not None:
+            return getattr(sampler.registry.get("processes"), "table", None)
+        return self._follower_scans.table() if self.role == "follower" else None
 
     @property
     def running(self) -> bool:
