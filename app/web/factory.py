@@ -25,6 +25,7 @@ from app.web.alerts_trial_api import register_alerts_trial_api
 from app.web.api import api
 from app.web.compression import enable_compression
 from app.web.history_api import register_history_api
+from app.web.processes_api import register_processes_api
 from app.web.unknown_paths import attach_unknown_paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +55,7 @@ SERVER_PARTS: list[ServerInit] = [
     attach_websocket,
     enable_compression,
     register_history_api,
+    register_processes_api,  # GET /api/v1/processes: search the whole last process scan
     register_alerts_api,
     register_alerts_trial_api,  # POST /api/v1/alerts/test: a rule tried on stored history
     start_monitor_on_request,
