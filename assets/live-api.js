@@ -2,7 +2,9 @@
  *
  *   prefix(doc)                    Dash's requests_pathname_prefix, ending in "/"
  *   socketUrl(location, prefix, path, {host, since, r})   the metrics socket's url
- *   latestUrl(prefix, host), hostsUrl(prefix)             the REST endpoints the page reads
+ *   latestUrl(prefix, host), hostsUrl(prefix), seriesUrl(prefix, host)   the REST endpoints
+ *                                  the page reads (live-fill.js builds the history request)
+ *   getJson(url)                   a promise of a 2xx answer's JSON (else rejected, with status)
  *   Fetcher                        one request at a time, at most once per period
  *
  * The page works under a path prefix (/monitor/ws/metrics): every url starts with prefix(). */
@@ -39,6 +41,23 @@
     return pathPrefix + "api/v1/hosts";
   }
 
+  function seriesUrl(pathPrefix, host) {
+    return pathPrefix + "api/v1/history/series?host=" + encodeURIComponent(host);
+  }
+
+  /* The JSON of a 2xx answer to GET `url` (uncached); rejected with {status} otherwise, or
+   * after `timeoutMs` (default 15 s). */
+  function getJson(url, timeoutMs) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs || 15000);
+    return fetch(url, { cache: "no-store", signal: abort.signal })
+      .then((response) => {
+        if (!response.ok) { throw { status: response.status }; }
+        return response.json();
+      })
+      .finally(() => clearTimeout(timer));
+  }
+
   /* GETs one url at a time, uncached, at most once per `everyMs`; remembers when an answer
    * was last taken (okAt). */
   class Fetcher {
@@ -72,7 +91,7 @@
     }
   }
 
-  const api = { prefix, socketUrl, latestUrl, hostsUrl, Fetcher };
+  const api = { prefix, socketUrl, latestUrl, hostsUrl, seriesUrl, getJson, Fetcher };
   (root.monitorLive = root.monitorLive || {}).api = api;
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
 })(typeof window !== "undefined" ? window : globalThis);

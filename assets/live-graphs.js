@@ -7,6 +7,12 @@
  * redraws it applies one twice or drops one (its queue is cleared only after the redraw),
  * which breaks a gap-free, duplicate-free series. A hidden tab draws nothing until shown.
  *
+ * A figure shows the window's time span, not a count of points: its older part (read from the
+ * database, live-fill.js: `older`) stitched to the in-memory buffer (`history`); points older
+ * than the window leave the figure as new ones come (extendTraces' maxPoints, counted from
+ * the times the graph shows). Points the buffer drops keep their place in `older` while the
+ * window still reaches them.
+ *
  * Optional panels (cfg.optionalPanels, the server's OPTIONAL_PANELS) are shown once the
  * followed host's samples give their graph a trace. */
 (function (root) {
@@ -16,6 +22,15 @@
   const FLUSH_RETRY_MS = 100; // how soon points for a graph that was not ready are retried
 
   const figures = () => root.monitorLive.figures;
+  const fill = () => root.monitorLive.fill;
+  const OLDER_LIMIT = 4000; // older points kept (buffer drops) before the database is read again
+
+  /* How many of `tss` (ascending times, seconds) are before `cutoff`. */
+  function before(tss, cutoff) {
+    let n = 0;
+    while (n < tss.length && tss[n] < cutoff) { n += 1; }
+    return n;
+  }
 
   /* {"panel:<key>": class} for each optional panel: shown when its graph has a trace. */
   function panelClasses(optional, structure, hasTraces) {
@@ -28,8 +43,8 @@
   }
 
   class Graphs {
-    /* `view()`: {host, points (window length), limit (history length), active (may draw
-     * now)}, read whenever the graphs draw. */
+    /* `view()`: {host, windowS (window, seconds), interval, limit (buffer length), active
+     * (may draw now)}, read whenever the graphs draw. */
     constructor(cfg, view) {
       this.cfg = cfg;
       this.view = view;
@@ -41,6 +56,7 @@
     /* Forgets every point (another host is followed next). */
     reset() {
       this.history = []; // drawn points, oldest first, at most view().limit
+      this.older = { points: [], stale: true }; // from the database (and buffer drops)
       this.structure = null;
       this.graphs = {}; // key -> {meta: the figure it was last sent, queue: points not drawn}
       this.redrawAll = false; // window or theme changed: every figure is sent again
@@ -72,27 +88,74 @@
       return gd.classList.contains("dash-graph--pending") ? null : gd;
     }
 
-    /* The whole figure of graph `key` (the history within the window), marked so that
-     * readyGraph can tell when the graph shows it; empties the graph's queue. */
+    /* The newest point's time minus the window: points before it are not drawn. */
+    cutoff() {
+      const last = this.history[this.history.length - 1];
+      return last ? last.ts - this.view().windowS : -Infinity;
+    }
+
+    /* The points of the window: the older part stitched to the buffer. */
+    windowPoints() {
+      const view = this.view();
+      const points = fill().stitch(this.older.points, this.history, view.interval);
+      return points.slice(before(points.map((p) => p.ts), this.cutoff()));
+    }
+
+    /* The range the database is to fill now ([from, to) epoch seconds), or null: the window
+     * reaches before the buffer and the older part is stale or does not reach back enough. */
+    fillWanted() {
+      const last = this.history[this.history.length - 1];
+      if (!last || !this.structure) { return null; }
+      const view = this.view();
+      const range = fill().wanted(view.windowS, last.ts, this.history, view.interval);
+      if (!range) { return null; }
+      const older = this.older;
+      const covered = !older.stale && older.host === view.host && older.from <= range.from;
+      return covered ? null : range;
+    }
+
+    /* The database's points for `range` (fillWanted's): the older part from now on; every
+     * figure is sent again. */
+    setOlder(host, range, points) {
+      if (host !== this.view().host) { return; }
+      // buffer drops made while the read was in flight come after its range
+      const later = this.older.points.filter((p) => p.ts >= range.to);
+      this.older = { points: points.concat(later), stale: false, host: host, from: range.from };
+      this.redrawAll = true;
+    }
+
+    /* The whole figure of graph `key` (the window's points), marked so that readyGraph can
+     * tell when the graph shows it; empties the graph's queue. */
     rebuild(key, theme) {
       const view = this.view();
       const graph = this.graphs[key];
-      const points = this.history.slice(-view.points);
+      const points = this.windowPoints();
       const figure = figures().buildFigure(key, points, this.structure, theme);
       this.figureSeq += 1;
       graph.meta = "live-" + this.figureSeq;
+      graph.tss = points.map((p) => p.ts);
       figure.layout.meta = graph.meta;
       figure.layout.uirevision = "live:" + view.host; // zoom is kept, but not across hosts
       graph.queue = [];
       return figure;
     }
 
+    /* Buffer points beyond `limit` move to the older part (while the window reaches them);
+     * too many there, and the database is read again (at its bounded resolution). */
+    trim(limit) {
+      if (this.history.length <= limit) { return; }
+      const dropped = this.history.splice(0, this.history.length - limit);
+      const older = this.older;
+      Array.prototype.push.apply(older.points, dropped);
+      older.points.splice(0, before(older.points.map((p) => p.ts), this.cutoff()));
+      if (older.points.length > OLDER_LIMIT) { older.stale = true; }
+    }
+
     /* Moves `points` into the history and the graphs: whole figures (into `out`) when the
      * window, the host's shape or the theme changed, else into each graph's queue. */
     draw(points, out) {
       Array.prototype.push.apply(this.history, points);
-      const limit = this.view().limit;
-      if (this.history.length > limit) { this.history.splice(0, this.history.length - limit); }
+      this.trim(this.view().limit);
       if (!this.history.length) { return; }
       const F = figures();
       const structure = F.structureOf(this.history[this.history.length - 1]);
@@ -102,7 +165,7 @@
       this.redrawAll = false;
       let theme = null;
       for (const key of this.keys()) {
-        const graph = this.graphs[key] || (this.graphs[key] = { meta: null, queue: [] });
+        const graph = this.graphs[key] || (this.graphs[key] = { meta: null, queue: [], tss: [] });
         if (all || graph.meta === null) {
           theme = theme || F.theme();
           out["figure:" + key] = this.rebuild(key, theme);
@@ -135,8 +198,10 @@
           send(key, this.rebuild(key, figures().theme()));
         } else {
           const args = figures().extension(key, graph.queue, this.structure);
+          Array.prototype.push.apply(graph.tss, graph.queue.map((p) => p.ts));
+          graph.tss.splice(0, before(graph.tss, this.cutoff()));
           graph.queue = [];
-          if (args) { root.Plotly.extendTraces(gd, args[0], args[1], this.view().points); }
+          if (args) { root.Plotly.extendTraces(gd, args[0], args[1], graph.tss.length); }
         }
       }
       if (waiting && !this.flushTimer) {
@@ -148,7 +213,7 @@
     }
   }
 
-  const graphs = { REBUILD_AFTER, panelClasses, Graphs };
+  const graphs = { REBUILD_AFTER, before, panelClasses, Graphs };
   (root.monitorLive = root.monitorLive || {}).graphs = graphs;
   if (typeof module !== "undefined" && module.exports) { module.exports = graphs; }
 })(typeof window !== "undefined" ? window : globalThis);

@@ -1,7 +1,8 @@
 /* The live page's summary cards and its self-health panel: monitorLive.panels.
  *
  * Texts are keyed by the render callback's output names (app/pages/live.py render_outputs:
- * "card:cpu", "detail:cpu", ..., "time", "health"). The health panel is Dash html components
+ * "card:cpu", "detail:cpu", ..., "health"). `age` words how old the cards are (the connection
+ * callback shows it in the toolbar and dims the cards while it is stale). The health panel is Dash html components
  * (as JSON) of the same classes and lines as the server's placeholder, so its height never
  * changes; its storage line stays one line whatever the error (full text in its tooltip). */
 (function (root) {
@@ -19,7 +20,7 @@
     return (isNumber(a) ? a : 0) + (isNumber(b) ? b : 0);
   }
 
-  /* The cards' texts and the sample time for `sample`. */
+  /* The cards' texts for `sample`. */
   function cards(sample) {
     const F = fmt();
     const cpu = sample.cpu || {};
@@ -48,13 +49,42 @@
       "detail:net": "↓ " + F.rate(net.rx_bps) + " · ↑ " + F.rate(net.tx_bps),
       "card:uptime": F.duration(sys.uptime_s),
       "detail:uptime": sys.os || NBSP,
-      time: "sample #" + sample.seq + " · " + F.clock(sample.ts),
+    };
+  }
+
+  /* Epoch seconds -> the local time of day on the 24-hour clock the graphs' axes use. */
+  function clock24(ts) {
+    if (!fmt().isNumber(ts)) { return "–"; }
+    return new Date(ts * 1000).toLocaleTimeString([], {
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+    });
+  }
+
+  /* How old the cards' values are: {stale, text, className}. `sample` is the newest shown
+   * (null: none yet), `receivedAt` when it came and `t` now (ms, one clock); stale once no
+   * sample came for `staleIntervals` intervals, or while the socket is not live (`kind`: the
+   * status badge's kind; polling counts as live while its samples come; never while paused). */
+  function age(sample, receivedAt, t, interval, staleIntervals, kind) {
+    if (!sample) { return { stale: false, text: "", className: "cards" }; }
+    const ms = Math.max(0, t - receivedAt);
+    // paused: the cards keep the sample shown when Pause was pressed, on purpose
+    const stale = kind !== "paused" && (ms > staleIntervals * interval * 1000
+      || (kind !== "live" && kind !== "polling"));
+    if (!stale) {
+      return { stale: false, text: "Last sample " + clock24(sample.ts), className: "cards" };
+    }
+    const seconds = Math.floor(ms / 1000);
+    const ago = seconds >= 120 ? Math.floor(seconds / 60) + " min ago" : seconds + " s ago";
+    return {
+      stale: true,
+      text: "Values as of " + clock24(sample.ts) + " · " + ago,
+      className: "cards cards--stale",
     };
   }
 
   /* Every card and detail of `outputs` (output names) as before the first sample. */
   function emptyCards(outputs) {
-    const out = { time: "" };
+    const out = {};
     for (const name of outputs) {
       if (name.startsWith("card:")) { out[name] = "–"; }
       if (name.startsWith("detail:")) { out[name] = NBSP; }
@@ -136,7 +166,7 @@
       this.healthKey = null;
     }
 
-    /* Cards, sample time and health of `sample` into `out`. */
+    /* Cards and health of `sample` into `out`. */
     show(sample, interval, out) {
       Object.assign(out, cards(sample));
       this.health(sample.health || {}, interval, out);
@@ -157,7 +187,7 @@
     }
   }
 
-  const panels = { sum, cards, emptyCards, healthItems, errorText, storageLine, healthChildren,
+  const panels = { sum, cards, clock24, age, emptyCards, healthItems, errorText, storageLine, healthChildren,
     Panels };
   (root.monitorLive = root.monitorLive || {}).panels = panels;
   if (node) { module.exports = panels; }

@@ -7,7 +7,8 @@
  *   live-link.js      the connection state machine (backoff, jitter) and the badge's text
  *   live-api.js       server urls (Dash's path prefix), fetching
  *   live-hosts.js     the followed host (?host=) and the host picker
- *   live-samples.js   samples of the followed host: dedupe by ts, its interval
+ *   live-samples.js   samples of the followed host: dedupe by ts (seq), gaps, its interval
+ *   live-fill.js      the windows' older part from the history API, stitched to the buffer
  *   live-graphs.js    when to send whole figures and when to extend them
  *   live-figures.js   what the figures are
  *   live-panels.js    cards and the health panel
@@ -17,9 +18,10 @@
  *   live.connection  runs on the socket's open and close and on a short clock tick: opens and
  *                    reopens the socket (backoff, ?since= for gap-free catch-up), polls
  *                    /api/v1/latest while it cannot open, keeps the host list fresh, words the
- *                    status badge.
+ *                    status badge and how old the cards are (dimmed while stale).
  *   live.render      runs when the inbox has frames, and on pause, window and filter changes:
- *                    draws the new samples and fills cards, process table and health panel. */
+ *                    draws the new samples and fills cards, process table and health panel;
+ *                    asks the history API for what a window needs before the buffer. */
 (function (root) {
   "use strict";
 
@@ -46,7 +48,8 @@
       pauseClicks: 0,
       emptyView: false, // render empties graphs, cards and health (after a host switch)
       announced: false, // render has been asked to show the followed host
-      shownStatus: [null, null],
+      shownStatus: [null, null, null, null],
+      filler: new live.fill.Reader(now),
       sent: {}, // output name -> the text last sent (unchanged text is not sent again)
       kicks: 0, // the inbox store's data: render runs when it changes
       socketEvents: 0, // the socket store's data: connection runs when it changes
@@ -60,7 +63,8 @@
     });
     s.graphs = new live.graphs.Graphs(cfg, () => ({
       host: s.samples.host,
-      points: live.samples.windowPoints(s.windowMin, s.samples.interval),
+      windowS: s.windowMin * 60,
+      interval: s.samples.interval,
       limit: s.samples.limit(),
       active: onPage(s) && !s.paused,
     }));
@@ -70,7 +74,8 @@
 
   function followed(s, host, interval) {
     const F = live.figures;
-    return new live.samples.SampleLog(host, interval, s.cfg.windows, (x) => F.toPoint(x));
+    const buffer = [s.cfg.bufferMinutes]; // wider windows read the rest from the database
+    return new live.samples.SampleLog(host, interval, buffer, (x) => F.toPoint(x), now);
   }
 
   /* Whether `s` is the mount the document shows: Dash's router removes the live page's
@@ -146,7 +151,15 @@
       (host) => follow(s, host, true), s.hostList.hosts, s.samples.host);
   }
 
-  /* Callback: socket events, clock tick, pause clicks -> the status badge. */
+  /* Reads what the window needs before the buffer from the database (live-fill.js). */
+  function fill(s) {
+    const host = s.samples.host;
+    s.filler.maybe(s.graphs, host, s.samples.interval, live.api.prefix(document),
+      () => S === s && s.samples.host === host, () => kick(s));
+  }
+
+  /* Callback: socket events, clock tick, pause clicks -> the status badge, how old the cards
+   * are (toolbar text) and the cards' class (dimmed while stale). */
   function connection(_socketEvents, _tick, nClicks, cfg) {
     if (!cfg) { throw preventUpdate(); }
     const s = ensure(cfg);
@@ -166,9 +179,14 @@
     if (step.connect) { openSocket(s); }
     if (s.link.polling) { poll(s, t); }
     const [text, cls] = live.link.badge(s.link, t, env(s), s.paused, s.samples.pending.length);
-    if (text === s.shownStatus[0] && cls === s.shownStatus[1]) { throw preventUpdate(); }
-    s.shownStatus = [text, cls];
-    return [text, cls];
+    const kind = s.paused ? "paused" : live.link.status(s.link, t, env(s))[1];
+    const age = live.panels.age(s.samples.shown, s.samples.shownAt, t,
+      s.samples.interval, cfg.staleIntervals, kind);
+    const shown = [text, cls, age.text, age.className];
+    if (shown.every((v, i) => v === s.shownStatus[i])) { throw preventUpdate(); }
+    const result = shown.map((v, i) => (v === s.shownStatus[i] ? noUpdate() : v));
+    s.shownStatus = shown;
+    return result;
   }
 
   /* Follows `host` from now on: the URL names it, the view is emptied (render sends empty
@@ -221,6 +239,7 @@
     s.table = live.table.attach(s.table, s.cfg.ids.procTable);
     if (!s.paused) {
       s.graphs.draw(s.samples.take(), out);
+      fill(s);
       const sample = s.samples.unseen();
       if (sample) {
         s.panels.show(sample, s.samples.interval, out);

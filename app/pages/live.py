@@ -24,27 +24,19 @@ from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 from app.config import Config
 from app.pages import ids, live_alerts
 from app.pages.context import PageContext
+from app.pages.live_parts import HEALTH_LABELS, health_placeholder, waiting_figure
 from app.paths import WS_PATH
 
 PATH = "/"
 TITLE = "Live"
 
-WINDOWS_MIN = (5, 15, 60)
+WINDOWS_MIN = (5, 15, 60, 360)
+BUFFER_MIN = 60  # the browser keeps this much in memory; wider windows read the database
 STALE_INTERVALS = 3
 POLL_AFTER_FAILURES = 3
 BACKOFF_S = (1.0, 15.0)
 HOSTS_REFRESH_INTERVALS = 5  # the host picker re-reads /api/v1/hosts this often (at least 1 s)
 
-# Labels of the health panel's numbers, in the order assets/live-panels.js fills them.
-HEALTH_LABELS: tuple[str, ...] = (
-    "Sampler lag",
-    "Collect time",
-    "Skipped ticks",
-    "Dropped live",
-    "Storage buffer",
-    "Write errors",
-    "Clients",
-)
 
 # (key, graph id, title); the key names the graph in assets/live-figures.js.
 GRAPHS: tuple[tuple[str, str, str], ...] = (
@@ -82,7 +74,6 @@ def render_outputs() -> list[tuple[str, Output]]:
     for key, _title, value_id, detail_id in CARDS:
         outputs.append((f"card:{key}", Output(value_id, "children")))
         outputs.append((f"detail:{key}", Output(detail_id, "children")))
-    outputs.append(("time", Output(ids.SAMPLE_TIME, "children")))
     outputs.append(("health", Output(ids.LIVE_HEALTH, "children")))
     outputs.append(("pause", Output(ids.LIVE_PAUSE, "children")))
     outputs.append(("host", Output(ids.HOSTNAME, "children", allow_duplicate=True)))
@@ -96,6 +87,8 @@ def client_config(config: Config) -> dict[str, Any]:
     is the server's; for a host whose samples carry ``health.interval_s`` the browser uses that.
     ``mount`` is new for every rendering of the page, so the browser starts afresh each time.
     ``optionalPanels`` are the graphs whose panel the browser shows once they have a trace.
+    ``bufferMinutes`` is what the browser keeps of the samples it was sent; a window's part
+    before them comes from the history API (assets/live-fill.js).
     """
     return {
         "mount": uuid.uuid4().hex,
@@ -103,6 +96,7 @@ def client_config(config: Config) -> dict[str, Any]:
         "host": config.hostname,
         "path": WS_PATH.lstrip("/"),
         "windows": list(WINDOWS_MIN),
+        "bufferMinutes": BUFFER_MIN,
         "staleIntervals": STALE_INTERVALS,
         "pollAfterFailures": POLL_AFTER_FAILURES,
         "backoff": list(BACKOFF_S),
@@ -122,56 +116,14 @@ def client_config(config: Config) -> dict[str, Any]:
     }
 
 
+def window_label(minutes: int) -> str:
+    """ "15 min", "6 h": a window button's text."""
+    return f"{minutes // 60} h" if minutes >= 120 and minutes % 60 == 0 else f"{minutes} min"
+
+
 def tick_ms(interval: float) -> int:
     """The connection's clock: half an interval, between 250 and 500 ms."""
     return int(min(500, max(250, interval * 500)))
-
-
-def waiting_figure() -> dict[str, Any]:
-    """An empty, transparent figure shown until the first sample."""
-    hidden = {"visible": False}
-    return {
-        "data": [],
-        "layout": {
-            "paper_bgcolor": "rgba(0,0,0,0)",
-            "plot_bgcolor": "rgba(0,0,0,0)",
-            "xaxis": hidden,
-            "yaxis": hidden,
-            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-            "annotations": [
-                {
-                    "text": "Waiting for data…",
-                    "showarrow": False,
-                    "font": {"color": "#8a94a3"},
-                    "xref": "paper",
-                    "yref": "paper",
-                }
-            ],
-        },
-    }
-
-
-def health_placeholder() -> list[html.Div]:
-    """The health panel before the first sample: the storage line and every number as "–".
-
-    assets/live-panels.js replaces it with elements of the same classes and text lines, so the
-    panel keeps its height when the values come (and when the storage line turns red).
-    """
-    storage = html.Div(
-        [
-            html.Span("Storage –", className="storage-text"),
-            html.Span("", className="storage-buffer"),
-        ],
-        className="storage storage--unknown",
-    )
-    stats = [
-        html.Div(
-            [html.Span(label, className="stat-label"), html.Span("–", className="stat-value")],
-            className="stat",
-        )
-        for label in HEALTH_LABELS
-    ]
-    return [storage, *stats]
 
 
 def card(title: str, value_id: str, detail_id: str) -> html.Div:
@@ -208,7 +160,8 @@ def graph_panel(key: str, graph_id: str, title: str) -> html.Section:
 
 
 def toolbar() -> html.Div:
-    """Host picker (live-hosts.js fills it), status badge, pause, time window and sample time."""
+    """Host picker (live-hosts.js fills it), status badge, pause, time window and how old the
+    newest sample is."""
     return html.Div(
         [
             html.Div(id=ids.LIVE_HOST_PICKER, className="host-picker"),
@@ -216,7 +169,7 @@ def toolbar() -> html.Div:
             html.Button("Pause", id=ids.LIVE_PAUSE, n_clicks=0, className="button"),
             dcc.RadioItems(
                 id=ids.LIVE_WINDOW,
-                options=[{"label": f"{m} min", "value": m} for m in WINDOWS_MIN],
+                options=[{"label": window_label(m), "value": m} for m in WINDOWS_MIN],
                 value=WINDOWS_MIN[0],
                 inline=True,
                 className="segmented",
@@ -233,7 +186,9 @@ def layout(config: Config) -> html.Div:
         [
             live_alerts.banner(config),
             toolbar(),
-            html.Div([card(t, v, d) for _k, t, v, d in CARDS], className="cards"),
+            html.Div(
+                [card(t, v, d) for _k, t, v, d in CARDS], id=ids.LIVE_CARDS, className="cards"
+            ),
             html.Div([graph_panel(*g) for g in GRAPHS], className="graphs"),
             html.Section(
                 [
@@ -271,8 +226,8 @@ def layout(config: Config) -> html.Div:
 
 
 def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
-    """Two clientside callbacks (assets/live.js): the connection, and drawing the samples
-    (and the alert banner's own, ``live_alerts``).
+    """Two clientside callbacks (assets/live.js): the connection (status badge, how old the
+    cards are), and drawing the samples (and the alert banner's own, ``live_alerts``).
 
     The browser bumps the ``LIVE_SOCKET`` store when its socket opens or closes, and the
     ``LIVE_INBOX`` store when frames (or a polled sample) wait to be drawn.
@@ -281,6 +236,8 @@ def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
         ClientsideFunction("live", "connection"),
         Output(ids.LIVE_STATUS, "children"),
         Output(ids.LIVE_STATUS, "className"),
+        Output(ids.SAMPLE_TIME, "children"),
+        Output(ids.LIVE_CARDS, "className"),
         Input(ids.LIVE_SOCKET, "data"),
         Input(ids.LIVE_TICK, "n_intervals"),
         Input(ids.LIVE_PAUSE, "n_clicks"),

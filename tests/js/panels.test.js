@@ -29,12 +29,12 @@ test("cards: binary units, sums of what is known, no swap", () => {
   assert.equal(out["card:net"], "–"); // nothing known is not 0 B/s
   assert.equal(out["card:uptime"], "1d 2h 3m");
   assert.equal(out["card:load"], "–"); // no load section
-  assert.match(out.time, /^sample #42 · /);
+  assert.equal(out.time, undefined, "no internal counter, no time: the toolbar says how old");
 });
 
 test("placeholders for every card and detail the page has", () => {
-  const out = P.emptyCards(["figure:cpu", "card:cpu", "detail:cpu", "card:swap", "time"]);
-  assert.deepEqual(out, { time: "", "card:cpu": "–", "detail:cpu": "\u00a0", "card:swap": "–" });
+  const out = P.emptyCards(["figure:cpu", "card:cpu", "detail:cpu", "card:swap"]);
+  assert.deepEqual(out, { "card:cpu": "–", "detail:cpu": "\u00a0", "card:swap": "–" });
 });
 
 test("the storage line names the error once and counts the buffered samples", () => {
@@ -116,4 +116,22 @@ test("the followed host is ?host= of the page URL", () => {
   assert.equal(list.intervalOf("edge-a", 0.5), 1);
   assert.equal(list.intervalOf("edge-b", 0.5), 0.5);
   assert.equal(list.intervalOf("unknown", 0.5), 0.5);
+});
+
+test("the cards say how old they are, and dim once no sample came for 3 intervals", () => {
+  const ts = Date.UTC(2026, 0, 2, 21, 53, 46) / 1000;
+  const sample = { ts: ts };
+  const clock = P.clock24(ts);
+  assert.match(clock, /^\d\d:\d\d:46$/, "24-hour, like the axes: " + clock);
+  assert.doesNotMatch(clock, /[AP]M/);
+  assert.deepEqual(P.age(null, null, 5000, 1, 3, "connecting"),
+    { stale: false, text: "", className: "cards" });
+  assert.deepEqual(P.age(sample, 1000, 4000, 1, 3, "live"),
+    { stale: false, text: "Last sample " + clock, className: "cards" });
+  assert.deepEqual(P.age(sample, 1000, 4001, 1, 3, "live"),
+    { stale: true, text: "Values as of " + clock + " · 3 s ago", className: "cards cards--stale" });
+  assert.equal(P.age(sample, 1000, 1500, 1, 3, "reconnecting").stale, true, "socket down");
+  assert.equal(P.age(sample, 1000, 1500, 1, 3, "polling").stale, false, "polled samples come");
+  assert.equal(P.age(sample, 1000, 99000, 1, 3, "paused").stale, false, "paused on purpose");
+  assert.match(P.age(sample, 0, 185000, 1, 3, "stale").text, / · 3 min ago$/);
 });
