@@ -6,10 +6,13 @@ import math
 
 import pytest
 
+from app.runtime.sampler import Sampler
 from collectors import all_metric_units
 from collectors.catalog import HEALTH_METRICS, LABELS, catalog, describe, split
+from collectors.registry import CollectorRegistry
 from collectors.units import format_value, scaled_unit
 from storage.series import flatten
+from storage.writer import StorageWriter
 from tests.support.samples import make_sample
 
 # Metrics that are not numeric series: identity, names, and the top-process snapshots.
@@ -90,3 +93,10 @@ def test_scaled_units_pick_the_binary_multiple() -> None:
     assert scaled_unit("bytes", 100) == (1.0, "B")
     assert scaled_unit("%", 1e9) == (1.0, "%")
     assert scaled_unit("1/s", 10) == (1.0, "/s")
+
+
+def test_every_number_the_sampler_and_the_writer_report_in_health_is_declared() -> None:
+    health = Sampler(CollectorRegistry(), host="h", interval=1).tick()["health"]
+    health.update(StorageWriter(object(), batch_interval=3600).health())  # type: ignore[arg-type]
+    numbers = {k for k, v in health.items() if isinstance(v, int | float | dict)}
+    assert numbers - set(HEALTH_METRICS) == set()
