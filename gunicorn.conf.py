@@ -12,18 +12,38 @@ import contextlib
 import gc
 import importlib
 import os
+import sys
 
 _host = os.environ.get("MONITOR_HOST", "127.0.0.1")
 _port = os.environ.get("MONITOR_PORT", "8050")
+if not _port.isdigit():  # not a port: the start checks refuse it in one line (MONITOR_PORT=...)
+    _port = "8050"
 bind = [f"[{_host}]:{_port}" if ":" in _host else f"{_host}:{_port}"]
 
 # gthread that reads each request in its main loop before a thread serves it, with a deadline
 # and a limit on connections per client (app/guard/slow_clients.py).
 worker_class = "app.guard.slow_clients.GuardedThreadWorker"
-workers = int(os.environ.get("MONITOR_WORKERS", "1"))
-_ws_clients = int(os.environ.get("MONITOR_WS_CLIENTS", "64"))
-_http_threads = int(os.environ.get("MONITOR_HTTP_THREADS", "8"))
-threads = int(os.environ.get("MONITOR_THREADS", str(_ws_clients + _http_threads)))
+
+
+def _count(name: str, default: int, least: int) -> int:
+    """A whole number from the environment; a bad one is one line and exit code 2 (gunicorn
+    turns other errors of this file into a traceback)."""
+    raw = os.environ.get(name) or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = least - 1
+    if value < least:
+        message = f"error: {name} must be a whole number, {least} or more, got {raw!r}"
+        print(message, file=sys.stderr)
+        raise SystemExit(2)
+    return value
+
+
+workers = _count("MONITOR_WORKERS", 1, 1)
+_ws_clients = _count("MONITOR_WS_CLIENTS", 64, 0)
+_http_threads = _count("MONITOR_HTTP_THREADS", 8, 1)
+threads = _count("MONITOR_THREADS", _ws_clients + _http_threads, 1)
 timeout = 60
 keepalive = 5
 accesslog = os.environ.get("MONITOR_ACCESS_LOG") or None
@@ -59,9 +79,9 @@ gc.freeze()
 
 
 def nworkers_changed(server: object, new_value: int, old_value: int | None) -> None:
-    """The start checks. gunicorn calls this first (``old_value`` None) once its settings are
-    final, after ``-b``/``--bind``, the config file and ``GUNICORN_CMD_ARGS``, and before it logs,
-    binds or forks: a refusal here is the one line on stderr, with exit code 2."""
+    """The start checks, and the bind. gunicorn calls this first (``old_value`` None) once its
+    settings are final, after ``-b``/``--bind``, the config file and ``GUNICORN_CMD_ARGS``, and
+    before it logs, binds or forks: a refusal here is the one line on stderr, exit code 2."""
     if old_value is None:
         from app.guard.startup import check_start
 
@@ -69,12 +89,11 @@ def nworkers_changed(server: object, new_value: int, old_value: int | None) -> N
 
 
 def when_ready(server: object) -> None:
-    """The exposure rule again, on the sockets gunicorn really listens on (systemd, fd://)."""
-    from app.guard.startup import listeners_problem, refuse
+    """The exposure rule again, on the sockets gunicorn really listens on (systemd, fd://),
+    then the banner of ``python -m app serve``."""
+    from app.guard.startup import check_ready
 
-    problem = listeners_problem(server)
-    if problem:
-        refuse(problem)
+    check_ready(server)
 
 
 def on_reload(server: object) -> None:

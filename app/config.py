@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from storage.engine import DEFAULT_DATABASE_URL
+from sqlalchemy.engine import make_url
+
+from storage.engine import DEFAULT_DATABASE_URL, SUPPORTED_URLS, url_problem
 from storage.timeparse import parse_duration
 
 ENV_PREFIX = "MONITOR_"
 # Fields given in seconds or as duration strings ("90s", "15min", "24h", "7d", "2y").
 DURATION_FIELDS = ("retention_raw", "retention_1m", "retention_1h", "rollup_every")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
-    """A configuration value that cannot be used; the message names the setting."""
+    """A configuration value that cannot be used; the message names the setting.
+
+    ``setting`` is the field whose value is wrong (when one is), and ``problem`` what follows
+    its name in the message, so that ``from_env`` can name it as the operator gave it."""
+
+    def __init__(self, message: str, setting: str = "", problem: str = "") -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.problem = problem
+
+    def named(self, label: str) -> ConfigError:
+        """The same error, naming the setting as ``label`` (``--interval``, ``MONITOR_PORT``)."""
+        return ConfigError(f"{label} {self.problem}", self.setting, self.problem)
+
+
+def invalid(setting: str, requirement: str, shown: str) -> ConfigError:
+    problem = f"{requirement}, got {shown}"
+    return ConfigError(f"{setting} {problem}", setting, problem)
 
 
 @dataclass(frozen=True)
@@ -74,21 +94,26 @@ class Config:
     def __post_init__(self) -> None:
         for name in DURATION_FIELDS:
             object.__setattr__(self, name, _duration(name, getattr(self, name)))
-        if self.interval <= 0 or self.interval > 3600:
-            raise ConfigError(f"interval must be between 0 and 3600 seconds, got {self.interval}")
-        if not 0 < self.port < 65536:
-            raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
-        if self.top_n < 0:
-            raise ConfigError(f"top_n must be 0 or more, got {self.top_n}")
-        if self.ws_ping_interval < 0:
-            raise ConfigError(f"ws_ping_interval must be 0 (off) or more: {self.ws_ping_interval}")
-        if self.connections_per_client < 0:
-            raise ConfigError(
-                f"connections_per_client must be 0 or more: {self.connections_per_client}"
-            )
+        for name, ok, requirement in self._rules():
+            if not ok:
+                raise invalid(name, requirement, _shown(name, getattr(self, name)))
+
+    def _rules(self) -> Iterator[tuple[str, bool, str]]:
+        """(field, whether its value is good, what it must be), in the order they are checked;
+        written so that NaN fails them."""
+        yield "database_url", url_problem(self.database_url) is None, f"must be {SUPPORTED_URLS}"
+        yield "interval", 0 < self.interval <= 3600, "must be greater than 0 and at most 3600"
+        yield "port", 0 < self.port < 65536, "must be between 1 and 65535"
+        yield "hostname", bool(self.hostname.strip()), "must not be empty"
+        yield "top_n", self.top_n >= 0, "must be 0 or more"
+        yield "cmdline_max", self.cmdline_max >= 1, "must be 1 or more"
+        yield "subscriber_queue", self.subscriber_queue >= 1, "must be 1 or more"
+        yield "log_level", self.log_level.upper() in LOG_LEVELS, "must be " + _words(LOG_LEVELS)
+        yield "ws_ping_interval", self.ws_ping_interval >= 0, "must be 0 (off) or more"
+        yield "connections_per_client", self.connections_per_client >= 0, "must be 0 or more"
         for name in ("batch_interval", "buffer_seconds", "backlog_seconds", "request_read_timeout"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+            yield name, getattr(self, name) > 0, "must be greater than 0"
+        yield "process_snapshot_every", self.process_snapshot_every > 0, "must be greater than 0"
 
     @property
     def buffer_max(self) -> int:
@@ -108,8 +133,15 @@ class Config:
             raw = environ.get(ENV_PREFIX + f.name.upper())
             if raw is not None and raw != "":
                 values[f.name] = _parse(f.name, str(f.type), raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        flags = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            return cls(**{**values, **flags})
+        except ConfigError as exc:  # named as given: a flag, else the environment variable
+            if exc.setting in flags:
+                raise exc.named("--" + exc.setting.replace("_", "-")) from None
+            if exc.setting in values:
+                raise exc.named(ENV_PREFIX + exc.setting.upper()) from None
+            raise
 
     def with_overrides(self, **overrides: Any) -> Config:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -120,10 +152,26 @@ def _duration(name: str, value: Any) -> float:
     try:
         seconds = parse_duration(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a duration like 3600, 7d or 2y, got {value!r}") from None
-    if seconds <= 0:
-        raise ConfigError(f"{name} must be positive, got {value!r}")
+        raise invalid(name, "must be a duration like 3600, 7d or 2y", _shown(name, value)) from None
+    if not seconds > 0:
+        raise invalid(name, "must be greater than 0", _shown(name, value))
     return seconds
+
+
+def _shown(name: str, value: Any) -> str:
+    """A value as an error message shows it: numbers plainly, a URL without its password (and
+    a value that does not parse as a URL not at all: it may hold one)."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if name == "database_url":
+        if url_problem(value) == "is not a database URL":
+            return "a value that is not a URL"
+        return repr(make_url(value).render_as_string(hide_password=True))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _words(choices: tuple[str, ...]) -> str:
+    return ", ".join(choices[:-1]) + " or " + choices[-1]
 
 
 def _parse(name: str, kind: str, raw: str) -> Any:

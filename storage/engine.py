@@ -7,10 +7,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
+SUPPORTED_URLS = "sqlite:///path or postgresql://user@host/db"
+# SQLAlchemy driver names of the supported URLs, once normalized (the drivers we ship).
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg2")
 
 
 def normalize_url(url: str) -> str:
@@ -21,8 +25,23 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a database URL of ours (it does not parse, or names another
+    database or driver), or None. Connects to nothing."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except ArgumentError:
+        return "is not a database URL"
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        return f"scheme {parsed.drivername + '://'!r} is not supported"
+    return None
+
+
 def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: object) -> Engine:
     """An engine for ``url``; for a SQLite file the folder is created and WAL mode turned on."""
+    problem = url_problem(url)
+    if problem:
+        raise ValueError(f"database URL {problem}: use {SUPPORTED_URLS}")
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -37,14 +56,9 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: object) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if parsed.get_backend_name() == "postgresql":
-        kwargs.setdefault("pool_pre_ping", True)
-        kwargs.setdefault("connect_args", {"connect_timeout": 5})
-        return create_engine(url, **kwargs)
-    raise ValueError(
-        f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
-        "use sqlite:///path or postgresql://user@host/db"
-    )
+    kwargs.setdefault("pool_pre_ping", True)  # PostgreSQL: url_problem lets only the two through
+    kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    return create_engine(url, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

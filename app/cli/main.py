@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 from app.cli.alerts import add_alerts_arguments, run_alerts
 from app.cli.export import add_export_arguments, run_export
@@ -17,14 +18,36 @@ SUBCOMMANDS = ("serve", "agent", "hash-password", "export", "alerts")
 AGENT_STOP_WAIT_S = 2.0  # how long each part of a stopping agent gets (the writer: to flush)
 
 
+class Parser(argparse.ArgumentParser):
+    """Bad arguments are one line on stderr and exit code 2, without the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+class TopParser(Parser):
+    """The top-level parser, whose help also shows the options of ``serve``, the default."""
+
+    serve: argparse.ArgumentParser | None = None
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        if self.serve is None:
+            return text
+        return f"{text}\nserve (what runs without a subcommand):\n\n{self.serve.format_help()}"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = TopParser(
         prog="python -m app",
         description="Real-time system-monitoring dashboard. Every flag overrides the "
         "MONITOR_* environment variable of the same name.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{serve,agent,export,hash-password}")
+    sub = parser.add_subparsers(
+        dest="command", metavar="{serve,agent,export,alerts,hash-password}", parser_class=Parser
+    )
     serve = sub.add_parser("serve", help="sample this host and serve the dashboard (default)")
+    parser.serve = serve
     serve.add_argument("--host", help="address to listen on (MONITOR_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (MONITOR_PORT, default 8050)")
     serve.add_argument(
@@ -63,7 +86,9 @@ def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
         help="sqlite:///path or postgresql://user@host/db "
         "(MONITOR_DATABASE_URL, default sqlite:///data/monitor.db)",
     )
-    parser.add_argument("--interval", type=float, help="seconds between samples (default 1)")
+    parser.add_argument(
+        "--interval", type=float, help="seconds between samples: over 0, at most 3600 (default 1)"
+    )
     parser.add_argument("--hostname", help="name this host's samples carry (default: host name)")
     parser.add_argument("--top-n", type=int, help="top processes kept per tick (default 15)")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
@@ -94,8 +119,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
 def serve(config: Config) -> int:
     """Serves the dashboard under gunicorn until SIGINT/SIGTERM (which flush storage).
 
-    The address is checked here, before anything is printed, and gunicorn's master checks what
-    it binds with the same rule (gunicorn.conf.py)."""
+    The address is checked here, and gunicorn's master checks what it binds with the same
+    rule, with the rest of its start checks (gunicorn.conf.py); the banner comes once it
+    listens, so a refusal is the only line."""
     from app.cli.serve import serve_with_gunicorn
     from app.guard.exposure import exposure_problem
 
@@ -103,23 +129,23 @@ def serve(config: Config) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    print(f"Dashboard on http://{config.host}:{config.port}/ (Ctrl+C to stop)", flush=True)
     return serve_with_gunicorn(config)
 
 
 def run_agent(config: Config) -> int:
     """Samples and stores (and relays, on PostgreSQL) until SIGINT, SIGTERM or SIGHUP (an
-    agent has nothing to reload: its service manager starts it again), then flushes."""
+    agent has nothing to reload: its service manager starts it again), then flushes. A bad
+    rule file or a SQLite file another process writes: one line, exit 2."""
     from app.runtime.monitor import Monitor
     from storage.file_lock import DatabaseInUse
 
-    monitor = Monitor(config, listen=False)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda *_: stopping.set())
     try:
+        monitor = Monitor(config, listen=False)
         monitor.start()
-    except DatabaseInUse as exc:  # another process writes this SQLite file
+    except (ConfigError, DatabaseInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(

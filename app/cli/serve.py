@@ -29,6 +29,8 @@ class DashboardServer(Application):
 
     def __init__(self, config: Config) -> None:
         self.monitor_config = config
+        # Printed by gunicorn.conf.py's when_ready, once it listens (after every start check).
+        self.banner = f"Dashboard on http://{bind_address(config)}/ (Ctrl+C to stop)"
         super().__init__(usage=None, prog="python -m app serve")
 
     def load_config(self) -> None:

@@ -2,18 +2,26 @@
 
 ``check_start`` runs once gunicorn's settings are final, after ``-b``/``--bind``, the config
 file and ``GUNICORN_CMD_ARGS``, and before it logs, binds or forks; a refusal is one line on
-stderr and exit code 2. ``check_listeners`` then checks the sockets gunicorn really listens on
-(which also covers systemd socket activation and ``fd://``), at start and after a reload.
+stderr and exit code 2. It checks the settings, the users and rules files, and binds the
+listening sockets itself, once (gunicorn would retry an address in use five times a second
+apart, logging each). ``check_ready`` then checks the sockets gunicorn really listens on
+(which also covers systemd socket activation and ``fd://``) and prints the banner of
+``python -m app serve``; ``listeners_problem`` checks them again after a reload.
 
 Kept free of the web stack: gunicorn's master imports it.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from typing import Any, NoReturn
 
+from gunicorn import sock as gunicorn_sock
+from gunicorn import systemd
+
+from app.alerts.rules import load_rules
 from app.config import Config, ConfigError
 from app.guard.credentials import installation_key, load_users
 from app.guard.exposure import exposure_problem, trusted_exposure_note
@@ -77,7 +85,9 @@ def start_problem(server: Any, config: Config) -> str | None:
             load_users(config.users_file)
         if config.users_file or config.auth_token:
             installation_key(config)  # made now, before the workers fork and race for it
-    except ConfigError as exc:
+        if config.alerts_enabled:  # each worker loads it again; a bad one must stop us here
+            load_rules(config.alerts_file or None, config.notify_urls)
+    except ConfigError as exc:  # RuleError is one
         return str(exc)
     return None
 
@@ -100,7 +110,50 @@ def check_start(server: Any) -> None:
     note = trusted_exposure_note(config, bind_hosts(server.cfg.address))
     if note:
         server.log.warning(note)
+    bind_now(server)
+
+
+def shown_address(address: Any) -> str:
+    if isinstance(address, tuple):
+        host = f"[{address[0]}]" if ":" in str(address[0]) else address[0]
+        return f"{host}:{address[1]}"
+    return str(address)
+
+
+def bind_now(server: Any) -> None:
+    """Binds gunicorn's listening sockets, once: an address in use (or not of this host, or a
+    port below 1024 without the right) is one line and exit code 2. Left to gunicorn where it
+    does not bind the configured addresses itself: sockets inherited from systemd or from a
+    re-executed master (USR2), ``fd://`` binds, and ``reuse_port`` (each worker binds)."""
+    cfg = server.cfg
+    inherited = systemd.listen_fds(unset_environment=False) or "GUNICORN_FD" in os.environ
+    if inherited or server.LISTENERS or cfg.reuse_port:
+        return
+    if any(isinstance(address, int) for address in cfg.address):
+        return
+    for name in ("certfile", "keyfile"):  # gunicorn checks these as it binds
+        path = getattr(cfg, name)
+        if path and not os.path.exists(path):
+            refuse(f"the {name} {path!r} does not exist")
+    listeners = []
+    for address in cfg.address:
+        try:
+            listeners.append(gunicorn_sock._sock_type(address)(address, cfg, server.log))
+        except OSError as exc:
+            refuse(f"cannot listen on {shown_address(address)}: {exc.strerror or exc}")
+    server.LISTENERS = listeners
 
 
 def listeners_problem(server: Any) -> str | None:
     return exposure_problem(monitor_config(server), listening_hosts(server.LISTENERS))
+
+
+def check_ready(server: Any) -> None:
+    """Once gunicorn listens: the exposure rule on its real sockets, then the banner of
+    ``python -m app serve`` (its ``banner``; plain gunicorn has logged where it listens)."""
+    problem = listeners_problem(server)
+    if problem:
+        refuse(problem)
+    banner = getattr(server.app, "banner", None)
+    if banner:
+        print(banner, flush=True)

@@ -70,7 +70,7 @@ def test_config_from_environment_and_overrides() -> None:
     ("env", "fragment"),
     [
         ({"MONITOR_PORT": "http"}, "MONITOR_PORT='http' is not a valid int"),
-        ({"MONITOR_INTERVAL": "0"}, "interval must be between"),
+        ({"MONITOR_INTERVAL": "0"}, "MONITOR_INTERVAL must be greater than 0 and at most 3600"),
         ({"MONITOR_INCLUDE_VIRTUAL_NET": "maybe"}, "MONITOR_INCLUDE_VIRTUAL_NET"),
     ],
 )

@@ -68,6 +68,7 @@ def test_serves_changing_samples_and_flushes_on_sigterm(tmp_path: Path) -> None:
             process.kill()
             process.communicate()
     assert process.returncode == 0, output
+    assert f"Dashboard on http://127.0.0.1:{port}/ (Ctrl+C to stop)" in output  # once it listened
     store = MetricStore(make_engine(database_url))
     frame = store.read_frame("e2e", 0, 2e9, ["cpu.total"])
     # Batches every 60 s, so everything stored was flushed at shutdown; the only holes allowed
@@ -80,4 +81,4 @@ def test_serves_changing_samples_and_flushes_on_sigterm(tmp_path: Path) -> None:
 
 def test_bad_flag_exits_2_with_one_line() -> None:
     line = app_exits_2_with_one_line("--interval", "-1")
-    assert line == "error: interval must be between 0 and 3600 seconds, got -1.0"
+    assert line == "error: --interval must be greater than 0 and at most 3600, got -1"
