@@ -86,7 +86,13 @@ class HistoryMaintainer:
             except Exception as exc:
                 self.errors += 1
                 if self.errors == 1 or self.errors % 60 == 0:
-                    log.error("history maintenance failed (%d so far): %s", self.errors, exc)
+                    first = str(exc).splitlines()[0] if str(exc) else ""
+                    log.error(
+                        "history maintenance failed (%d so far): %s: %s",
+                        self.errors,
+                        type(exc).__name__,
+                        first,
+                    )
             if self._stopping.wait(self.every):
                 break
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import GUNICORN, ROOT, free_port
+from tests.support.polling import wait_for
+from tests.support.servers import GUNICORN, ROOT, Process, free_port, get_json
 
 URLS = "sqlite:///path or postgresql://user@host/db"
 
@@ -189,3 +190,42 @@ def test_top_level_help_shows_the_serve_options(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stderr == ""
     for word in ("agent", "export", "alerts", "--port", "--host", "--database-url", "--interval"):
         assert word in result.stdout, word
+
+
+@pytest.mark.parametrize("kind", ["serve", "agent"])
+def test_an_unreachable_database_is_no_start_error(kind: str, tmp_path: Path) -> None:
+    """Nothing listens at the database's address: the process starts, samples, buffers and
+    retries; each part says so once, in one line, without a traceback, and it never exits."""
+    port, closed = free_port(), free_port()
+    env = run_env(
+        kind,
+        tmp_path,
+        port,
+        MONITOR_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{closed}/test",
+        MONITOR_BATCH_INTERVAL="0.5",
+        MONITOR_INTERVAL="0.25",
+    )
+    env = {k: v for k, v in env.items() if k.startswith("MONITOR_")}
+    with Process(launch(kind, port), env) as process:
+        wait_for(
+            lambda: "database write failed" in process.log(),
+            timeout=30,
+            message=f"the writer's first failure\n{process.log()}",
+        )
+        wait_for(
+            lambda: process.log().count("Connection refused") >= 2, timeout=15, message="retries"
+        )
+        assert process.popen.poll() is None, process.log()
+        if kind == "serve":
+            url = f"http://127.0.0.1:{port}/api/v1/latest"
+            wait_for(  # sampling goes on, and the samples say where storage stands
+                lambda: (s := get_json(url)) and s["health"]["storage_ok"] is False,
+                timeout=15,
+                message="a sample that reports storage down",
+            )
+        log = process.log()
+    assert "Traceback" not in log, log
+    problems = [line for line in log.splitlines() if " WARNING " in line or " ERROR " in line]
+    assert len(problems) == len(set(problems)), problems  # said once, not per retry
+    continued = [line for line in log.splitlines() if line[:1] in ("\t", " ", "(", "")]
+    assert continued == [], log
