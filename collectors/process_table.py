@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from collectors.base import Clock
@@ -31,7 +32,8 @@ ELLIPSIS = "…"
 
 Details = dict[str, Any]  # {"name", "user", "cmdline" (masked text or None)}
 ReadDetails = Callable[[ProcStat], Details]
-_Key = tuple[int, int, str]
+# per pid: start time and command name (which process), read at, details, the text searched
+_Entry = tuple[int, str, float, Details, str]
 
 
 def truncate_cmdline(cmdline: Any, limit: int) -> str | None:
@@ -64,17 +66,12 @@ def psutil_scan_rows(scanned: Sequence[tuple[Any, dict[str, Any]]]) -> list[Proc
     ]
 
 
-def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[dict[str, Any]]:
-    """``rows`` ordered by ``key`` (unknown values last either way), then by pid."""
-    known = [r for r in rows if r.get(key) is not None]
-    unknown = [r for r in rows if r.get(key) is None]
-    if key in NUMERIC_KEYS:
-        known.sort(key=lambda r: (-r[key] if descending else r[key], r["pid"]))
-    else:
-        known.sort(key=lambda r: r["pid"])
-        known.sort(key=lambda r: str(r[key]).lower(), reverse=descending)
-    unknown.sort(key=lambda r: r["pid"])
-    return known + unknown
+def _entry(process: ProcStat, now: float, details: Details) -> _Entry:
+    """A kept entry; its text is the fields searched, lower-cased, apart (a query holds no
+    control character, so it never matches across two of them)."""
+    fields = (process.comm, details.get("name"), details.get("user"), details.get("cmdline"))
+    text = "\0".join(f or "" for f in fields).lower()
+    return (process.start, process.comm, now, details, text)
 
 
 class ProcessTable:
@@ -82,7 +79,9 @@ class ProcessTable:
 
     ``read_details`` gives one scanned process's name, user and shown command line (None for
     what it cannot read, or for all of them once the process has gone); ``memory_total`` the
-    physical memory for ``mem``. Thread-safe: the sampler's thread keeps, request threads search.
+    physical memory for ``mem``. Thread-safe: the sampler's thread keeps, searches take turns.
+    A search allocates few objects that outlive it (entries are keyed by pid, the matches are
+    the scan's own rows), so it does not bring on the garbage collector's full passes.
     """
 
     def __init__(
@@ -102,7 +101,8 @@ class ProcessTable:
         self._ttl = ttl
         self._budget_s = budget_s
         self._scan: tuple[float, Sequence[ProcStat]] | None = None
-        self._details: dict[_Key, tuple[float, Details]] = {}
+        self._entries: dict[int, _Entry] = {}
+        self._pruned_for: Sequence[ProcStat] | None = None
         self._lock = threading.Lock()
 
     def keep(self, scanned: Sequence[ProcStat]) -> None:
@@ -118,79 +118,89 @@ class ProcessTable:
                descending: bool = True) -> dict[str, Any]:  # fmt: skip
         """Every process of the last scan whose name, user or command line contains ``query``
         (any case), or whose pid is ``query``; all of them for an empty one. The first
-        ``limit`` in ``sort`` order, with ``total`` (processes in the scan), ``matched``,
-        ``unread`` (processes matched by command name only, their details not read yet) and
-        the scan's age in seconds."""
+        ``limit`` in ``sort`` order (unknown values last, ties in pid order), with ``total``
+        (processes in the scan), ``matched``, ``unread`` (processes matched by command name
+        only, their details not read yet) and the scan's age in seconds."""
         scan = self._scan
         if scan is None:
             return {"total": 0, "matched": 0, "unread": 0, "scan_age_s": None, "processes": []}
         at, scanned = scan
         needle = query.strip().lower()
+        pid = int(needle) if needle.isdigit() else None
         with self._lock:
-            details, unread = self._details_of(scanned)
+            unread = self._read_some(scanned)
+            entries = self._entries
+            matched = []
+            for process in scanned:
+                entry = entries.get(process.pid)
+                text = entry[4] if entry is not None else process.comm.lower()
+                if needle in text or process.pid == pid:
+                    matched.append(process)
+            shown = self._ordered(matched, sort, descending)[:limit]
+            details = [(p, (entries.get(p.pid) or (0, "", 0.0, {}))[3]) for p in shown]
         total_memory = self._memory_total()
-        matched = [
-            self._row(process, details.get(_key(process)), total_memory)
-            for process in scanned
-            if _matches(process, details.get(_key(process)), needle)
-        ]
         return {
             "total": len(scanned),
             "matched": len(matched),
             "unread": unread,
             "scan_age_s": round(max(0.0, self._clock() - at), 3),
-            "processes": sort_rows(matched, sort, descending)[:limit],
+            "processes": [_row(p, d, total_memory) for p, d in details],
         }
 
-    def _details_of(self, scanned: Sequence[ProcStat]) -> tuple[dict[_Key, Details], int]:
-        """Details per process of the scan, reading unread (or expired) ones while the budget
-        lasts; forgets those of processes no longer scanned. Returns them and the unread count."""
+    def _read_some(self, scanned: Sequence[ProcStat]) -> int:
+        """Reads the details of unread (or expired) processes of the scan while the budget
+        lasts, after forgetting those no longer in it; returns how many are still unread."""
+        entries = self._entries
+        if scanned is not self._pruned_for:  # once per scan
+            self._pruned_for = scanned
+            alive = {p.pid for p in scanned}
+            for pid in [pid for pid in entries if pid not in alive]:
+                del entries[pid]
         now = self._clock()
         deadline = self._timer() + self._budget_s
-        kept: dict[_Key, tuple[float, Details]] = {}
-        out: dict[_Key, Details] = {}
         unread = 0
         for process in scanned:
-            key = _key(process)
-            entry = self._details.get(key)
-            if entry is None or now - entry[0] >= self._ttl:
-                if self._timer() < deadline:
-                    entry = (now, self._read_details(process))
-                elif entry is None:
-                    unread += 1
-                    continue
-            kept[key] = entry
-            out[key] = entry[1]
-        self._details = kept
-        return out, unread
+            entry = entries.get(process.pid)
+            same = entry is not None and entry[0] == process.start and entry[1] == process.comm
+            if same and now - entry[2] < self._ttl:
+                continue
+            if self._timer() < deadline:
+                entries[process.pid] = _entry(process, now, self._read_details(process))
+            elif not same:  # another process under a known pid: forget the old one's details
+                entries.pop(process.pid, None)
+                unread += 1
+        return unread
 
-    @staticmethod
-    def _row(process: ProcStat, details: Details | None, total: int | None) -> dict[str, Any]:
-        details = details or {}
-        return {
-            "pid": process.pid,
-            "name": details.get("name") or process.comm or None,
-            "user": details.get("user"),
-            "cpu": process.cpu,
-            "rss": process.rss,
-            "mem": round(process.rss / total * 100, 2)
-            if process.rss is not None and total
-            else None,
-            "threads": process.threads,
-            "status": process.status,
-            "cmdline": details.get("cmdline"),
-        }
+    def _ordered(self, matched: list[ProcStat], key: str, descending: bool) -> list[ProcStat]:
+        """``matched`` (in pid order) sorted by ``key``: unknown values last either way, ties
+        in pid order (sorting is stable, also reversed)."""
+        if key in ("name", "user"):
+            entries = self._entries
 
-
-def _key(process: ProcStat) -> _Key:
-    return (process.pid, process.start, process.comm)
+            def value(p: ProcStat) -> str | None:
+                found = (entries.get(p.pid) or (0, "", 0.0, {}))[3].get(key)
+                return found or (p.comm or None if key == "name" else None)
+        else:
+            value = attrgetter("rss" if key == "mem" else key)
+        known = [p for p in matched if value(p) is not None]
+        unknown = [p for p in matched if value(p) is None]
+        if key in NUMERIC_KEYS:
+            known.sort(key=value, reverse=descending)
+        else:
+            known.sort(key=lambda p: value(p).lower(), reverse=descending)
+        return known + unknown
 
 
-def _matches(process: ProcStat, details: Details | None, needle: str) -> bool:
-    if not needle:
-        return True
-    if needle == str(process.pid) or needle in process.comm.lower():
-        return True
-    if details is None:
-        return False
-    return any(needle in (details.get(k) or "").lower() for k in ("name", "user", "cmdline"))
+def _row(process: ProcStat, details: Details, total: int | None) -> dict[str, Any]:
+    rss = process.rss
+    return {
+        "pid": process.pid,
+        "name": details.get("name") or process.comm or None,
+        "user": details.get("user"),
+        "cpu": process.cpu,
+        "rss": rss,
+        "mem": round(rss / total * 100, 2) if rss is not None and total else None,
+        "threads": process.threads,
+        "status": process.status,
+        "cmdline": details.get("cmdline"),
+    }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from collectors.process_table import ProcessTable, sort_rows
+from collectors.process_table import ProcessTable
 from collectors.processes import ProcessesCollector
 from collectors.procfs import ProcfsReader
 from tests.collectors.fakeproc import CLOCK_TICKS, PAGE_SIZE, FakeProc
@@ -96,12 +96,16 @@ def test_a_process_that_left_the_scan_is_forgotten_and_a_new_one_found(proc: Fak
     assert [r["pid"] for r in processes.table.search("uniq")["processes"]] == [200]
 
 
-def test_no_scan_yet_and_unknown_values_sort_last() -> None:
+def test_no_scan_yet_and_unknown_values_sort_last(proc: FakeProc) -> None:
     table = ProcessTable(lambda p: {}, lambda: None)
     assert not table.scanned and table.search("x")["processes"] == []
-    rows = [{"pid": 3, "user": None}, {"pid": 1, "user": "b"}, {"pid": 2, "user": "A"}]
-    assert [r["pid"] for r in sort_rows(rows, "user", False)] == [2, 1, 3]
-    assert [r["pid"] for r in sort_rows(rows, "user", True)] == [1, 2, 3]
+    users = {100: "b", 101: "A"}
+    table = ProcessTable(lambda p: {"user": users.get(p.pid)}, lambda: None)
+    table.keep(ProcfsReader(str(proc.root), FakeClock()).scan())
+    pids = [r["pid"] for r in table.search("", limit=3, sort="user", descending=False)["processes"]]
+    assert pids == [101, 100, 2]  # A, b, then unknown in pid order
+    pids = [r["pid"] for r in table.search("", limit=3, sort="user")["processes"]]
+    assert pids == [100, 101, 2]
 
 
 def test_the_psutil_path_keeps_its_scan_too() -> None:
