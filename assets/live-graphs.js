@@ -24,6 +24,7 @@
   const figures = () => root.monitorLive.figures;
   const fill = () => root.monitorLive.fill;
   const OLDER_LIMIT = 4000; // older points kept (buffer drops) before the database is read again
+  const LONG_GAP_INTERVALS = 10; // a break this long: the database is read again
 
   /* How many of `tss` (ascending times, seconds) are before `cutoff`. */
   function before(tss, cutoff) {
@@ -140,6 +141,20 @@
       return figure;
     }
 
+    /* After a long break among `points` (an outage longer than the server's backlog, a
+     * restart) the database may hold what the socket could not send: the buffer before it
+     * joins the older part, which is read again (drawn as it is meanwhile). */
+    reread(points) {
+      const interval = this.view().interval;
+      let at = -1;
+      points.forEach((p, i) => { if (p.gap && p.span > LONG_GAP_INTERVALS * interval) { at = i; } });
+      if (at < 0) { return; }
+      const index = this.history.length - points.length + at;
+      Array.prototype.push.apply(this.older.points, this.history.splice(0, index + 1));
+      this.older.points.pop(); // the gap point: stitch puts one where the parts do not meet
+      this.older.stale = true;
+    }
+
     /* Buffer points beyond `limit` move to the older part (while the window reaches them);
      * too many there, and the database is read again (at its bounded resolution). */
     trim(limit) {
@@ -155,6 +170,7 @@
      * window, the host's shape or the theme changed, else into each graph's queue. */
     draw(points, out) {
       Array.prototype.push.apply(this.history, points);
+      this.reread(points);
       this.trim(this.view().limit);
       if (!this.history.length) { return; }
       const F = figures();

@@ -13,6 +13,11 @@
   const fmt = () => root.monitorFormat;
   const NBSP = "\u00a0";
 
+  /* `text` that never breaks across lines ("8.00 KiB/s"). */
+  function keep(text) {
+    return String(text).replace(/ /g, NBSP);
+  }
+
   /* a + b, a missing one counting as 0; null when both are missing. */
   function sum(a, b) {
     const isNumber = fmt().isNumber;
@@ -44,9 +49,11 @@
       "card:load": F.number(load.load1),
       "detail:load": "5m " + F.number(load.load5) + " · 15m " + F.number(load.load15),
       "card:disk": F.rate(sum(disk.read_bps, disk.write_bps)),
-      "detail:disk": "R " + F.rate(disk.read_bps) + " · W " + F.rate(disk.write_bps),
+      "detail:disk": "R" + NBSP + keep(F.rate(disk.read_bps)) + " · W" + NBSP
+        + keep(F.rate(disk.write_bps)), // wraps at the dot only
       "card:net": F.rate(sum(net.rx_bps, net.tx_bps)),
-      "detail:net": "↓ " + F.rate(net.rx_bps) + " · ↑ " + F.rate(net.tx_bps),
+      "detail:net": "↓" + NBSP + keep(F.rate(net.rx_bps)) + " · ↑" + NBSP
+        + keep(F.rate(net.tx_bps)),
       "card:uptime": F.duration(sys.uptime_s),
       "detail:uptime": sys.os || NBSP,
     };

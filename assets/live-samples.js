@@ -47,6 +47,7 @@
     const ts = after < before ? after : Math.min(before + interval, after);
     const point = toPoint({ ts: ts });
     point.gap = true;
+    point.span = after - before; // seconds without a sample (negative: a step back)
     return point;
   }
 
@@ -76,6 +77,7 @@
       this.pending = []; // points not drawn yet (paused, or between renders)
       this.received = null; // newest sample kept
       this.shown = null; // newest sample handed out by unseen()
+      this.shownAt = null; // when it came
     }
 
     limit() {
@@ -116,6 +118,7 @@
     unseen() {
       if (!this.received || this.received === this.shown) { return null; }
       this.shown = this.received;
+      this.shownAt = this.receivedAt;
       return this.shown;
     }
   }

@@ -180,7 +180,9 @@
     if (s.link.polling) { poll(s, t); }
     const [text, cls] = live.link.badge(s.link, t, env(s), s.paused, s.samples.pending.length);
     const kind = s.paused ? "paused" : live.link.status(s.link, t, env(s))[1];
-    const age = live.panels.age(s.samples.shown, s.samples.shownAt, t,
+    // frames waiting in the inbox count: the cards are as old as what came, not what was drawn
+    const heard = Math.max(s.samples.shownAt || 0, s.socket.lastFrameAt || 0, s.poller.okAt);
+    const age = live.panels.age(s.samples.shown, heard, t,
       s.samples.interval, cfg.staleIntervals, kind);
     const shown = [text, cls, age.text, age.className];
     if (shown.every((v, i) => v === s.shownStatus[i])) { throw preventUpdate(); }

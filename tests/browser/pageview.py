@@ -10,11 +10,14 @@ from playwright.sync_api import Page
 from app.pages import ids
 from tests.live.server import LiveServer
 
-# Epoch seconds of a graph's x values (local date strings, parsed in the page's time zone).
+# Epoch seconds of a graph's x values (local date strings, parsed in the page's time zone),
+# without the breaks (a null drawn where samples are missing: assets/live-samples.js).
 GRAPH_TS_JS = """(id) => {
   const gd = document.querySelector('#' + id + ' .js-plotly-plot');
   if (!gd || !gd.data || !gd.data.length || !gd.data[0].x) { return []; }
-  return Array.from(gd.data[0].x, (x) => new Date(String(x).replace(' ', 'T')).getTime() / 1000);
+  const y = gd.data[0].y || gd.data[0].z || [];
+  return Array.from(gd.data[0].x, (x) => new Date(String(x).replace(' ', 'T')).getTime() / 1000)
+    .filter((_t, i) => y[i] !== null);
 }"""
 
 LAST_TS_AT_LEAST_JS = f"""([id, ts]) => {{

@@ -98,3 +98,60 @@ test("stitching drops a leading break of the buffer and takes all of older witho
   assert.deepEqual(shape(Fill.stitch(older, [], 1)), ["db:1", "db:2"]);
   assert.deepEqual(shape(Fill.stitch([], buffer.slice(1), 1)), ["3", "4"]);
 });
+
+// The graphs' side of it (assets/live-graphs.js): what they ask for, what they keep.
+const G = require("../../assets/live-graphs.js");
+
+function graphs(windowS, limit) {
+  const view = { host: "h", windowS: windowS, interval: 1, limit: limit, active: true };
+  const g = new G.Graphs({ ids: { graphs: {} }, optionalPanels: [] }, () => view);
+  g.structure = { cores: 0, temps: [], gpus: [] };
+  return { g: g, view: view };
+}
+
+test("the graphs ask once for the part before the buffer, again for a wider window", () => {
+  const { g, view } = graphs(3600, 100);
+  g.history = range(9000, 9010, 1).map(live);
+  assert.deepEqual(g.fillWanted(), { from: 9009 - 3600, to: 9000 });
+  g.setOlder("h", g.fillWanted(), range(0, 9000, 5).map((t) => stored(t, 5)));
+  assert.equal(g.fillWanted(), null, "covered");
+  assert.equal(g.redrawAll, true, "every figure is sent again");
+  const points = g.windowPoints();
+  assert.equal(points[0].ts, 9009 - 3600 + 1, "the window's span, not a count of points");
+  assert.equal(points.filter((p) => p.gap).length, 0);
+  view.windowS = 6 * 3600;
+  assert.deepEqual(g.fillWanted(), { from: 9009 - 6 * 3600, to: 9000 });
+  g.setOlder("other", { from: 0, to: 9000 }, []);
+  assert.notEqual(g.fillWanted(), null, "another host's answer is not taken");
+});
+
+test("points the buffer drops stay in the older part while the window reaches them", () => {
+  const { g } = graphs(3600, 10);
+  g.history = range(9000, 9010, 1).map(live);
+  g.setOlder("h", g.fillWanted(), range(0, 9000, 1).map((t) => stored(t, 1)));
+  g.history.push(...range(9010, 9015, 1).map(live));
+  g.trim(10);
+  assert.deepEqual(g.history.map((p) => p.ts), range(9005, 9015, 1));
+  const ts = g.windowPoints().map((p) => p.ts);
+  assert.deepEqual(ts, range(9014 - 3600, 9015, 1), "nothing lost, nothing twice");
+  // an answer that comes after more drops keeps them
+  g.setOlder("h", { from: 0, to: 9000 }, range(0, 9000, 1).map((t) => stored(t, 1)));
+  assert.deepEqual(g.windowPoints().map((p) => p.ts), ts);
+});
+
+test("a long break: the buffer before it joins the older part, which is read again", () => {
+  const { g } = graphs(300, 100);
+  const log = new S.SampleLog("h", 1, [5], F.toPoint);
+  log.receive(range(1000, 1010, 1).map((t) => JSON.stringify({ ts: t })));
+  g.history = log.take();
+  g.setOlder("h", g.fillWanted(), []); // nothing stored before the first sample
+  assert.equal(g.fillWanted(), null);
+  log.receive([1100, 1101].map((t) => JSON.stringify({ ts: t })));
+  const points = log.take();
+  g.history.push(...points);
+  g.reread(points);
+  assert.deepEqual(g.history.map((p) => p.ts), [1100, 1101]);
+  assert.deepEqual(g.older.points.map((p) => p.ts), range(1000, 1010, 1));
+  assert.deepEqual(g.fillWanted(), { from: 801, to: 1100 });
+  assert.deepEqual(shape(g.windowPoints()).slice(-4), ["1009", "gap", "1100", "1101"]);
+});

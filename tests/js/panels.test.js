@@ -25,7 +25,7 @@ test("cards: binary units, sums of what is known, no swap", () => {
   assert.equal(out["detail:memory"], "8.00 GiB of 16.0 GiB");
   assert.deepEqual([out["card:swap"], out["detail:swap"]], ["none", "no swap configured"]);
   assert.equal(out["card:disk"], "1.50 KiB/s"); // read only: the write rate is unknown
-  assert.equal(out["detail:disk"], "R 1.50 KiB/s · W –");
+  assert.equal(out["detail:disk"], "R\u00a01.50\u00a0KiB/s · W\u00a0–", "wraps at the dot only");
   assert.equal(out["card:net"], "–"); // nothing known is not 0 B/s
   assert.equal(out["card:uptime"], "1d 2h 3m");
   assert.equal(out["card:load"], "–"); // no load section
