@@ -4,13 +4,18 @@ The dashboard's first load is dominated by JavaScript bundles (Plotly alone is m
 compress about fivefold. Those bundles never change while the process runs (Dash fingerprints
 their URLs), so their compressed bytes are kept in memory: a new browser costs no compression
 work. Streamed responses (CSV export) pass through untouched.
+
+``/assets`` files (the pages' own scripts and styles) are sent by Flask as file streams, which
+flask-compress leaves alone: they are read into memory first (they are a few KiB each), so they
+are compressed and cached too. Dash links them with ``?m=<modification time>``, a fingerprint:
+such a URL is cached by browsers for a year (``immutable``); without it, revalidated.
 """
 
 from __future__ import annotations
 
 import threading
 
-from flask import Flask, Request, has_request_context, request
+from flask import Flask, Request, Response, has_request_context, request
 from flask_compress import Compress
 
 from app.config import Config
@@ -19,6 +24,8 @@ from app.runtime.monitor import Monitor
 # URL prefixes whose bodies are fixed for the life of the process.
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
 CACHE_MAX_BYTES = 32 * 2**20
+ASSETS_PREFIX = "/assets/"
+FINGERPRINTED_MAX_AGE_S = 365 * 86_400
 
 
 def is_fixed_resource(request: Request) -> bool:
@@ -73,3 +80,23 @@ def enable_compression(server: Flask, _monitor: Monitor, _config: Config) -> Non
     server.config.setdefault("COMPRESS_CACHE_KEY", static_cache_key)
     server.config.setdefault("COMPRESS_CACHE_BACKEND", StaticCache)
     Compress(server)
+    server.after_request(compressible_assets)  # registered after: runs before flask-compress
+
+
+def compressible_assets(response: Response) -> Response:
+    """An ``/assets`` file read into memory (so flask-compress compresses it), cached for a
+    year when its URL carries Dash's ``?m=`` fingerprint."""
+    if not (request.method == "GET" and request.path.startswith(ASSETS_PREFIX)):
+        return response
+    if response.status_code == 200 and response.direct_passthrough:
+        response.direct_passthrough = False
+        stream = response.response
+        response.set_data(response.get_data())
+        if hasattr(stream, "close"):
+            stream.close()  # the file it was read from
+    if "m" in request.args and response.status_code in (200, 304):
+        response.cache_control.public = True
+        response.cache_control.max_age = FINGERPRINTED_MAX_AGE_S
+        response.cache_control.immutable = True
+        response.cache_control.no_cache = None
+    return response

@@ -25,6 +25,7 @@ from app.web.alerts_trial_api import register_alerts_trial_api
 from app.web.api import api
 from app.web.compression import enable_compression
 from app.web.history_api import register_history_api
+from app.web.plotly_bundle import serve_partial_plotly
 from app.web.processes_api import register_processes_api
 from app.web.unknown_paths import attach_unknown_paths
 
@@ -66,6 +67,7 @@ DashInit = Callable[[Dash], None]
 DASH_PARTS: list[DashInit] = [
     attach_security_headers,  # the CSP lists the hashes of Dash's inline scripts
     attach_dispatch_guard,  # checks callback requests against the registered callbacks
+    serve_partial_plotly,  # plotly.js with the trace types the pages draw, not all of them
 ]
 
 
