@@ -94,8 +94,8 @@ class Measured:
 
 
 @contextmanager
-def dashboard(folder: Path, root: Path, name: str) -> Iterator[tuple[int, LiveClient]]:
-    """``python -m app`` run in checkout ``root``, with one live client; yields (pid, client)."""
+def serve_dashboard(folder: Path, root: Path, name: str) -> Iterator[tuple[int, int]]:
+    """``python -m app`` run in checkout ``root`` on SQLite in ``folder``; yields (pid, port)."""
     port = free_port()
     args = [
         sys.executable,
@@ -111,11 +111,7 @@ def dashboard(folder: Path, root: Path, name: str) -> Iterator[tuple[int, LiveCl
     server = subprocess.Popen(args, cwd=root, start_new_session=True)
     try:
         wait_until(f"http://127.0.0.1:{port}/api/v1/latest", "seq")
-        client = LiveClient(port)
-        try:
-            yield server.pid, client
-        finally:
-            client.close()
+        yield server.pid, port
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -123,6 +119,17 @@ def dashboard(folder: Path, root: Path, name: str) -> Iterator[tuple[int, LiveCl
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+@contextmanager
+def dashboard(folder: Path, root: Path, name: str) -> Iterator[tuple[int, LiveClient]]:
+    """``serve_dashboard`` with one live client; yields (pid, client)."""
+    with serve_dashboard(folder, root, name) as (pid, port):
+        client = LiveClient(port)
+        try:
+            yield pid, client
+        finally:
+            client.close()
 
 
 @contextmanager
