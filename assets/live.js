@@ -260,13 +260,17 @@
         follow(S, live.hosts.urlHost(window.location.search) || S.cfg.host, false);
       }
     });
+    // a new theme (the system's, or the header's toggle: dashboard.js): every figure is
+    // redrawn in its colours at once, not at the next sample (none may come: an outage)
+    const retheme = () => {
+      if (!S) { return; }
+      S.graphs.redrawAll = true;
+      kick(S);
+    };
     if (window.matchMedia) {
-      window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
-        if (S) { S.graphs.redrawAll = true; }
-      });
+      window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", retheme);
     }
-    // the header's theme toggle (dashboard.js): redraw in the new theme's colours
-    window.addEventListener("monitor-theme", () => { if (S) { S.graphs.redrawAll = true; } });
+    window.addEventListener("monitor-theme", retheme);
     document.addEventListener("visibilitychange", () => {
       if (S && !document.hidden && !S.paused) { S.graphs.flush(); }
     });

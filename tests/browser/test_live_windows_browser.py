@@ -29,6 +29,8 @@ TRACE_JS = f"""() => {{
   return Array.from(gd.data[0].x, (x, i) => [t(x), gd.data[0].y[i]]);
 }}"""
 
+META_JS = f"""() => document.querySelector('#{ids.GRAPH_CPU} .js-plotly-plot').layout.meta"""
+
 CARDS_JS = f"""() => [
   document.getElementById('{ids.LIVE_CARDS}').className,
   document.getElementById('{ids.SAMPLE_TIME}').textContent,
@@ -84,7 +86,17 @@ def test_an_outage_breaks_the_line_and_the_cards_say_how_old_they_are(
         cls, text = page.evaluate(CARDS_JS)
         assert "cards--stale" in cls and text.startswith("Values as of ") and "s ago" in text
         assert "sample #" not in page.inner_text(".toolbar")
-        page.screenshot(path=str(artifacts / "live-stale-cards-1280.png"))
+        for width, height in ((1280, 800), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            for scheme in ("light", "dark"):
+                meta = page.evaluate(META_JS)
+                page.emulate_media(color_scheme=scheme)
+                if scheme == "dark":  # redrawn in the new colours, with no sample coming
+                    page.wait_for_function(f"(m) => ({META_JS})() !== m", arg=meta)
+                shot = artifacts / f"live-stale-cards-{width}-{scheme}.png"
+                page.screenshot(path=str(shot))
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.emulate_media(color_scheme="light")
         first_last = round(first.monitor.hub.latest().ts, 3)
         page.wait_for_function(  # the outage lasts over two intervals (the cards count it)
             f"() => / · [2-9] s ago$/.test(document.getElementById('{ids.SAMPLE_TIME}')"
@@ -181,6 +193,7 @@ def test_the_windows_show_the_stored_hour_joined_to_the_live_points(
         assert steps == {1.0}, "the live samples, every one"
         stored_part = [t for t in times if points[breaks[0] - 1][0] < t < round(first_live, 3)]
         assert all(round(b - a, 3) <= 5.0 for a, b in itertools.pairwise(stored_part))
+        page.mouse.move(0, 0)
         page.screenshot(path=str(artifacts / "live-60min-from-database-1280.png"))
     finally:
         context.close()
