@@ -1,7 +1,10 @@
 /* The live page's process table: the union of a sample's top-CPU and top-memory processes,
- * sortable by any column (click a header; again to reverse), filterable by name, user or
- * command, one row element per pid that keeps its place and its state (a row clicked open shows
- * the whole command line; the full command is also the cell's tooltip).
+ * sortable by any column (click a header; again to reverse), one row element per pid that keeps
+ * its place and its state (a row clicked open shows the whole command line; the full command is
+ * also the cell's tooltip). A filter with text searches every process of the host on the server
+ * (live-search.js: name, user, command line or pid) and the table shows those results, with a
+ * line saying so ("33 of 412 processes match “kworker”"); until they come, or where the server
+ * cannot search (another host, an error), it filters the sample's top rows and says that.
  *
  * The table owns its container's DOM (an empty Dash html.Div): rendering a few dozen rows per
  * tick directly is cheaper than a Dash table and keeps row elements across ticks. */
@@ -10,7 +13,9 @@
 
   const node = typeof module !== "undefined" && module.exports;
   if (node && !root.monitorFormat) { require("./dashboard.js"); }
+  if (node && !(root.monitorLive && root.monitorLive.search)) { require("./live-search.js"); }
   const fmt = () => root.monitorFormat;
+  const live = () => root.monitorLive;
 
   const COLUMNS = [
     { key: "pid", label: "PID", num: true },
@@ -73,19 +78,40 @@
     return filterRows(processRows(sample), filter).sort(comparator(sort));
   }
 
+  /* What the table shows: {rows, line}. With filter text, a search answer for it (`result`
+   * of state "ok") gives the rows; otherwise the sample's top rows, filtered, and the line
+   * says which they are. Without filter text: the top rows and no line. */
+  function shownRows(sample, filter, sort, result) {
+    const q = String(filter || "").trim();
+    if (!q) { return { rows: tableRows(sample, "", sort), line: "" }; }
+    const host = (sample && sample.host) || "";
+    if (result && result.state === "ok") {
+      const rows = result.body.processes.slice().sort(comparator(sort));
+      return { rows: rows, line: live().search.summary(result, q, host, 0, 0) };
+    }
+    const rows = tableRows(sample, q, sort);
+    const top = processRows(sample).length;
+    return { rows: rows, line: live().search.summary(result, q, host, rows.length, top) };
+  }
+
   function cellText(col, value) {
     if (value === null || value === undefined) { return "–"; }
     return col.fmt ? col.fmt(value) : String(value);
   }
 
   class ProcessTable {
-    constructor(container) {
+    constructor(container, options) {
       this.container = container;
       this.sort = { key: "cpu", dir: -1 };
       this.filter = "";
       this.sample = null;
       this.rows = new Map(); // pid -> tr
       this.expanded = new Set();
+      this.search = options && options.search !== undefined ? options.search
+        : new (live().search.ProcessSearch)({
+          prefix: live().api ? live().api.prefix(document) : "/",
+          onAnswer: () => this.render(),
+        });
       this.table = document.createElement("table");
       const head = this.table.createTHead().insertRow();
       for (const col of COLUMNS) {
@@ -102,7 +128,13 @@
       this.body = this.table.createTBody();
       this.empty = document.createElement("p");
       this.empty.className = "proc-empty";
-      container.replaceChildren(this.table, this.empty);
+      this.line = document.createElement("p"); // what the rows are, while filtering
+      this.line.className = "proc-line";
+      this.line.setAttribute("role", "status");
+      const scroller = document.createElement("div");
+      scroller.className = "proc-scroll";
+      scroller.replaceChildren(this.table, this.empty);
+      container.replaceChildren(this.line, scroller);
       container.addEventListener("click", (event) => this.onClick(event));
       container.addEventListener("keydown", (event) => {
         if (event.key === "Enter" && event.target.tagName === "TR") { this.onClick(event); }
@@ -135,7 +167,16 @@
       if (sample !== undefined) { this.sample = sample; }
       if (filter !== undefined) { this.filter = filter || ""; }
       if (!this.sample) { return; }
-      const rows = tableRows(this.sample, this.filter, this.sort);
+      const q = this.filter.trim();
+      let result = null;
+      if (q && this.search) {
+        result = this.search.want({ host: this.sample.host, q: q, sort: this.sort });
+      } else if (this.search) {
+        this.search.stop();
+      }
+      const shown = shownRows(this.sample, this.filter, this.sort, result);
+      const rows = shown.rows;
+      if (this.line.textContent !== shown.line) { this.line.textContent = shown.line; }
       const keep = new Set(rows.map((row) => row.pid));
       for (const [pid, tr] of this.rows) {
         if (!keep.has(pid)) {
@@ -198,7 +239,7 @@
 
   const table = {
     COLUMNS, ProcessTable, attach, processRows, comparator, nextSort, filterRows, tableRows,
-    cellText,
+    shownRows, cellText,
   };
   (root.monitorLive = root.monitorLive || {}).table = table;
   if (node) { module.exports = table; }

@@ -46,9 +46,9 @@ def live_config(tmp_path: Path, **overrides: Any) -> Config:
 class LiveServer:
     """Serves ``create_app`` with werkzeug's threaded server; the monitor outlives restarts."""
 
-    def __init__(self, config: Config, *, fake: bool = True) -> None:
+    def __init__(self, config: Config, *, fake: bool = True, collector_factory: Any = None) -> None:
         self.config = config
-        factory = fake_collectors if fake else None
+        factory = collector_factory or (fake_collectors if fake else None)
         self.monitor = Monitor(config, collector_factory=factory) if factory else Monitor(config)
         self.dash_app: Dash = create_app(config, monitor=self.monitor)
         self.port = free_port()
