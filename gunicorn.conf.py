@@ -62,7 +62,7 @@ graceful_timeout = 30
 # worker, so a reload serves changed code; a library upgrade needs a restart.
 WARM_IMPORTS = ("flask", "flask_sock", "dash", "dash.dcc", "dash.html", "plotly.graph_objects")
 WARM_IMPORTS += (
-    "pandas",
+    # pandas: imported on first use (the history page, an export), not warmed here
     "sqlalchemy",
     "sqlalchemy.dialects.postgresql",
     "sqlalchemy.dialects.sqlite",

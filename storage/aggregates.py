@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from storage.store import FLOAT
+
+if TYPE_CHECKING:  # pandas is imported when a frame is first built, not at start
+    import pandas as pd
 
 STATS = ("min", "mean", "max", "count")
 
@@ -113,6 +115,8 @@ class Aggregates:
 
     def to_frame(self) -> pd.DataFrame:
         """A DataFrame with a UTC index ``ts`` and columns (series, stat)."""
+        import pandas as pd
+
         columns = pd.MultiIndex.from_product([self.names, STATS], names=["series", "stat"])
         stacked = np.stack([self.min, self.mean, self.max, self.count], axis=2)
         index = pd.DatetimeIndex(pd.to_datetime(self.ts, unit="ms", utc=True), name="ts")

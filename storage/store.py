@@ -7,16 +7,19 @@ import json
 import threading
 import zlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import Connection, Engine, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage import host_records
 from storage.collisions import BatchOutcome, insert_samples
 from storage.schema import create_schema, hosts, layouts, process_snapshots, samples
 from storage.series import flatten
+
+if TYPE_CHECKING:  # pandas is imported when a frame is first read, not at start
+    import pandas as pd
 
 FLOAT = np.dtype("<f8")
 
@@ -177,7 +180,7 @@ class MetricStore:
         for sample in batch:
             newest[str(sample["host"])] = sample
         for host, sample in newest.items():
-            info = json.dumps(sample.get("system") or {}, separators=(",", ":"), sort_keys=True)
+            info = host_records.info_text(sample)
             ts_ms = to_ms(sample["ts"])
             conn.execute(
                 update(hosts)
@@ -193,11 +196,12 @@ class MetricStore:
             return list(conn.execute(select(hosts.c.name).order_by(hosts.c.name)).scalars())
 
     def host_info(self) -> dict[str, dict[str, Any]]:
-        """Per host: its last "system" section and the time of its newest stored sample."""
+        """Per host: its last "system" section, the time of its newest stored sample and its
+        sampling interval (``storage.host_records``)."""
         self.ensure_schema()
         with self.engine.connect() as conn:
             rows = conn.execute(select(hosts.c.name, hosts.c.info, hosts.c.last_ts)).all()
-        return {r.name: {"system": json.loads(r.info), "last_ts": r.last_ts / 1000} for r in rows}
+        return {r.name: host_records.record(r.info, r.last_ts) for r in rows}
 
     def layout_names(self, conn: Connection, layout_ids: Iterable[int]) -> dict[int, list[str]]:
         """Names of each layout id, from the cache or the database."""
@@ -286,5 +290,7 @@ def unpack_rows(
             source = index_of.get(name)
             if source is not None:
                 values[positions, column] = matrix[:, source]
+    import pandas as pd
+
     index = pd.DatetimeIndex(pd.to_datetime(ts, unit="ms", utc=True), name="ts")
     return pd.DataFrame(values, index=index, columns=wanted)

@@ -1,15 +1,19 @@
 """Time-zone conversion: every time on the page is shown in the browser's zone.
 
 Plotly and the range inputs speak naive wall-clock times in that zone; the store speaks epoch
-seconds (and milliseconds in a view's data).
+seconds (and milliseconds in a view's data). pandas, which parses and converts, is imported on
+first use: a process that never shows a history page never loads it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -25,6 +29,8 @@ def safe_tz(tz: str | None) -> str:
 
 def local_to_epoch(text: str, tz: str | None) -> float:
     """A naive local time (as Plotly and the inputs give it) in ``tz`` -> epoch seconds."""
+    import pandas as pd
+
     stamp = pd.Timestamp(str(text).strip())
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(tz or "UTC", ambiguous=False, nonexistent="shift_forward")
@@ -32,10 +38,15 @@ def local_to_epoch(text: str, tz: str | None) -> float:
 
 
 def epoch_to_local(ts: float, tz: str | None, fmt: str = LOCAL_FORMAT) -> str:
+    """Epoch seconds -> the wall-clock time in ``tz``, as ``fmt``."""
+    import pandas as pd
+
     return pd.Timestamp(ts, unit="s", tz="UTC").tz_convert(tz or "UTC").strftime(fmt)
 
 
 def local_times(ts_ms: np.ndarray, tz: str | None) -> pd.DatetimeIndex:
     """Epoch ms -> naive wall-clock times in ``tz`` (what Plotly draws)."""
+    import pandas as pd
+
     utc = pd.DatetimeIndex(pd.to_datetime(ts_ms, unit="ms", utc=True))
     return utc.tz_convert(tz or "UTC").tz_localize(None)
