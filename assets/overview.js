@@ -90,7 +90,8 @@
   function tile(host, own, color, mark) {
     const F = fmt();
     const down = !host.reporting;
-    const status = (down ? "not reporting" : "reporting") + " · last sample " + age(host.age_s);
+    const status = (down ? "not reporting" : "reporting") + " · last sample " + age(host.age_s)
+      + (host.live === false ? " (stored: its live samples do not reach this server)" : "");
     const name = [h("A", {
       href: "./?host=" + encodeURIComponent(host.host),
       className: "host-name host-link",

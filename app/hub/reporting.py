@@ -5,15 +5,20 @@ arrived here (``LastHeard``, a publish hook of the hub), not by comparing the sa
 with the wall clock: a sample's time is its host's wall clock, which may step (suspend and
 resume, NTP) or differ from ours, and a step must never make a healthy host look dead (or a
 dead one alive). Only a host known from the database alone is judged by its stored time.
+``HostReports`` applies the rule to every host known live or stored, with each host's own
+interval: ``/api/v1/hosts``, ``/api/v1/overview`` (the hosts page), ``/readyz`` and the live
+page's host picker all answer from it.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from app.hub.live_hub import Message
+from app.hub.live_hub import LiveHub, Message
 
 SILENT_INTERVALS = 3  # intervals without a sample before a host counts as not reporting
 GRACE_S = 1.0  # on top: a sample a little late (a slow tick, the relay's delay) is not silence
@@ -46,3 +51,69 @@ class LastHeard:
         with self._lock:
             heard = self._heard.get(host)
         return None if heard is None else max(0.0, self._clock() - heard)
+
+
+@dataclass(frozen=True)
+class HostReport:
+    """Whether one host still reports, and from what: the answer every page and API gives."""
+
+    host: str
+    last_ts: float  # its newest sample's own time (its host's clock), live or stored
+    age_s: float  # seconds since that sample: since it arrived here, or by its stored time
+    interval_s: float  # the host's own interval (the reader's when the host never said)
+    reporting: bool
+    live: bool  # heard through this process's hub (else known from the database alone)
+
+
+def judge(host: str, *, heard_age: float | None, last_ts: float, interval_s: float | None,
+          default_interval: float, now: float) -> HostReport:  # fmt: skip
+    """The one rule: reporting while the newest sample is within three of the host's intervals
+    (``still_reporting``); its age since it arrived here (``LastHeard``) when it came through
+    the hub, else ``now`` (the wall clock) minus its stored time."""
+    interval = interval_s if interval_s and interval_s > 0 else default_interval
+    age = heard_age if heard_age is not None else max(0.0, now - last_ts)
+    return HostReport(host, last_ts, round(age, 3), interval, still_reporting(age, interval),
+                      heard_age is not None)  # fmt: skip
+
+
+class HostReports:
+    """Every host known live (``hub``, ``heard``) or stored, judged by ``judge``.
+
+    ``stored`` is ``MetricStore.host_info()``'s answer (host -> {"last_ts", "interval_s"}),
+    or None when the database cannot say. A live host's interval is read from its newest
+    message's health section, parsed once per message.
+    """
+
+    def __init__(self, hub: LiveHub, heard: LastHeard, default_interval: float) -> None:
+        self._hub = hub
+        self._heard = heard
+        self._default_interval = default_interval
+        self._intervals: dict[str, tuple[Message, float | None]] = {}
+        self._lock = threading.Lock()
+
+    def _interval_of(self, message: Message) -> float | None:
+        with self._lock:
+            known = self._intervals.get(message.host)
+            if known is None or known[0] is not message:
+                health = json.loads(message.payload).get("health") or {}
+                known = (message, health.get("interval_s"))
+                self._intervals[message.host] = known
+            return known[1]
+
+    def reports(self, stored: dict[str, dict] | None, now: float) -> dict[str, HostReport]:
+        """Host -> its report, for every host live or in ``stored``."""
+        found: dict[str, HostReport] = {}
+        for host, info in (stored or {}).items():
+            found[host] = judge(host, heard_age=None, last_ts=info["last_ts"],
+                                interval_s=info.get("interval_s"),
+                                default_interval=self._default_interval, now=now)  # fmt: skip
+        for host in self._hub.hosts():
+            message = self._hub.latest(host)
+            heard = self._heard.age(host)
+            if message is None or heard is None:
+                continue
+            last_ts = max(message.ts, found[host].last_ts if host in found else message.ts)
+            found[host] = judge(host, heard_age=heard, last_ts=last_ts,
+                                interval_s=self._interval_of(message),
+                                default_interval=self._default_interval, now=now)  # fmt: skip
+        return dict(sorted(found.items()))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.http_errors import json_error
-from app.hub.reporting import still_reporting
+from app.hub.reporting import HostReport, HostReports
 from app.runtime.monitor import Monitor
 from app.web import prometheus
 from app.web.alerts_api import alert_metrics
@@ -46,18 +45,25 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
-def heard_age(monitor: Monitor, host: str, ts: float) -> float:
-    """Seconds since ``host``'s newest sample (stamped ``ts``) arrived, on the monotonic clock
-    (``app.hub.reporting``): a step of the wall clock changes nothing; ``ts`` only counts for
-    a sample that did not come through the hub."""
-    age = monitor.heard.age(host)
-    return age if age is not None else monitor.wall_clock() - ts
+def host_reports(monitor: Monitor, *, stored: bool = True) -> dict[str, HostReport]:
+    """Every host's report by the one rule (``app.hub.reporting``): live hosts by when their
+    newest sample arrived here, hosts known from the database alone (``stored``) by its time."""
+    reports = current_app.extensions.setdefault(
+        "host_reports", HostReports(monitor.hub, monitor.heard, monitor.config.interval)
+    )
+    known = None
+    if stored:
+        try:
+            known = monitor.store.host_info()
+        except Exception as exc:  # the live part still answers while the database is down
+            log.warning("host list without the database: %s", exc)
+    return reports.reports(known, monitor.wall_clock())
 
 
 @api.get("/readyz")
 def readyz() -> Response:
-    """200 when the database answers and this host's newest sample is fresh (arrived within
-    three intervals, on the monotonic clock); else 503 and the reason."""
+    """200 when the database answers and this host still reports (its newest sample arrived
+    within three intervals, ``app.hub.reporting``); else 503 and the reason."""
     monitor = current_monitor()
     config = monitor.config
     try:
@@ -68,13 +74,12 @@ def readyz() -> Response:
     storage = monitor.writer.health()
     if not storage["storage_ok"]:
         return json_error(503, f"storage failing: {storage['storage_error']}", ready=False)
-    latest = monitor.hub.latest(config.hostname)
-    if latest is None:
+    report = host_reports(monitor, stored=False).get(config.hostname)
+    if report is None:
         return json_error(503, "no sample yet", ready=False)
-    age = heard_age(monitor, config.hostname, latest.ts)
-    if not still_reporting(age, config.interval):
-        return json_error(503, f"newest sample is {age:.1f} s old", ready=False)
-    return jsonify({"ready": True, "role": monitor.role, "sample_age_s": round(age, 3)})
+    if not report.reporting:
+        return json_error(503, f"newest sample is {report.age_s:.1f} s old", ready=False)
+    return jsonify({"ready": True, "role": monitor.role, "sample_age_s": report.age_s})
 
 
 @api.get("/metrics")
@@ -109,40 +114,28 @@ def healthz() -> Response:
 
 @api.get("/api/v1/overview")
 def overview() -> Response:
-    """Every live host's key values, a CPU sparkline and whether it still reports."""
+    """Every host's key values, a CPU sparkline and whether it still reports (the same
+    reports as ``/api/v1/hosts``: hosts known from the database alone have no values)."""
     monitor = current_monitor()
-    summaries = current_app.extensions.setdefault(
-        "host_summaries", HostSummaries(monitor.hub, monitor.config.interval, monitor.heard)
-    )
-    response = jsonify({"hosts": summaries.overview()})
+    summaries = current_app.extensions.setdefault("host_summaries", HostSummaries(monitor.hub))
+    response = jsonify({"hosts": summaries.overview(host_reports(monitor))})
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @api.get("/api/v1/hosts")
 def hosts() -> Response:
-    """Every host known live or stored: its newest sample time, and whether it still reports
-    (a sample within three of its intervals: on the monotonic clock since it arrived for a
-    live host, by its stored time for one known from the database alone)."""
-    monitor = current_monitor()
-    now = monitor.wall_clock()
-    known: dict[str, dict] = {}
-    try:
-        for name, info in monitor.store.host_info().items():
-            known[name] = {"host": name, "last_ts": info["last_ts"], "interval_s": None}
-    except Exception as exc:  # the live part still answers while the database is down
-        log.warning("host list without the database: %s", exc)
-    for name in monitor.hub.hosts():
-        message = monitor.hub.latest(name)
-        if message is None:
-            continue
-        interval = json.loads(message.payload).get("health", {}).get("interval_s")
-        entry = known.setdefault(name, {"host": name, "last_ts": 0.0, "interval_s": None})
-        entry["last_ts"] = max(entry["last_ts"], message.ts)
-        entry["interval_s"] = interval
-        entry["age_s"] = round(heard_age(monitor, name, message.ts), 3)
-    for entry in known.values():
-        interval = entry["interval_s"] or monitor.config.interval
-        entry.setdefault("age_s", round(now - entry["last_ts"], 3))
-        entry["reporting"] = still_reporting(entry["age_s"], interval)
-    return jsonify({"hosts": sorted(known.values(), key=lambda e: e["host"])})
+    """Every host known live or stored: its newest sample time, its interval, how old its
+    newest sample is and whether it still reports (``app.hub.reporting``)."""
+    entries = [
+        {
+            "host": r.host,
+            "last_ts": r.last_ts,
+            "interval_s": r.interval_s,
+            "age_s": r.age_s,
+            "reporting": r.reporting,
+            "live": r.live,
+        }
+        for r in host_reports(current_monitor()).values()
+    ]
+    return jsonify({"hosts": entries})

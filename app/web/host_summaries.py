@@ -3,20 +3,20 @@
 Built incrementally from the hub's backlog: each request parses only the messages that arrived
 since the previous one (found by position in the backlog, not by time: after a host's wall clock
 steps back its new samples carry earlier times), so the cost does not grow with the number of
-requests. Whether a host still reports is judged by when its newest sample arrived
-(``app.hub.reporting.LastHeard``), when the summaries are given that.
+requests. Whether a host still reports is not judged here: ``overview`` is given every host's
+report (``app.hub.reporting.HostReports``, the one rule), and a host known from the database
+alone gets an entry without values.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import deque
 from typing import Any
 
 from app.hub import LiveHub, Message
-from app.hub.reporting import LastHeard, still_reporting
+from app.hub.reporting import HostReport
 
 SPARK_POINTS = 120
 
@@ -43,15 +43,14 @@ def summarize(sample: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+EMPTY = tuple(summarize({}))  # the values of a host known from the database alone: None
+
+
 class HostSummaries:
     """Latest summary and recent CPU values per host, updated from the hub on demand."""
 
-    def __init__(
-        self, hub: LiveHub, default_interval: float, heard: LastHeard | None = None
-    ) -> None:
+    def __init__(self, hub: LiveHub) -> None:
         self._hub = hub
-        self._default_interval = default_interval
-        self._heard = heard
         self._latest: dict[str, dict[str, Any]] = {}
         self._cpu: dict[str, deque[tuple[float, float | None]]] = {}
         self._last: Message | None = None  # the newest message parsed
@@ -77,23 +76,24 @@ class HostSummaries:
                 points = self._cpu.setdefault(message.host, deque(maxlen=SPARK_POINTS))
                 points.append((message.ts, summary["cpu"]))
 
-    def overview(self, now: float | None = None) -> list[dict[str, Any]]:
-        """One entry per host seen live, with ``reporting`` False after 3 silent intervals."""
+    def overview(self, reports: dict[str, HostReport]) -> list[dict[str, Any]]:
+        """One entry per reported host, in name order: its values (None for a host known from
+        the database alone), its CPU sparkline, its age and whether it still reports."""
         self.refresh()
-        now = time.time() if now is None else now
         with self._lock:
             hosts = []
-            for host, summary in sorted(self._latest.items()):
-                interval = summary["interval_s"] or self._default_interval
-                heard = self._heard.age(host) if self._heard is not None else None
-                age = heard if heard is not None else now - summary["ts"]
+            for host, report in reports.items():
+                summary = self._latest.get(host) or dict.fromkeys(EMPTY)
                 hosts.append(
                     {
                         "host": host,
                         **summary,
-                        "age_s": round(age, 3),
-                        "reporting": still_reporting(age, interval),
-                        "spark": [v for _, v in self._cpu[host]],
+                        "ts": report.last_ts,
+                        "interval_s": report.interval_s,
+                        "age_s": report.age_s,
+                        "reporting": report.reporting,
+                        "live": report.live,
+                        "spark": [v for _, v in self._cpu.get(host, ())],
                     }
                 )
             return hosts

@@ -46,10 +46,19 @@ def live_config(tmp_path: Path, **overrides: Any) -> Config:
 class LiveServer:
     """Serves ``create_app`` with werkzeug's threaded server; the monitor outlives restarts."""
 
-    def __init__(self, config: Config, *, fake: bool = True, collector_factory: Any = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        fake: bool = True,
+        collector_factory: Any = None,
+        **monitor_options: Any,  # clocks, for a test that injects them
+    ) -> None:
         self.config = config
         factory = collector_factory or (fake_collectors if fake else None)
-        self.monitor = Monitor(config, collector_factory=factory) if factory else Monitor(config)
+        if factory is not None:
+            monitor_options["collector_factory"] = factory
+        self.monitor = Monitor(config, **monitor_options)
         self.dash_app: Dash = create_app(config, monitor=self.monitor)
         self.port = free_port()
         self._server: BaseWSGIServer | None = None
