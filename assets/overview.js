@@ -90,8 +90,9 @@
   function tile(host, own, color, mark) {
     const F = fmt();
     const down = !host.reporting;
-    const status = (down ? "not reporting" : "reporting") + " · last sample " + age(host.age_s)
-      + (host.live === false ? " (stored: its live samples do not reach this server)" : "");
+    // a host known from the database alone: "stored 2 min ago" (the tooltip says why)
+    const status = (down ? "not reporting" : "reporting")
+      + (host.live === false ? " · stored " : " · last sample ") + age(host.age_s);
     const name = [h("A", {
       href: "./?host=" + encodeURIComponent(host.host),
       className: "host-name host-link",
@@ -107,7 +108,11 @@
       "data-host": host.host,
     }, [
       h("Div", { className: "host-tile-head" }, name),
-      h("Div", { className: "host-status" }, status),
+      h("Div", {
+        className: "host-status",
+        title: host.live === false
+          ? "Known from the database: its live samples do not reach this server" : status,
+      }, status),
       h("Div", { className: "host-values" }, [
         value("CPU", F.pct(host.cpu)),
         value("Memory", F.pct(host.memory)),
