@@ -2,8 +2,9 @@
  *
  *   prefix(doc)                    Dash's requests_pathname_prefix, ending in "/"
  *   socketUrl(location, prefix, path, {host, since, r})   the metrics socket's url
- *   latestUrl(prefix, host), hostsUrl(prefix), seriesUrl(prefix, host)   the REST endpoints
- *                                  the page reads (live-fill.js builds the history request)
+ *   latestUrl(prefix, host), hostsUrl(prefix), storedHostsUrl(prefix), seriesUrl(prefix, host):
+ *                                  the REST endpoints the page reads (live-fill.js builds the
+ *                                  history request)
  *   getJson(url)                   a promise of a 2xx answer's JSON (else rejected, with status)
  *   Fetcher                        one request at a time, at most once per period
  *
@@ -39,6 +40,10 @@
 
   function hostsUrl(pathPrefix) {
     return pathPrefix + "api/v1/hosts";
+  }
+
+  function storedHostsUrl(pathPrefix) {
+    return pathPrefix + "api/v1/history/hosts";
   }
 
   function seriesUrl(pathPrefix, host) {
@@ -91,7 +96,9 @@
     }
   }
 
-  const api = { prefix, socketUrl, latestUrl, hostsUrl, seriesUrl, getJson, Fetcher };
+  const api = {
+    prefix, socketUrl, latestUrl, hostsUrl, storedHostsUrl, seriesUrl, getJson, Fetcher,
+  };
   (root.monitorLive = root.monitorLive || {}).api = api;
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
 })(typeof window !== "undefined" ? window : globalThis);

@@ -143,9 +143,10 @@
     return out.concat(rest);
   }
 
-  /* Reads the older part the graphs want (Graphs.fillWanted) from the history API: the
-   * host's stored series among those the graphs draw, then their history; one read at a
-   * time. A host with nothing stored gets an empty older part; a failure is tried again
+  /* Reads the older part the graphs want (Graphs.fillWanted) from the history API: whether
+   * the host has anything stored, its stored series among those the graphs draw, then their
+   * history; one read at a time. A host with nothing stored gets an empty older part (asked
+   * first: the series route answers 400 for it); a failure is tried again
    * after RETRY_MS. `now`: a clock in ms. */
   class Reader {
     constructor(now) {
@@ -162,14 +163,13 @@
       const A = root.monitorLive.api;
       const structure = graphs.structure;
       this.busy = true;
-      A.getJson(A.seriesUrl(pathPrefix, host))
+      A.getJson(A.storedHostsUrl(pathPrefix))
+        .then((hosts) => ((hosts.hosts || []).includes(host)
+          ? A.getJson(A.seriesUrl(pathPrefix, host)) : {})) // nothing stored for the host
         .then((stored) => {
           const known = new Set(stored.series || []);
           const names = seriesNames(structure).filter((name) => known.has(name));
           return names.length ? A.getJson(historyUrl(pathPrefix, host, range, names)) : {};
-        }, (error) => {
-          if (error && error.status === 400) { return {}; } // nothing stored for the host
-          throw error;
         })
         .then((view) => {
           if (!current()) { return; }

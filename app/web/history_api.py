@@ -111,6 +111,13 @@ def history() -> Response:
     return jsonify(view_json(reader.view(host, metrics, start, end, max_points=points)))
 
 
+@history_api.get("/api/v1/history/hosts")
+def stored_hosts() -> Response:
+    """The hosts with stored samples (never 400: the live page asks before it reads a host's
+    series, which answer 400 for a host with none)."""
+    return jsonify({"hosts": _store().host_names()})
+
+
 @history_api.get("/api/v1/history/series")
 def series() -> Response:
     """The stored hosts and every series of ``?host``."""

@@ -159,6 +159,7 @@ ROUTES: dict[str, st.SearchStrategy[list[tuple[str, str]]]] = {
     "/api/v1/history/series": query(host=HOST),
     "/api/v1/history/processes": query(host=HOST, at=INSTANTS),
     "/api/v1/history/usage": query(),
+    "/api/v1/history/hosts": query(),
     "/api/v1/export.csv": query(
         host=HOST,
         metrics=METRICS,
