@@ -1,6 +1,7 @@
 """Benchmark: ``GET /api/v1/processes`` over a big process table, through real HTTP.
 
-Run: ``.venv/bin/python -m bench.processes [--processes 2000] [--requests 300]``
+Run: ``.venv/bin/python -m bench.processes [--processes 2000] [--requests 300] [--real]``
+(``--real``: this machine's own /proc instead of the fake one)
 
 A fake /proc in a temporary folder (the kernel's answers as files, as the tests write them)
 holds ``--processes`` processes: a quarter kernel threads (``kworker/N:M``, empty command
@@ -87,10 +88,11 @@ class KeepAlive(WSGIRequestHandler):
         pass
 
 
-def run(processes: int, requests: int) -> None:
+def run(processes: int, requests: int, real: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "proc"
-        fake_proc(root, processes)
+        root = Path("/proc") if real else Path(folder) / "proc"
+        if not real:
+            fake_proc(root, processes)
         collector = ProcessesCollector(procfs=ProcfsReader(str(root)))
         config = Config(database_url=f"sqlite:///{folder}/m.db", hostname="bench", interval=1.0)
         monitor = Monitor(config, collector_factory=lambda _c: [collector])
@@ -103,7 +105,8 @@ def run(processes: int, requests: int) -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
         print(machine())
-        print(f"{processes} processes; one sampler tick over them: {tick_ms:.1f} ms\n")
+        count = collector.table.search("", limit=1)["total"]
+        print(f"{count} processes; one sampler tick over them: {tick_ms:.1f} ms\n")
         connection.request("GET", "/healthz")  # the first request starts the monitor's threads
         connection.getresponse().read()
         first = []
@@ -144,8 +147,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--real", action="store_true", help="this machine's /proc")
     args = parser.parse_args()
-    run(args.processes, args.requests)
+    run(args.processes, args.requests, args.real)
 
 
 if __name__ == "__main__":

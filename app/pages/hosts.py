@@ -1,7 +1,9 @@
 """The fleet overview (``/hosts``): a tile per host with live values and a CPU sparkline.
 
 The browser polls ``/api/v1/overview`` once an interval and draws the tiles itself
-(assets/overview.js); a host that stopped reporting turns red and says since when. A tile links
+(assets/overview.js); a host that stopped reporting turns red and says since when (the server's
+one rule for "reporting", the same as ``/api/v1/hosts`` and ``/readyz``: docs/api.md; a host
+known from the database alone has a tile without values that says "stored 3 s ago"). A tile links
 to the live page following that host (``./?host=NAME``); the server's own host is marked. A host
 with firing alerts gets a mark with their counts by severity ("2 critical", the worst one's
 colour) that links to the alerts page filtered to it (``alerts?host=NAME``); the browser reads
