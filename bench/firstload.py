@@ -13,7 +13,10 @@ up). Measured, from navigation start:
 - WebSocket bytes: the payload of the live frames received by then (as decompressed);
 - DOMContentLoaded;
 - first card value: the first time a card shows a number instead of its placeholder;
-- first graph point: the first time the CPU graph holds a point.
+- first graph point: the first time the CPU graph holds a point;
+- on the way: when the page created its WebSocket and when the first frame arrived (DevTools
+  protocol timestamps against the document's request), which splits the time between Dash's
+  start and the stream.
 
 For Glances (a text UI without graphs) the first value is the first time its CPU figure shows.
 Reported: the median of the runs of each.
@@ -75,6 +78,9 @@ class Load:
     dom_content_loaded_ms: float = 0.0
     first_value_ms: float | None = None
     first_point_ms: float | None = None
+    started: float | None = None  # DevTools timestamp of the document's request (seconds)
+    socket_ms: float | None = None  # the page's WebSocket handshake was sent
+    first_frame_ms: float | None = None  # the first live frame arrived
     by_url: dict[str, int] = field(default_factory=dict)
 
 
@@ -91,9 +97,13 @@ def load_once(browser: Browser, url: str, milestone: str, throttled: bool) -> Lo
             cdp.send("Network.emulateNetworkConditions", {"offline": False, **FAST_3G})
         load, urls = Load(), {}
         counting = [True]
-        cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e))
+        cdp.on("Network.requestWillBeSent", lambda e: _sent(load, urls, e))
         cdp.on("Network.loadingFinished", lambda e: _count(load, urls, e, counting))
         cdp.on("Network.webSocketFrameReceived", lambda e: _count_frame(load, e, counting))
+        cdp.on(
+            "Network.webSocketWillSendHandshakeRequest",
+            lambda e: _socket_event(load, "socket_ms", e),
+        )
         page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
         page.wait_for_function(
             f"() => window.__firstload && '{milestone}' in window.__firstload",
@@ -122,7 +132,20 @@ def _count(load: Load, urls: dict, event: dict, counting: list[bool]) -> None:
     load.by_url[url] = load.by_url.get(url, 0) + size
 
 
+def _sent(load: Load, urls: dict, event: dict) -> None:
+    urls[event["requestId"]] = event
+    if load.started is None and event.get("type") == "Document":
+        load.started = float(event["timestamp"])
+
+
+def _socket_event(load: Load, name: str, event: dict) -> None:
+    """Keeps the first time of a WebSocket event, in ms after the document's request."""
+    if getattr(load, name) is None and load.started is not None and "timestamp" in event:
+        setattr(load, name, (float(event["timestamp"]) - load.started) * 1000)
+
+
 def _count_frame(load: Load, event: dict, counting: list[bool]) -> None:
+    _socket_event(load, "first_frame_ms", event)
     if counting[0]:
         load.ws_bytes += len(event["response"].get("payloadData", ""))
 
@@ -150,6 +173,8 @@ def summarise(name: str, loads: list[Load]) -> list[object]:
         f"{median([float(x.requests) for x in loads]):.0f}",
         f"{median([float(x.ws_bytes) for x in loads]) / 1024:.0f} KiB",
         ms(median([x.dom_content_loaded_ms for x in loads])),
+        ms(median([x.socket_ms for x in loads])),
+        ms(median([x.first_frame_ms for x in loads])),
         ms(median([x.first_value_ms for x in loads])),
         ms(median([x.first_point_ms for x in loads])),
     ]
@@ -191,6 +216,8 @@ def run(runs: int, with_glances: bool, report: Callable[[str], None] = print) ->
         "requests",
         "WebSocket",
         "DOMContentLoaded",
+        "socket opened",
+        "first frame",
         "first value",
         "first point",
     ]
