@@ -10,6 +10,7 @@
 
   const node = typeof module !== "undefined" && module.exports;
   if (node && !root.monitorAlerts) { require("./alerts.js"); }
+  if (node && !root.monitorFormat) { root.monitorFormat = require("./dashboard.js"); }
   const A = () => root.monitorAlerts;
 
   const RANK = { critical: 0, warning: 1 };
@@ -53,16 +54,9 @@
       " on " + where;
   }
 
-  /* "14:05" on the day of `now`, "Mar 3, 14:05" before, in the locale's own words. */
+  /* "14:05" on the day of `now`, "Mar 3, 14:05" before: the pages' one clock (dashboard.js). */
   function clockText(ts, now, opts) {
-    if (!finite(ts)) { return "–"; }
-    const o = opts || {};
-    const zone = o.timeZone ? { timeZone: o.timeZone } : {};
-    const day = (t) => new Date(t * 1000).toLocaleDateString(o.locale || [], zone);
-    const time = Object.assign({ hour: "2-digit", minute: "2-digit" }, zone);
-    const fields = day(ts) === day(now) ? time
-      : Object.assign({ month: "short", day: "numeric" }, time);
-    return new Date(ts * 1000).toLocaleString(o.locale || [], fields);
+    return root.monitorFormat.when(ts, now, opts);
   }
 
   /* "since 14:05 (for 12 min)". */

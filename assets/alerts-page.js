@@ -73,12 +73,9 @@
     return answer;
   }
 
+  /* "14:05" today, "Mar 3, 14:05" before: the pages' one clock (dashboard.js). */
   function localTime(ts) {
-    const d = new Date(ts * 1000);
-    const sameDay = new Date().toDateString() === d.toDateString();
-    const opts = sameDay ? { hour: "2-digit", minute: "2-digit" }
-      : { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
-    return d.toLocaleString([], opts);
+    return root.monitorFormat.when(ts, Date.now() / 1000);
   }
 
   function info(r, now) {

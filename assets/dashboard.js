@@ -57,12 +57,32 @@
       pad(d.getMilliseconds(), 3);
   }
 
-  /* Epoch seconds -> the browser's local time of day. */
-  function clock(ts) {
-    return isNumber(ts) ? new Date(ts * 1000).toLocaleTimeString() : "–";
+  /* Every time a page writes is on a 24-hour clock, like the graphs' axes, in the locale's own
+   * words otherwise; opts {locale, timeZone} default to the browser's. */
+  function timeFields(opts, fields) {
+    const o = opts || {};
+    return Object.assign({ hourCycle: "h23" }, fields, o.timeZone ? { timeZone: o.timeZone } : {});
   }
 
-  const monitorFormat = { bytes, rate, pct, number, duration, localIso, clock, isNumber };
+  /* Epoch seconds -> "14:05:09", the local time of day; "–" for no number. */
+  function clock(ts, opts) {
+    if (!isNumber(ts)) { return "–"; }
+    const fields = timeFields(opts, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return new Date(ts * 1000).toLocaleTimeString((opts && opts.locale) || [], fields);
+  }
+
+  /* "14:05" on the day of `now`, "Mar 3, 14:05" (the locale's order) on another; "–" for none. */
+  function when(ts, now, opts) {
+    if (!isNumber(ts)) { return "–"; }
+    const locale = (opts && opts.locale) || [];
+    const zone = timeFields(opts, {});
+    const day = (t) => new Date(t * 1000).toLocaleDateString(locale, zone);
+    const time = timeFields(opts, { hour: "2-digit", minute: "2-digit" });
+    const fields = day(ts) === day(now) ? time : Object.assign({ month: "short", day: "numeric" }, time);
+    return new Date(ts * 1000).toLocaleString(locale, fields);
+  }
+
+  const monitorFormat = { bytes, rate, pct, number, duration, localIso, clock, when, isNumber };
   root.monitorFormat = monitorFormat;
   if (typeof module !== "undefined" && module.exports) { module.exports = monitorFormat; }
 

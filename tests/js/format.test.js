@@ -59,3 +59,16 @@ test("localIso is the local time with milliseconds, as Plotly's date strings", (
     if (zone === undefined) { delete process.env.TZ; } else { process.env.TZ = zone; }
   }
 });
+
+test("times are on a 24-hour clock in every locale, with the date on another day", () => {
+  const at = Date.UTC(2026, 2, 3, 14, 5, 9) / 1000;
+  const utc = { timeZone: "UTC" };
+  assert.equal(F.clock(at, { locale: "en-US", ...utc }), "14:05:09");
+  assert.equal(F.clock(Date.UTC(2026, 2, 3, 0, 5, 9) / 1000, { locale: "en-US", ...utc }), "00:05:09");
+  assert.equal(F.when(at, at + 60, { locale: "en-US", ...utc }), "14:05");
+  assert.equal(F.when(at, at + 86400, { locale: "en-US", ...utc }), "Mar 3, 14:05");
+  assert.equal(F.when(at, at + 86400, { locale: "en-GB", ...utc }), "3 Mar, 14:05");
+  assert.equal(F.when(at, at, { locale: "en-US", timeZone: "Asia/Kolkata" }), "19:35");
+  assert.equal(F.clock(null), "–");
+  assert.equal(F.when(undefined, at), "–");
+});
