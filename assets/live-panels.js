@@ -59,12 +59,10 @@
     };
   }
 
-  /* Epoch seconds -> the local time of day on the 24-hour clock the graphs' axes use. */
+  /* Epoch seconds -> the local time of day on the 24-hour clock the graphs' axes use (the
+   * pages' one clock: monitorFormat.clock). */
   function clock24(ts) {
-    if (!fmt().isNumber(ts)) { return "–"; }
-    return new Date(ts * 1000).toLocaleTimeString([], {
-      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
-    });
+    return fmt().clock(ts);
   }
 
   /* How old the cards' values are: {stale, text, className}. `sample` is the newest shown
