@@ -8,9 +8,7 @@ MONITOR_HTTP_THREADS or MONITOR_THREADS.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import importlib
 import os
 import sys
 
@@ -55,27 +53,9 @@ control_socket_disable = True
 # A worker that is stopped (SIGTERM, reload) closes its WebSockets with 1001 at once and flushes
 # storage (app/web/shutdown.py); only plain HTTP requests still under way get this long.
 graceful_timeout = 30
-
-# The libraries every worker imports, imported once here in the master: a worker forked on a
-# reload (SIGHUP) then boots in well under a second instead of seconds, so the browsers its
-# predecessor closed reconnect at once. The project's own modules are still imported in each
-# worker, so a reload serves changed code; a library upgrade needs a restart.
-WARM_IMPORTS = ("flask", "flask_sock", "dash", "dash.dcc", "dash.html", "plotly.graph_objects")
-WARM_IMPORTS += (
-    # pandas: imported on first use (the history page, an export), not warmed here
-    "sqlalchemy",
-    "sqlalchemy.dialects.postgresql",
-    "sqlalchemy.dialects.sqlite",
-)
-WARM_IMPORTS += ("psycopg2", "psutil", "brotli", "flask_compress", "dash.backends._flask")
-WARM_IMPORTS += ("plotly.offline", "plotly.tools", "importlib_metadata", "sqlite3", "tomllib")
-WARM_IMPORTS += ("werkzeug.debug", "werkzeug.middleware.proxy_fix", "multiprocessing")
-for _module in WARM_IMPORTS:
-    with contextlib.suppress(ImportError):  # a worker that needs it says so itself
-        importlib.import_module(_module)
-# Their objects live as long as the process: out of the garbage collector's sight, workers never
-# copy their pages by collecting them, and no process spends seconds collecting them on exit.
-gc.freeze()
+# The master imports gunicorn and the start checks only (neither Dash nor Flask nor the storage
+# code: docs/benchmarks.md); each worker imports the app itself, so a reload serves changed code
+# and upgraded libraries alike. A reload is fast because the worker boots fast (post_fork).
 
 
 def nworkers_changed(server: object, new_value: int, old_value: int | None) -> None:
@@ -107,6 +87,13 @@ def on_reload(server: object) -> None:
         raise HaltServer(problem, 2)
 
 
+def post_fork(server: object, worker: object) -> None:
+    """In the new worker, before it imports the app: the garbage collector off until it is
+    ready. Its imports make some hundred thousand objects and almost no garbage (a few hundred),
+    and collecting them again and again is about a quarter of the worker's boot."""
+    gc.disable()
+
+
 def post_worker_init(worker: object) -> None:
     """Starts sampling in the worker as soon as it is ready (not at import, not before fork),
     and has the worker shut the app down the moment it stops being alive (``on_stop``)."""
@@ -115,7 +102,10 @@ def post_worker_init(worker: object) -> None:
     app = worker.wsgi  # type: ignore[attr-defined]
     app.extensions["monitor"].start()
     worker.on_stop = lambda: begin_shutdown(app)  # type: ignore[attr-defined]
-    gc.freeze()  # the app lives as long as the worker: not collected, not even on exit
+    # The app lives as long as the worker: out of the collector's sight (not collected, not
+    # even on exit), and only what is made from now on is collected.
+    gc.freeze()
+    gc.enable()
 
 
 def worker_exit(server: object, worker: object) -> None:

@@ -8,10 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
-from storage.engine import DEFAULT_DATABASE_URL, SUPPORTED_URLS, url_problem
 from storage.timeparse import parse_duration
+from storage.urls import DEFAULT_DATABASE_URL, SUPPORTED_URLS, parse_url, url_problem
 
 ENV_PREFIX = "MONITOR_"
 # Fields given in seconds or as duration strings ("90s", "15min", "24h", "7d", "2y").
@@ -166,7 +164,7 @@ def _shown(name: str, value: Any) -> str:
     if name == "database_url":
         if url_problem(value) == "is not a database URL":
             return "a value that is not a URL"
-        return repr(make_url(value).render_as_string(hide_password=True))
+        return repr(parse_url(value).shown())
     return repr(value) if isinstance(value, str) else str(value)
 
 

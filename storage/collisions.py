@@ -20,8 +20,8 @@ from collections import defaultdict
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.engine import insert_for
 from storage.schema import samples
 
 
@@ -38,7 +38,7 @@ def insert_samples(conn: Connection, rows: list[dict[str, Any]]) -> BatchOutcome
     taken keys, and says how many were stored, duplicates and collisions."""
     if not rows:
         return BatchOutcome(0)
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert = insert_for(conn.dialect.name)
     statement = insert(samples).on_conflict_do_nothing().returning(samples.c.host_id, samples.c.ts)
     inserted = {(row.host_id, row.ts) for row in conn.execute(statement, rows)}
     left: list[dict[str, Any]] = []

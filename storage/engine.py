@@ -2,39 +2,34 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+
+from storage.urls import (
+    DEFAULT_DATABASE_URL,
+    SUPPORTED_DRIVERS,
+    SUPPORTED_URLS,
+    normalize_url,
+    parse_url,
+    sqlite_file,
+    url_problem,
+)
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "SUPPORTED_DRIVERS",
+    "SUPPORTED_URLS",
+    "insert_for",
+    "make_engine",
+    "normalize_url",
+    "url_problem",
+]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
-SUPPORTED_URLS = "sqlite:///path or postgresql://user@host/db"
-# SQLAlchemy driver names of the supported URLs, once normalized (the drivers we ship).
-SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg2")
-
-
-def normalize_url(url: str) -> str:
-    """Maps ``postgres://`` and ``postgresql://`` to the psycopg2 driver; other URLs unchanged."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix) :]
-    return url
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a database URL of ours (it does not parse, or names another
-    database or driver), or None. Connects to nothing."""
-    try:
-        parsed = make_url(normalize_url(url))
-    except ArgumentError:
-        return "is not a database URL"
-    if parsed.drivername not in SUPPORTED_DRIVERS:
-        return f"scheme {parsed.drivername + '://'!r} is not supported"
-    return None
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: object) -> Engine:
@@ -43,10 +38,9 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: object) -> Engine:
     if problem:
         raise ValueError(f"database URL {problem}: use {SUPPORTED_URLS}")
     url = normalize_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
+    if parse_url(url).backend == "sqlite":
+        database = sqlite_file(url)
+        if database:
             try:
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:  # reported by the first query, not fatal here
@@ -67,3 +61,11 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def insert_for(dialect_name: str) -> Any:
+    """The ``insert`` construct with ``ON CONFLICT`` of a connection's dialect (``postgresql``
+    or ``sqlite``). SQLAlchemy's PostgreSQL dialect module costs a worker on SQLite tens of
+    milliseconds and megabytes at start: it is imported when first written to, not at import."""
+    name = "postgresql" if dialect_name == "postgresql" else "sqlite"
+    return importlib.import_module(f"sqlalchemy.dialects.{name}").insert

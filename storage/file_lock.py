@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from storage.urls import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,8 @@ _registry_lock = threading.Lock()
 def lock_path(database_url: str) -> Path | None:
     """The lock file of a SQLite database file (``monitor.db.lock``); None for PostgreSQL,
     in-memory databases and ``file:`` URIs."""
-    parsed = make_url(database_url)
-    if parsed.get_backend_name() != "sqlite":
-        return None
-    database = parsed.database
-    if not database or database == ":memory:" or database.startswith("file:"):
+    database = sqlite_file(database_url)
+    if database is None:
         return None
     path = Path(database).expanduser().absolute()
     return path.with_name(path.name + LOCK_SUFFIX)

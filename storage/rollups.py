@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.aggregates import Aggregates, concat
+from storage.engine import insert_for
 from storage.history import HistoryReader
 from storage.schema import hosts, rollup_state, rollups
 from storage.store import MetricStore, to_ms
@@ -115,8 +115,7 @@ def upsert(
     update: Sequence[str],
 ) -> None:
     """INSERT ... ON CONFLICT (keys) DO UPDATE SET update = excluded.update, on either database."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = insert_for(conn.dialect.name)(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys), set_={c: statement.excluded[c] for c in update}
     )

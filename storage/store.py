@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine, and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import host_records
 from storage.collisions import BatchOutcome, insert_samples
+from storage.engine import insert_for
 from storage.schema import create_schema, hosts, layouts, process_snapshots, samples
 from storage.series import flatten
 
@@ -169,7 +169,7 @@ class MetricStore:
         return conn.execute(select(layouts.c.id).where(layouts.c.digest == digest)).scalar_one()
 
     def _insert_ignoring_duplicates(self, conn: Connection, table: Any, rows: list[dict]) -> int:
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        insert = insert_for(self.dialect)
         result = conn.execute(insert(table).on_conflict_do_nothing(), rows)
         return max(result.rowcount, 0)
 

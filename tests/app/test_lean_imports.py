@@ -7,6 +7,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.support.polling import wait_for
+from tests.support.servers import free_port, get_json, gunicorn
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SERVE_THE_LIVE_PAGE = textwrap.dedent(
@@ -37,3 +40,47 @@ def test_serving_the_live_page_loads_no_pandas(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+# What gunicorn's master runs of the project: the config file's hooks import these.
+MASTER_IMPORTS = textwrap.dedent(
+    """
+    import runpy, sys
+    runpy.run_path("gunicorn.conf.py")
+    import app.guard.startup, storage.file_lock, gunicorn.arbiter
+    heavy = ("flask", "dash", "plotly", "pandas", "numpy", "sqlalchemy", "psycopg2", "psutil",
+             "apprise", "jinja2", "werkzeug", "storage.engine", "app.web")
+    print(" ".join(sorted(m for m in heavy if m in sys.modules)))
+    """
+)
+# Compiled parts of the libraries only a worker needs: none may be mapped into the master.
+WORKER_LIBRARIES = ("sqlalchemy", "numpy", "psutil", "psycopg2", "pydantic_core", "markupsafe")
+
+
+def test_the_master_imports_only_gunicorn_and_the_start_checks() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", MASTER_IMPORTS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_a_running_master_holds_no_worker_library(tmp_path: Path) -> None:
+    """The real gunicorn master, serving: none of the workers' compiled libraries mapped, and
+    its RSS near gunicorn's own (about 26 MB; it was 76 MB when it imported the libraries)."""
+    port = free_port()
+    env = {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'lean.db'}"}
+    with gunicorn(port, env) as server:
+        url = f"http://127.0.0.1:{port}/healthz"
+        wait_for(lambda: get_json(url), timeout=90, message=server.log())
+        maps = Path(f"/proc/{server.popen.pid}/maps").read_text()
+        status = Path(f"/proc/{server.popen.pid}/status").read_text()
+        assert server.terminate() == 0, server.log()
+    mapped = [name for name in WORKER_LIBRARIES if f"/site-packages/{name}/" in maps]
+    assert mapped == []
+    rss_mb = int(status.split("VmRSS:")[1].split()[0]) / 1024
+    assert rss_mb <= 40, rss_mb

@@ -1,8 +1,9 @@
 """The live page under gunicorn across a reload (SIGHUP): it is live again within two seconds.
 
 The old worker closes the page's socket with 1001 at once; the page reconnects (its backoff
-starts at a second) with ``since=`` to the new worker, which was forked from a master that has
-the libraries loaded already, and draws on from there without a gap in its own samples.
+starts at a second) with ``since=`` to the new worker, which imports the app itself (the master
+holds none of it) with the garbage collector off, and draws on from there without a gap in its
+own samples.
 """
 
 from __future__ import annotations
