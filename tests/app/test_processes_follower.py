@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,10 +34,16 @@ def servers(tmp_path: Path) -> Iterator[list[LiveServer]]:
                 server.close()
 
 
-def search(server: LiveServer, query: str) -> dict:
+def search(server: LiveServer, query: str) -> dict | None:
+    """The answer, or None while it is 503 (no scan yet: the sampler is starting)."""
     url = f"{server.base_url}/api/v1/processes?q={query}"
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.load(response)
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        if error.code != 503:
+            raise
+        return None
 
 
 def test_the_sampler_and_a_follower_both_find_a_process(servers: list[LiveServer]) -> None:
@@ -46,10 +53,9 @@ def test_the_sampler_and_a_follower_both_find_a_process(servers: list[LiveServer
         message="one sampler and one follower",
     )
     assert roles == ["follower", "sampler"]
-    wait_for(lambda: servers[0].monitor.hub.latest("pg-search"), message="a sample")
     pid = str(os.getpid())
     for server in servers:
-        body = search(server, pid)
+        body = wait_for(lambda s=server: search(s, pid), message=f"a scan ({server.monitor.role})")
         assert os.getpid() in {row["pid"] for row in body["processes"]}, server.monitor.role
         assert body["total"] > 10
 
