@@ -14,6 +14,10 @@
  *    onFrames() is called at most once per FRAME_BATCH_MS; onState(readyState, closeCode) on open and
  *    close. While a socket exists, alive() is asked on every frame and once a second: when it
  *    says no (the live page left the document) the socket is closed.
+ *  - EarlySocket (openEarly): the socket opened as soon as the scripts load, before Dash has
+ *    rendered the live page, so the backlog is on its way while the renderer starts. Its frames
+ *    wait until the page's first connect adopts it (MetricsSocket.adopt: same host, no sample
+ *    yet); one that is not adopted within EARLY_TTL_MS, or that closed, is dropped.
  *
  * Loads under Node for tests (tests/js): pass `WebSocket` and `now` in the options there. */
 (function (root) {
@@ -23,6 +27,7 @@
   const ALIVE_CHECK_MS = 1000;
   const OPEN = 1;
   const CLOSED = 3;
+  const EARLY_TTL_MS = 15000; // an early socket nobody adopted by then is closed
 
   class Inbox {
     constructor() {
@@ -64,7 +69,23 @@
 
     open(url) {
       this.close();
-      const ws = new this.Socket(url);
+      return this.wire(new this.Socket(url));
+    }
+
+    /* Takes over `early` (an EarlySocket still connecting or open): its frames join the inbox
+     * and its open is reported, as if open() had made it. */
+    adopt(early) {
+      this.close();
+      const frames = early.frames.splice(0, early.frames.length);
+      const ws = this.wire(early.release());
+      for (const frame of frames) { this.receive(frame); }
+      if (ws.readyState === OPEN) {
+        setTimeout(() => { if (this.ws === ws) { this.onState(OPEN); } }, 0);
+      }
+      return ws;
+    }
+
+    wire(ws) {
       this.ws = ws;
       ws.onopen = () => this.onState(OPEN);
       ws.onclose = (event) => {
@@ -116,7 +137,57 @@
     }
   }
 
-  const socket = { FRAME_BATCH_MS, ALIVE_CHECK_MS, OPEN, CLOSED, Inbox, MetricsSocket };
+  class EarlySocket {
+    /* `url`: the socket's, for the followed `host`; options: {WebSocket, ttlMs}. */
+    constructor(url, host, options) {
+      const Socket = (options && options.WebSocket) || root.WebSocket;
+      this.host = host;
+      this.frames = [];
+      this.ws = new Socket(url);
+      this.ws.onmessage = (event) => this.frames.push(event.data);
+      this.ws.onclose = () => this.release();
+      this.timer = setTimeout(() => this.close(), (options && options.ttlMs) || EARLY_TTL_MS);
+    }
+
+    /* Whether the page, following `host` with no sample yet, can take this socket over. */
+    usable(host) {
+      return this.ws !== null && this.ws.readyState < 2 && this.host === host;
+    }
+
+    /* The socket, no longer this object's (its handlers are the taker's to set). */
+    release() {
+      const ws = this.ws;
+      this.ws = null;
+      clearTimeout(this.timer);
+      if (ws) { ws.onmessage = null; ws.onclose = null; }
+      return ws;
+    }
+
+    close() {
+      const ws = this.release();
+      if (ws) { ws.close(); }
+    }
+  }
+
+  /* The early socket of a document that shows the live page (its path is Dash's prefix, and
+   * the page's head names the socket: <meta name="monitor-live-socket" content="ws/metrics"
+   * data-host="...">), or null. `api`, `hosts`: monitorLive.api and .hosts. */
+  function openEarly(win, doc, api, hosts, options) {
+    const meta = doc.querySelector('meta[name="monitor-live-socket"]');
+    const prefix = api.prefix(doc);
+    const path = win.location.pathname;
+    if (!meta || (path !== prefix && path + "/" !== prefix)) { return null; }
+    const host = hosts.urlHost(win.location.search) || meta.getAttribute("data-host");
+    const url = api.socketUrl(win.location, prefix, meta.getAttribute("content"), {
+      host: host, since: null, r: 0,
+    });
+    return new EarlySocket(url, host, options);
+  }
+
+  const socket = {
+    FRAME_BATCH_MS, ALIVE_CHECK_MS, EARLY_TTL_MS, OPEN, CLOSED, Inbox, MetricsSocket,
+    EarlySocket, openEarly,
+  };
   (root.monitorLive = root.monitorLive || {}).socket = socket;
   if (typeof module !== "undefined" && module.exports) { module.exports = socket; }
 })(typeof window !== "undefined" ? window : globalThis);

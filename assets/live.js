@@ -116,6 +116,13 @@
     const url = A.socketUrl(window.location, A.prefix(document), s.cfg.path, {
       host: s.samples.host, since: s.samples.lastTs, r: s.link.connects,
     });
+    const early = live.early; // opened when the scripts loaded: the backlog is under way
+    live.early = null;
+    if (early && early.usable(s.samples.host) && s.samples.lastTs === null) {
+      s.socket.adopt(early);
+      return;
+    }
+    if (early) { early.close(); }
     s.socket.open(url);
   }
 
@@ -253,6 +260,7 @@
   }
 
   if (typeof window !== "undefined" && typeof document !== "undefined") {
+    live.early = live.socket.openEarly(window, document, live.api, live.hosts);
     window.addEventListener("popstate", () => {
       // back/forward between two URLs of the live page that differ in ?host= only: the router
       // renders nothing (same pathname), so the page follows the URL's host itself

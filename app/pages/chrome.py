@@ -1,6 +1,8 @@
 """The frame every page shares: the header (title, host name, navigation with the current page
 marked, the light/dark toggle) around the page, and the HTML page itself, whose head runs
-``assets/theme-boot.js`` before the first paint so that a remembered theme never flashes.
+``assets/theme-boot.js`` before the first paint so that a remembered theme never flashes, and
+names the metrics socket and the server's host (``<meta name="monitor-live-socket">``), so the
+live page's script opens its socket as soon as it loads (``assets/live-socket.js``).
 
 The theme is the ``data-theme`` attribute of ``<html>`` ("light" or "dark"): the person's choice
 kept in ``localStorage``, else the system's preference. Every colour of every page is a CSS
@@ -10,11 +12,13 @@ variable of that theme (assets/dashboard.css); charts take theirs from the same 
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 from app.pages import PAGES, ids
+from app.paths import WS_PATH
 
 HEAD_SCRIPT = "theme-boot.js"  # loaded in the head, not with the other scripts at the end
 
@@ -25,6 +29,7 @@ INDEX = """<!DOCTYPE html>
         <title>{%title%}</title>
         {%favicon%}
         {%css%}
+        <meta name="monitor-live-socket" content="LIVE_SOCKET_PATH" data-host="LIVE_HOST">
         <script src="HEAD_SCRIPT_URL"></script>
     </head>
     <body>
@@ -91,7 +96,12 @@ def install(dash_app: Dash, *, hostname: str, signed_in: bool, assets_folder: Pa
     script = assets_folder / HEAD_SCRIPT
     url = f"{dash_app.get_asset_url(HEAD_SCRIPT)}?m={int(script.stat().st_mtime)}"
     dash_app.config.assets_ignore = rf"^{HEAD_SCRIPT.replace('.', '[.]')}$"
-    dash_app.index_string = INDEX.replace("HEAD_SCRIPT_URL", url)
+    # the live page's script opens its socket from these before Dash renders the page
+    dash_app.index_string = (
+        INDEX.replace("HEAD_SCRIPT_URL", url)
+        .replace("LIVE_SOCKET_PATH", WS_PATH.lstrip("/"))
+        .replace("LIVE_HOST", escape(hostname, quote=True))
+    )
     dash_app.layout = shell(hostname=hostname, signed_in=signed_in)
     dash_app.clientside_callback(
         ClientsideFunction("chrome", "markCurrent"),
