@@ -88,10 +88,18 @@ def on_reload(server: object) -> None:
 
 
 def post_fork(server: object, worker: object) -> None:
-    """In the new worker, before it imports the app: the garbage collector off until it is
-    ready. Its imports make some hundred thousand objects and almost no garbage (a few hundred),
-    and collecting them again and again is about a quarter of the worker's boot."""
+    """In the new worker, before it imports the web app: the garbage collector off until it
+    is ready (its imports make some hundred thousand objects and almost no garbage, and
+    collecting them again and again is about a quarter of the boot), and its monitor started
+    (``app.runtime.early``: it samples while Dash and the pages are imported, so a page that
+    reconnects after a reload finds the first samples waiting). With ``--preload`` the app,
+    and its monitor, come from the master: ``post_worker_init`` starts that one."""
     gc.disable()
+    if not server.cfg.preload_app:  # type: ignore[attr-defined]
+        from app.guard.startup import monitor_config
+        from app.runtime.early import start_early
+
+        start_early(monitor_config(server))
 
 
 def post_worker_init(worker: object) -> None:
@@ -111,9 +119,15 @@ def post_worker_init(worker: object) -> None:
 def worker_exit(server: object, worker: object) -> None:
     """When a worker stops for any reason (SIGTERM, reload, SIGINT, SIGQUIT, max-requests):
     its live sockets are closed (1001) and its storage buffer is flushed. gunicorn also calls
-    this in the master for a worker that was already gone: nothing to do there."""
+    this in the master for a worker that was already gone: nothing to do there. A worker that
+    failed to build its app stops the monitor ``post_fork`` started (its buffer flushed)."""
+    if getattr(worker, "pid", None) != os.getpid():
+        return
     app = getattr(worker, "wsgi", None)
-    if app is None or getattr(worker, "pid", None) != os.getpid():
+    if app is None:
+        from app.runtime.early import stop_early
+
+        stop_early()
         return
     from app.web.shutdown import finish_shutdown
 

@@ -156,7 +156,7 @@ def measure(label: str, checkout: Path, reloads: int) -> Figures:
         master = subprocess.Popen(args, cwd=checkout, env=env, stdout=log, stderr=log)
         try:
             (worker,) = wait(lambda: children(master.pid), 30, "the worker")
-            wait(lambda: healthz_pid(port, 0.2) == worker, 60, "the worker's /healthz")
+            wait(lambda: healthz_pid(port) == worker, 60, "the worker's /healthz")
             figures.boot_s = boottime() - started_at(worker)
             stream = Stream(port)
             wait(stream.frame.is_set, 30, "a first frame")

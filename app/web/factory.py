@@ -19,6 +19,7 @@ from app.guard.json_limits import attach_json_limits
 from app.live.route import attach_websocket
 from app.pages import PAGES, chrome, ids
 from app.pages.context import PageContext
+from app.runtime.early import early_monitor
 from app.runtime.monitor import Monitor
 from app.web.alerts_api import register_alerts_api
 from app.web.alerts_trial_api import register_alerts_trial_api
@@ -77,7 +78,7 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
     ``config`` defaults to ``Config.from_env()``; tests pass their own config or monitor.
     """
     config = config or (monitor.config if monitor else Config.from_env())
-    monitor = monitor or Monitor(config)
+    monitor = monitor or early_monitor(config) or Monitor(config)
     server = Flask(__name__)
     if config.trust_proxy:  # scheme, host, client address and path prefix from the proxy
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
