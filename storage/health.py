@@ -17,8 +17,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from storage.outage import READ_ONLY_WORDS
+
 log = logging.getLogger(__name__)
-READ_ONLY_WORDS = ("readonly", "read-only", "read only", "during recovery")
 FOLD_WAIT_MS = 1000  # how long a checkpoint waits for readers on an older snapshot
 BUSY_TIMEOUT_MS = 30000  # the engine's own busy timeout (storage.engine), restored after
 

@@ -16,13 +16,16 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from lifecycle import BackgroundThread
+from storage.outage import DatabaseOutage, database_outage, first_line
 from storage.retention import RetentionPolicy, enforce_retention
 from storage.rollups import RollupJob
 from storage.store import MetricStore
 
 log = logging.getLogger(__name__)
+PART = "history maintenance"
 
 
 def maintenance_lock_key(schema: str) -> int:
@@ -41,8 +44,10 @@ class HistoryMaintainer:
         *,
         every: float = 60.0,
         clock: Callable[[], float] = time.time,
+        outage: DatabaseOutage = database_outage,
     ) -> None:
         self.store = store
+        self._outage = outage
         self.policy = policy
         self.every = every
         self.clock = clock
@@ -83,16 +88,14 @@ class HistoryMaintainer:
         while not self._stopping.is_set():
             try:
                 self.run_once()
+                self._outage.recovered(PART)
+            except SQLAlchemyError as exc:  # the database: the process's one notice says it
+                self.errors += 1
+                self._outage.failed(PART, exc)
             except Exception as exc:
                 self.errors += 1
                 if self.errors == 1 or self.errors % 60 == 0:
-                    first = str(exc).splitlines()[0] if str(exc) else ""
-                    log.error(
-                        "history maintenance failed (%d so far): %s: %s",
-                        self.errors,
-                        type(exc).__name__,
-                        first,
-                    )
+                    log.error("%s failed (%d so far): %s", PART, self.errors, first_line(exc))
             if self._stopping.wait(self.every):
                 break
 

@@ -25,9 +25,11 @@ from typing import Any, Protocol
 
 from lifecycle import BackgroundThread
 from storage.collisions import BatchOutcome
-from storage.health import fold_wal
+from storage.health import failure_kind, fold_wal
+from storage.outage import DatabaseOutage, database_outage, first_line
 
 log = logging.getLogger(__name__)
+PART = "the storage writer"
 FOLD_TRIES = 5  # attempts to fold SQLite's WAL after an outage (storage.health.fold_wal)
 
 
@@ -48,8 +50,10 @@ class StorageWriter:
         backoff_initial: float = 0.5,
         backoff_max: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        outage: DatabaseOutage = database_outage,
     ) -> None:
         self.store = store
+        self._outage = outage
         self.batch_interval = batch_interval
         self.buffer_max = buffer_max
         self.max_batch = max_batch
@@ -155,19 +159,20 @@ class StorageWriter:
             self._folds_left = 0 if fold_wal(engine) else self._folds_left - 1
 
     def _record_failure(self, exc: Exception) -> None:
+        """Counts a failed write; the process's one outage notice says it (storage.outage)."""
         self.write_errors += 1
-        self.last_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        self.last_error = first_line(exc)
         if self._failing_since is None:
             self._failing_since = self._clock()
-            log.error("database write failed, buffering samples and retrying: %s", self.last_error)
+        engine = getattr(self.store, "engine", None)  # a SQLite file may be read-only as such
+        read_only = engine is not None and failure_kind(engine, exc) == "read-only"
+        self._outage.failed(PART, exc, "read-only" if read_only else None)
         self._backoff = min(self.backoff_max, max(self.backoff_initial, self._backoff * 2))
 
     def _record_success(self) -> None:
         if self._failing_since is not None:
-            log.warning(
-                "database writes recovered after %.1f s", self._clock() - self._failing_since
-            )
             self._folds_left = FOLD_TRIES
+        self._outage.recovered(PART)
         self._failing_since = None
         self._backoff = 0.0
 

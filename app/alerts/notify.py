@@ -17,8 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app.alerts.rules import Route
 from lifecycle import BackgroundThread
+from storage.outage import database_outage
 
 log = logging.getLogger(__name__)
 logging.getLogger("apprise").setLevel(logging.CRITICAL)  # its messages may quote the URL
@@ -179,8 +182,12 @@ class Notifier:
     def _record(self, ids: list[int], name: str, attempt: int, ok: bool, error: str) -> None:
         try:
             self._record_attempt(ids, name, attempt, ok, error, self._clock())
-        except Exception as exc:  # the database may be down: sending matters more
+        except SQLAlchemyError as exc:  # the database is down: sending matters more
+            database_outage.failed("the alert notifier", exc)
+        except Exception as exc:
             log.warning("could not record a delivery attempt: %s", type(exc).__name__)
+        else:
+            database_outage.recovered("the alert notifier")
 
     def _count(self, name: str) -> None:
         with self._lock:

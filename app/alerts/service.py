@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app.alerts.evaluator import AlertEvent, Evaluator
 from app.alerts.notify import Notifier, Outgoing
 from app.alerts.quiet import Silence
@@ -24,9 +26,11 @@ from app.alerts.rules import RuleSet
 from app.alerts.state import Alert, AlertKey
 from lifecycle import BackgroundThread
 from storage.alert_events import AlertEventStore
+from storage.outage import DatabaseOutage, database_outage, first_line
 
 log = logging.getLogger(__name__)
 ACK_LOOKBACK_S = 3600.0
+PART = "the alert service"
 
 
 class AlertService:
@@ -42,8 +46,10 @@ class AlertService:
         clock: Callable[[], float] = time.time,
         queue_size: int = 120,
         refresh_every: float = 5.0,
+        outage: DatabaseOutage = database_outage,
     ) -> None:
         self.evaluator = Evaluator(rule_set, public_url=public_url)
+        self._outage = outage
         self.store = store
         self.notifier = notifier
         self._clock = clock
@@ -100,17 +106,26 @@ class AlertService:
                 if self._clock() >= self._next_refresh:
                     self.refresh()
                 failing = None
-            except Exception as exc:  # a bad sample or a dead database must not end evaluation
+            except SQLAlchemyError as exc:  # the database: the process's one notice says it
+                self._database(exc)
+            except Exception as exc:  # a bad sample must not end evaluation
                 failing = self._report_failure(exc, failing)
 
     @staticmethod
     def _report_failure(exc: Exception, reported: str | None) -> str:
         """Logs a failure of the evaluation loop once (one line, no traceback), however often
         it repeats; a different failure is logged again. Returns what was reported."""
-        what = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+        what = first_line(exc)[:200]
         if what != reported:
             log.error("alert evaluation failed (logged once until it recovers): %s", what)
         return what
+
+    def _database(self, exc: Exception | None = None) -> None:
+        """A read or write of the alert tables worked (``exc`` None) or failed."""
+        if exc is None:
+            self._outage.recovered(PART)
+        else:
+            self._outage.failed(PART, exc)
 
     def refresh(self) -> None:
         """Reads acknowledgements from storage while an alert could take one (one is firing,
@@ -120,10 +135,15 @@ class AlertService:
         self._next_refresh = now + self.refresh_every
         if any(a.status == "firing" and not a.acknowledged for a in self.evaluator.alerts.values()):
             try:
-                for ack in self.store.events(kinds=["acknowledged"], since=now - ACK_LOOKBACK_S):
-                    self._apply_ack(ack)
+                acks = self.store.events(kinds=["acknowledged"], since=now - ACK_LOOKBACK_S)
+            except SQLAlchemyError as exc:
+                self._database(exc)
             except Exception as exc:
-                log.warning("alerts: could not read acknowledgements: %s", type(exc).__name__)
+                log.warning("alerts: could not read acknowledgements: %s", first_line(exc))
+            else:
+                self._database()
+                for ack in acks:
+                    self._apply_ack(ack)
         if self.watch_hosts is not None:
             self.handle(self.evaluator.check_absent(self.watch_hosts(), now))
 
@@ -135,9 +155,15 @@ class AlertService:
             return
         self._silences_read = now
         try:
-            self.evaluator.silences = [_silence(row) for row in self.store.silences(now)]
-        except Exception as exc:  # keep the last known silences
-            log.warning("alerts: could not read silences: %s", type(exc).__name__)
+            rows = self.store.silences(now)
+        except SQLAlchemyError as exc:  # keep the last known silences
+            self._database(exc)
+            return
+        except Exception as exc:
+            log.warning("alerts: could not read silences: %s", first_line(exc))
+            return
+        self._database()
+        self.evaluator.silences = [_silence(row) for row in rows]
 
     def _apply_ack(self, ack: dict[str, Any]) -> None:
         alert = self.evaluator.alerts.get(AlertKey(ack["rule"], ack["host"], ack["series"]))
@@ -158,8 +184,11 @@ class AlertService:
         try:
             for event, event_id in zip(events, self.store.record(rows), strict=True):
                 event.id = event_id
+            self._database()
+        except SQLAlchemyError as exc:  # the events are still notified, without an id
+            self._database(exc)
         except Exception as exc:
-            log.warning("alerts: could not store %d events: %s", len(events), type(exc).__name__)
+            log.warning("alerts: could not store %d events: %s", len(events), first_line(exc))
         for event in events:
             if event.notify and self.notifier is not None:
                 self.notifier.submit(

@@ -20,14 +20,9 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 
-from app.cluster.pg import (
-    _close,
-    deployment_scope,
-    election_application_name,
-    first_line,
-    sampler_lock_key,
-)
+from app.cluster.pg import _close, deployment_scope, election_application_name, sampler_lock_key
 from lifecycle import BackgroundThread
+from storage.outage import DatabaseOutage, database_outage
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +43,11 @@ class SamplerElection:
         holder_silent: Callable[[], bool] = lambda: False,
         application_name: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        outage: DatabaseOutage = database_outage,
     ) -> None:
         self._connect = connect
+        self._outage = outage
+        self._part = f"the sampler election of {host}"
         self._may_compete = may_compete
         self._holder_silent = holder_silent
         self.application_name = application_name or election_application_name()
@@ -84,17 +82,18 @@ class SamplerElection:
                         cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
                         self._holds_lock = bool(cursor.fetchone()[0])
             self._unreachable_since = None
+            self._outage.recovered(self._part)
         except (psycopg2.Error, OSError) as exc:
-            if self._connection is not None:
+            if self._connection is not None:  # a lost connection, or the database
                 _close(self._connection)
-                log.warning("sampler election lost its database connection: %s", first_line(exc))
+            self._outage.failed(self._part, exc)
             self._connection = None
             self._holds_lock = False
             now = self._clock()
             if self._unreachable_since is None:
                 self._unreachable_since = now
             if not self.leader and now - self._unreachable_since >= self.unreachable_grace:
-                log.warning("database unreachable: sampling %s without election", self.host)
+                log.info("sampling %s without election: the database is unreachable", self.host)
                 self._set_leader(True)
             return
         self._set_leader(self._holds_lock)

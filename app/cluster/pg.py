@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -77,42 +75,3 @@ def connector(engine: Engine, application_name: str | None = None) -> Callable[[
 def _close(connection: Any) -> None:
     with contextlib.suppress(Exception):
         connection.close()
-
-
-def first_line(error: BaseException) -> str:
-    """``Type: first line`` of an error (psycopg2's messages run over several lines)."""
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0].strip()}" if lines else type(error).__name__
-
-
-class Outage:
-    """The log of one thing that keeps failing: a warning when it begins, a warning with the
-    count of failed attempts and how long it lasted when it works again, and nothing (a debug
-    line) for each retry in between, however often that is."""
-
-    def __init__(
-        self, log: logging.Logger, what: str, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._log = log
-        self._what = what
-        self._clock = clock
-        self.failures = 0
-        self._since = 0.0
-
-    def failed(self, error: BaseException) -> None:
-        self.failures += 1
-        if self.failures == 1:
-            self._since = self._clock()
-            self._log.warning("%s failed, retrying: %s", self._what, first_line(error))
-        else:
-            self._log.debug("%s failed again (%d): %s", self._what, self.failures, error)
-
-    def recovered(self) -> None:
-        if self.failures:
-            self._log.warning(
-                "%s works again after %d failed attempts over %.1f s",
-                self._what,
-                self.failures,
-                self._clock() - self._since,
-            )
-        self.failures = 0

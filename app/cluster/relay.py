@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import logging
 import select
 import threading
 import time
@@ -23,11 +22,13 @@ import psycopg2
 import psycopg2.extensions
 
 from app.cluster.codec import Reassembler, encode
-from app.cluster.pg import Outage, _close, channel_name, deployment_scope, process_origin
+from app.cluster.pg import _close, channel_name, deployment_scope, process_origin
 from app.hub import LiveHub, Message
 from lifecycle import BackgroundThread
+from storage.outage import DatabaseOutage, database_outage
 
-log = logging.getLogger(__name__)
+NOTIFY = "NOTIFY (the live relay)"
+LISTEN = "LISTEN (the live relay)"
 
 
 def successor_ready(listener: PgListener, host: str, *, history: float, silence: float) -> bool:
@@ -64,7 +65,12 @@ class PgNotifier:
     """Sends hub messages with NOTIFY from its own thread; a bounded queue drops the oldest."""
 
     def __init__(
-        self, connect: Callable[[], Any], *, queue_size: int = 120, origin: str | None = None
+        self,
+        connect: Callable[[], Any],
+        *,
+        queue_size: int = 120,
+        origin: str | None = None,
+        outage: DatabaseOutage = database_outage,
     ) -> None:
         self._connect = connect
         self._origin = origin or process_origin()
@@ -75,7 +81,7 @@ class PgNotifier:
         self._connection: Any = None
         self._channel = ""
         self._message_id = 0
-        self._outage = Outage(log, "NOTIFY (the live relay)")
+        self._outage = outage
         self.sent = 0
         self.errors = 0
 
@@ -113,12 +119,12 @@ class PgNotifier:
                 if self._connection is not None:
                     _close(self._connection)
                     self._connection = None
-                self._outage.failed(exc)
+                self._outage.failed(NOTIFY, exc)
                 backoff = min(5.0, max(0.1, backoff * 2))
                 self._stop.wait(backoff)
                 continue
             backoff = 0.0
-            self._outage.recovered()
+            self._outage.recovered(NOTIFY)
             with self._wake:
                 if self._queue and self._queue[0] is message:
                     self._queue.popleft()
@@ -141,7 +147,12 @@ class PgListener:
     """LISTENs for samples of other processes and publishes them into the local hub."""
 
     def __init__(
-        self, connect: Callable[[], Any], hub: LiveHub, *, origin: str | None = None
+        self,
+        connect: Callable[[], Any],
+        hub: LiveHub,
+        *,
+        origin: str | None = None,
+        outage: DatabaseOutage = database_outage,
     ) -> None:
         self._connect = connect
         self._hub = hub
@@ -151,7 +162,7 @@ class PgListener:
         self.last_heard: dict[str, float] = {}
         self._thread = BackgroundThread("monitor-listen", self.run)
         self._stop = self._thread.stopping
-        self._outage = Outage(log, "LISTEN (the live relay)")
+        self._outage = outage
         self.received = 0
 
     def _listen(self) -> None:
@@ -162,7 +173,7 @@ class PgListener:
                 cursor.execute(f"LISTEN {channel}")  # a hex identifier of ours, not user input
             self.listening_since = time.monotonic()
             self.listening.set()
-            self._outage.recovered()
+            self._outage.recovered(LISTEN)
             while not self._stop.is_set():
                 ready, _, _ = select.select([connection], [], [], 0.5)
                 if not ready:
@@ -187,7 +198,7 @@ class PgListener:
                 self._listen()
                 backoff = 0.1
             except (psycopg2.Error, OSError) as exc:
-                self._outage.failed(exc)
+                self._outage.failed(LISTEN, exc)
                 self._stop.wait(backoff)
                 backoff = min(5.0, backoff * 2)
 
