@@ -64,13 +64,13 @@ class DatabaseOutage:
             if opened:
                 self.problem = problem or problem_of(error)
                 self._since = self._clock()
-            failures = self.failures
+            failures, problem = self.failures, self.problem
         error = getattr(error, "orig", None) or error  # the driver's own words, not SQLAlchemy's
         if opened:
             self._log.error(
                 "database %s: %s (first met by %s; every part retries, samples are kept in "
                 "memory, and this is said once until it works again)",
-                self.problem,
+                problem,
                 first_line(error),
                 part,
             )
