@@ -81,6 +81,8 @@ def processes() -> Response:
     if host != monitor.config.hostname:
         return _elsewhere(monitor, host)
     table = monitor.process_table()
+    if table is None and monitor.sampler is not None:
+        return json_error(503, "this server does not collect processes (no processes collector)")
     if table is None or not table.scanned:
         return json_error(503, "no process scan yet: the sampler is starting")
     found = table.search(query, limit=limit, sort=sort, descending=descending)
