@@ -3,6 +3,9 @@
  *
  *   searchUrl(prefix, want)   GET /api/v1/processes?host=&q=&sort=&order=&limit=
  *   summary(result, shown)    the line above the table: "33 of 412 processes match “kworker”"
+ *   wholeCommand(prefix, host, pid, fetch)
+ *                             the whole (masked) command line of one process, for a row
+ *                             clicked open whose sample's command line was cut at "…"
  *   ProcessSearch             one request at a time; a new filter, host or sort is asked
  *                             after DEBOUNCE_MS, the same one again every REFRESH_MS (sooner
  *                             while the server still reads details: `unread`)
@@ -30,6 +33,21 @@
       "limit=" + LIMIT,
     ];
     return prefix + "api/v1/processes?" + query.join("&");
+  }
+
+  /* Promise of the whole command line of process `pid` of `host` (null when the server has
+   * none: another host, a process gone, an error). A search for the pid's digits also matches
+   * other processes whose command holds them: the one with that pid is taken. */
+  function wholeCommand(prefix, host, pid, fetch) {
+    const want = { host: host, q: String(pid), sort: { key: "pid", dir: 1 } };
+    const url = searchUrl(prefix, want).replace("limit=" + LIMIT, "limit=500");
+    return fetch(url, { cache: "no-store", credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((body) => {
+        const found = body && (body.processes || []).find((p) => p.pid === pid);
+        return found && typeof found.cmdline === "string" ? found.cmdline : null;
+      })
+      .catch(() => null);
   }
 
   const plural = (n, one, many) => n + " " + (n === 1 ? one : many);
@@ -132,7 +150,7 @@
     stop() { this.wanted = null; }
   }
 
-  const search = { DEBOUNCE_MS, REFRESH_MS, LIMIT, searchUrl, summary, ProcessSearch };
+  const search = { DEBOUNCE_MS, REFRESH_MS, LIMIT, searchUrl, summary, wholeCommand, ProcessSearch };
   (root.monitorLive = root.monitorLive || {}).search = search;
   if (typeof module !== "undefined" && module.exports) { module.exports = search; }
 })(typeof window !== "undefined" ? window : globalThis);

@@ -107,6 +107,7 @@
       this.sample = null;
       this.rows = new Map(); // pid -> tr
       this.expanded = new Set();
+      this.whole = new Map(); // pid -> the whole command line, asked when a cut row is opened
       this.search = options && options.search !== undefined ? options.search
         : new (live().search.ProcessSearch)({
           prefix: live().api ? live().api.prefix(document) : "/",
@@ -153,7 +154,20 @@
         const pid = Number(tr.dataset.pid);
         if (this.expanded.has(pid)) { this.expanded.delete(pid); } else { this.expanded.add(pid); }
         this.mark(tr, pid);
+        this.askWhole(pid, tr.cells[COLUMNS.findIndex((c) => c.key === "cmdline")].textContent);
       }
+    }
+
+    /* A row opened whose command line the sample cut ("…" at the end): its whole one is asked
+     * of the server's last scan and shown once it comes. */
+    askWhole(pid, shown) {
+      if (!this.expanded.has(pid) || this.whole.has(pid) || !shown.endsWith("\u2026")) { return; }
+      if (!this.search || !this.sample) { return; }
+      this.whole.set(pid, null);
+      const fetch = (url, init) => this.search.fetch(url, init);
+      live().search.wholeCommand(this.search.prefix, this.sample.host, pid, fetch).then((text) => {
+        if (text) { this.whole.set(pid, text); this.render(); }
+      });
     }
 
     mark(tr, pid) {
@@ -182,12 +196,14 @@
         if (!keep.has(pid)) {
           tr.remove();
           this.rows.delete(pid);
+          this.whole.delete(pid);
         }
       }
       rows.forEach((row, index) => {
         const tr = this.rows.get(row.pid) || this.newRow(row.pid);
         COLUMNS.forEach((col, i) => {
-          const text = cellText(col, row[col.key]);
+          const whole = col.key === "cmdline" && this.expanded.has(row.pid) && this.whole.get(row.pid);
+          const text = cellText(col, whole || row[col.key]);
           const td = tr.cells[i];
           if (td.textContent !== text) { td.textContent = text; }
           if (col.key === "cmdline" && td.title !== text) { td.title = text; }

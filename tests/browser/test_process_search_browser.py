@@ -31,6 +31,12 @@ from tests.support.samples import make_sample
 BIG_PID = 4_194_301  # seven digits: the widest a PID gets on Linux
 LINE = f"#{ids.PROC_TABLE} .proc-line"
 FILTER = f"#{ids.PROC_FILTER}"
+# a top row whose command line is longer than the sample carries (256 characters)
+POSTGRES_SETTINGS = [f"-c\0shared_preload_libraries_{i}=pg_stat_statements" for i in range(12)]
+POSTGRES_ARGS = (
+    "postgres\0-D\0/var/lib/postgresql\0" + "\0".join(POSTGRES_SETTINGS)
+).encode() + b"\0"
+POSTGRES_WHOLE = POSTGRES_ARGS.rstrip(b"\0").replace(b"\0", b" ").decode()
 
 CLIPPED_JS = f"""() => Array.from(document.querySelectorAll(
     '#{ids.PROC_TABLE} th, #{ids.PROC_TABLE} td.col-pid, #{ids.PROC_TABLE} td.col-cpu'))
@@ -43,7 +49,7 @@ def fake_host(root: Path) -> FakeProc:
     proc.add(1, "systemd", rss_pages=3000, cmdline=b"/sbin/init\0")
     for pid in range(2, 35):
         proc.add(pid, f"kworker/{pid % 4}:{pid}-events", "I", rss_pages=0, cmdline=b"")
-    proc.add(100, "postgres", rss_pages=9000, cmdline=b"postgres\0-D\0/var/lib/postgresql\0")
+    proc.add(100, "postgres", rss_pages=9000, cmdline=POSTGRES_ARGS)
     proc.add(200, "nginx", rss_pages=5000, cmdline=b"nginx: worker process\0")
     proc.add(300, "bash", rss_pages=400, uid=1000, cmdline=b"-bash\0")
     args = b"/opt/uniqsearchd\0--listen\0:9000\0--password\0hunter2\0"
@@ -141,3 +147,19 @@ def test_nothing_cut_at_either_width_light_and_dark(
     finally:
         context.close()
     assert errors == []
+
+
+def test_a_cut_command_line_clicked_open_shows_the_whole_one(
+    page: Page, server: LiveServer
+) -> None:
+    assert len(POSTGRES_WHOLE) > 256
+    open_live(page, server)
+    cell = f"#{ids.PROC_TABLE} tr[data-pid='100'] td.col-cmdline"
+    page.wait_for_selector(cell, timeout=10_000)
+    assert page.inner_text(cell).endswith("…")  # the sample's cut
+    page.click(f"#{ids.PROC_TABLE} tr[data-pid='100']")
+    page.wait_for_function(
+        "([s, t]) => (document.querySelector(s) || {}).textContent === t",
+        arg=[cell, POSTGRES_WHOLE],
+        timeout=10_000,
+    )

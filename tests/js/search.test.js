@@ -105,3 +105,20 @@ test("the table shows a search's rows sorted its way, else the top rows filtered
   assert.deepEqual(found.rows.map((r) => r.pid), [30, 12, 7]);
   assert.equal(found.line, "3 of 40 processes match “kworker”");
 });
+
+test("the whole command line of a cut row is the one of the process with that pid", async () => {
+  const asked = [];
+  const reply = (status, body) => async (url) => {
+    asked.push(url);
+    return { ok: status === 200, status, json: async () => body };
+  };
+  const whole = "java -Xmx8g " + "-Dx=1 ".repeat(100);
+  const rows = [{ pid: 4242, cmdline: "other 12 4242" }, { pid: 12, cmdline: "x" },
+    { pid: 42, cmdline: whole }];
+  assert.equal(await S.wholeCommand("/m/", "box", 42, reply(200, { processes: rows })), whole);
+  assert.match(asked[0], /^\/m\/api\/v1\/processes\?host=box&q=42&sort=pid&order=asc&limit=500$/);
+  assert.equal(await S.wholeCommand("/", "box", 7, reply(200, { processes: rows })), null);
+  assert.equal(await S.wholeCommand("/", "web-2", 42, reply(409, { error: "elsewhere" })), null);
+  const failing = async () => { throw new Error("offline"); };
+  assert.equal(await S.wholeCommand("/", "box", 42, failing), null);
+});
