@@ -82,7 +82,8 @@ def processes() -> Response:
         return _elsewhere(monitor, host)
     table = monitor.process_table()
     if table is None and monitor.sampler is not None:
-        return json_error(503, "this server does not collect processes (no processes collector)")
+        # not a passing state (503) but how this server is set up
+        return json_error(404, "this server does not collect processes (no processes collector)")
     if table is None or not table.scanned:
         return json_error(503, "no process scan yet: the sampler is starting")
     found = table.search(query, limit=limit, sort=sort, descending=descending)

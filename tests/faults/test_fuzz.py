@@ -160,6 +160,16 @@ ROUTES: dict[str, st.SearchStrategy[list[tuple[str, str]]]] = {
     "/api/v1/history/processes": query(host=HOST, at=INSTANTS),
     "/api/v1/history/usage": query(),
     "/api/v1/history/hosts": query(),
+    "/api/v1/processes": query(
+        host=HOST,
+        q=ANY_TEXT,
+        limit=st.one_of(
+            st.sampled_from(["1", "500", "0", "501", "-1", "1e3", "abc", "9" * 40]),
+            st.integers(min_value=-10, max_value=1000).map(str),
+        ),
+        sort=choice("cpu", "mem", "rss", "pid", "name", "user", "threads", "status", "x"),
+        order=choice("asc", "desc", "up"),
+    ),
     "/api/v1/export.csv": query(
         host=HOST,
         metrics=METRICS,
