@@ -27,6 +27,15 @@
     return isNumber(n) ? bytes(n) + "/s" : "–";
   }
 
+  /* [1024^k, unit] of the largest binary multiple not above `magnitude`: 40960 -> [1024,
+   * "KiB"]; [1, "B"] below 1024 or for no number. Axes divide their values by it. */
+  function binaryScale(magnitude) {
+    let i = 0;
+    let v = isNumber(magnitude) ? Math.abs(magnitude) : 0;
+    while (v >= 1024 && i < BINARY_UNITS.length - 1) { v /= 1024; i += 1; }
+    return [Math.pow(1024, i), BINARY_UNITS[i]];
+  }
+
   function pct(v, digits) {
     return isNumber(v) ? v.toFixed(digits === undefined ? 1 : digits) + " %" : "–";
   }
@@ -82,7 +91,9 @@
     return new Date(ts * 1000).toLocaleString(locale, fields);
   }
 
-  const monitorFormat = { bytes, rate, pct, number, duration, localIso, clock, when, isNumber };
+  const monitorFormat = {
+    bytes, rate, binaryScale, pct, number, duration, localIso, clock, when, isNumber,
+  };
   root.monitorFormat = monitorFormat;
   if (typeof module !== "undefined" && module.exports) { module.exports = monitorFormat; }
 

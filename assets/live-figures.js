@@ -78,7 +78,11 @@
   }
 
   const PCT = "%{y:.1f} %";
-  const RATE = "%{customdata} (%{y:,.0f} B/s)"; // human units, then the exact value
+  const RATE = "%{customdata}"; // the rate in binary units (the axis is scaled)
+  const RATE_GRAPHS = ["disk", "net"];
+  // key -> the factor graph `key`'s values are divided by (its axis: " KiB/s" and so on),
+  // chosen from the data when its whole figure is built; appended points use the same one.
+  const rateScales = {};
 
   /* The line series of graph `key`: [name, value of a point, hover template, label of a
    * value (rates: shown in binary units in the hover)]. */
@@ -108,8 +112,9 @@
     if (key === "cpu" || key === "memory" || key === "gpu") {
       return { range: [0, 100], ticksuffix: " %" };
     }
-    if (key === "disk" || key === "net") {
-      return { rangemode: "tozero", tickformat: "~s", ticksuffix: "B/s" };
+    if (RATE_GRAPHS.includes(key)) {
+      const unit = fmt().binaryScale(rateScales[key] || 1)[1];
+      return { rangemode: "tozero", ticksuffix: " " + unit + "/s" };
     }
     if (key === "temp") { return { rangemode: "tozero", ticksuffix: " °C" }; }
     return { rangemode: "tozero" };
@@ -140,15 +145,33 @@
     };
   }
 
+  /* Graph `key`'s divisor: its binary unit for the largest value in `series` of `points`. */
+  function chooseScale(key, points, series) {
+    if (!RATE_GRAPHS.includes(key)) { return 1; }
+    let largest = 0;
+    for (const [, value] of series) {
+      for (const p of points) {
+        const v = value(p);
+        if (typeof v === "number" && Math.abs(v) > largest) { largest = Math.abs(v); }
+      }
+    }
+    rateScales[key] = fmt().binaryScale(largest)[0];
+    return rateScales[key];
+  }
+
+  const scaled = (ys, factor) => (factor === 1 ? ys : ys.map((v) => (v === null ? v : v / factor)));
+
   function lineFigure(key, points, st, th) {
-    const data = seriesOf(key, st).map(([name, value, hover, label], i) => {
+    const series = seriesOf(key, st);
+    const factor = chooseScale(key, points, series);
+    const data = series.map(([name, value, hover, label], i) => {
       const ys = points.map(value);
       const trace = {
         type: "scatter",
         mode: "lines",
         name: name,
         x: points.map((p) => p.x),
-        y: ys,
+        y: scaled(ys, factor),
         line: { width: i === 0 ? 2 : 1.3, color: th.colors[i % th.colors.length] },
         hovertemplate: hover + "<extra>" + name + "</extra>",
       };
@@ -207,10 +230,11 @@
     const update = { x: [], y: [] };
     const labelled = series.some((item) => item[3]);
     if (labelled) { update.customdata = []; }
+    const factor = RATE_GRAPHS.includes(key) ? rateScales[key] || 1 : 1;
     for (const [, value, , label] of series) {
       const ys = points.map(value);
       update.x.push(xs);
-      update.y.push(ys);
+      update.y.push(scaled(ys, factor));
       if (labelled) { update.customdata.push(ys.map(label || (() => null))); }
     }
     return [update, series.map((_item, i) => i)];

@@ -135,3 +135,23 @@ test("the cards say how old they are, and dim once no sample came for 3 interval
   assert.equal(P.age(sample, 1000, 99000, 1, 3, "paused").stale, false, "paused on purpose");
   assert.match(P.age(sample, 0, 185000, 1, 3, "stale").text, / · 3 min ago$/);
 });
+
+test("rate graphs: an axis in binary units, the values scaled to it, appended points too", () => {
+  const th = { fg: "#000", grid: "#ccc", card: "#fff", colors: ["#111", "#222"] };
+  const sample = (ts, read) => ({ ts, disks: { total: { read_bps: read, write_bps: 512 } },
+    cpu: { per_core: [] } });
+  const points = [sample(1, 40 * 1024), sample(2, 20 * 1024), sample(3, null)].map(Fig.toPoint);
+  const st = Fig.structureOf(points[0]);
+  const figure = Fig.buildFigure("disk", points, st, th);
+  assert.equal(figure.layout.yaxis.ticksuffix, " KiB/s");
+  assert.equal(figure.layout.yaxis.tickformat, undefined); // not d3's decimal "~s" (kB)
+  assert.deepEqual(figure.data[0].y, [40, 20, null]);
+  assert.deepEqual(figure.data[1].y, [0.5, 0.5, 0.5]);
+  assert.deepEqual(figure.data[0].customdata, ["40.0 KiB/s", "20.0 KiB/s", "–"]);
+  const [update] = Fig.extension("disk", [Fig.toPoint(sample(4, 3 * 1024 * 1024))], st);
+  assert.deepEqual(update.y[0], [3072]); // same axis until the next whole figure
+  assert.deepEqual(update.customdata[0], ["3.00 MiB/s"]);
+  const slow = Fig.buildFigure("net", [Fig.toPoint({ ts: 1, network: { total: { rx_bps: 300 } },
+    cpu: { per_core: [] } })], st, th);
+  assert.equal(slow.layout.yaxis.ticksuffix, " B/s");
+});
