@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +36,25 @@ def record(title: str, rows: Iterable[tuple[str, Any]], note: str = "") -> None:
     FIGURES_PATH.parent.mkdir(parents=True, exist_ok=True)
     with FIGURES_PATH.open("a", encoding="utf-8") as report:
         report.write("\n".join(lines) + "\n")
+
+
+@contextmanager
+def fuzz_tally(title: str, seen: str, inputs_label: str = "inputs / 5xx") -> Iterator[dict]:
+    """Counters a fuzz module fills (``inputs``, ``5xx`` and ``statuses`` by kind of input,
+    ``thread errors``), recorded as one section when the block ends: per kind and in all, and
+    the statuses seen after ``seen``."""
+    counts: dict[str, Counter] = {
+        "inputs": Counter(),
+        "5xx": Counter(),
+        "statuses": Counter(),
+        "thread errors": Counter(),
+    }
+    yield counts
+    inputs, errors = counts["inputs"], counts["5xx"]
+    rows: list[tuple[str, Any]] = [
+        (f"{kind}: {inputs_label}", f"{inputs[kind]} / {errors[kind]}") for kind in sorted(inputs)
+    ]
+    rows.append(("all inputs / 5xx", f"{sum(inputs.values())} / {sum(errors.values())}"))
+    rows += [(f"server thread errors: {k}", n) for k, n in counts["thread errors"].items()]
+    statuses = ", ".join(f"{s}: {n}" for s, n in sorted(counts["statuses"].items()))
+    record(title, rows, note=f"{seen}: {statuses}.")

@@ -28,7 +28,7 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessag
 
 from app.live.route import MAX_MESSAGE_SIZE
 from app.live.stream import CLOSE_POLICY, CLOSE_TOO_BIG
-from tests.faults.figures import record
+from tests.faults.figures import fuzz_tally
 from tests.faults.support import tolerating_simple_websocket_races
 from tests.live.server import LiveServer, live_config
 from tests.live.wsclient import WsClient
@@ -238,30 +238,11 @@ def serve_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 
 @pytest.fixture(scope="module")
 def tally() -> Iterator[dict[str, Counter]]:
-    counts: dict[str, Counter] = {
-        "inputs": Counter(),
-        "5xx": Counter(),
-        "statuses": Counter(),
-        "thread errors": Counter(),
-    }
-    yield counts
-    rows = [
-        (
-            f"{kind}: inputs / 5xx (or wrong close)",
-            f"{counts['inputs'][kind]} / {counts['5xx'][kind]}",
-        )
-        for kind in sorted(counts["inputs"])
-    ]
-    rows.append(
-        ("all inputs / 5xx", f"{sum(counts['inputs'].values())} / {sum(counts['5xx'].values())}")
-    )
-    rows += [(f"server thread errors: {k}", n) for k, n in counts["thread errors"].items()]
-    statuses = ", ".join(f"{s}: {n}" for s, n in sorted(counts["statuses"].items()))
-    record(
-        "Fuzzing HTTP parameters and WebSocket input",
-        rows,
-        note=f"Statuses and close codes seen (WebSocket 0: still open after a ping): {statuses}.",
-    )
+    seen = "Statuses and close codes seen (WebSocket 0: still open after a ping)"
+    with fuzz_tally(
+        "Fuzzing HTTP parameters and WebSocket input", seen, "inputs / 5xx (or wrong close)"
+    ) as counts:
+        yield counts
 
 
 def in_time(call: Callable[[], T], timeout: float = TIMEOUT_S) -> T:

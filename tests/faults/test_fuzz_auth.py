@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from werkzeug.security import generate_password_hash
 
 from app.guard.auth import FailureThrottle
-from tests.faults.figures import record
+from tests.faults.figures import fuzz_tally
 from tests.faults.test_fuzz import FUZZ, TIMEOUT_S, in_time
 from tests.live.server import LiveServer, live_config
 
@@ -108,21 +108,9 @@ class ErrorLog(logging.Handler):
 
 @pytest.fixture(scope="module")
 def tally() -> Iterator[dict[str, Counter]]:
-    counts: dict[str, Counter] = {"inputs": Counter(), "statuses": Counter(), "5xx": Counter()}
-    yield counts
-    rows = [
-        (f"{kind}: inputs / 5xx", f"{counts['inputs'][kind]} / {counts['5xx'][kind]}")
-        for kind in sorted(counts["inputs"])
-    ]
-    rows.append(
-        ("all inputs / 5xx", f"{sum(counts['inputs'].values())} / {sum(counts['5xx'].values())}")
-    )
-    statuses = ", ".join(f"{s}: {n}" for s, n in sorted(counts["statuses"].items()))
-    record(
-        "Fuzzing login bodies and auth headers (token + users file)",
-        rows,
-        note=f"Statuses seen: {statuses}.",
-    )
+    title = "Fuzzing login bodies and auth headers (token + users file)"
+    with fuzz_tally(title, "Statuses seen") as counts:
+        yield counts
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["direct", "trust_proxy"])

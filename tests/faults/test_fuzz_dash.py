@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from app.config import Config
 from app.runtime.monitor import Monitor
 from app.web.factory import create_app
-from tests.faults.figures import record
+from tests.faults.figures import fuzz_tally
 from tests.faults.support import tolerating_simple_websocket_races
 from tests.faults.test_fuzz import FUZZ, HOSTS, TIMEOUT_S, in_time, serve_history
 from tests.live.server import LiveServer
@@ -175,27 +175,9 @@ def body_for(output: str, mutation: str, values: list[Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def tally() -> Iterator[dict[str, Counter]]:
-    counts: dict[str, Counter] = {
-        "inputs": Counter(),
-        "statuses": Counter(),
-        "5xx": Counter(),
-        "thread errors": Counter(),
-    }
-    yield counts
-    rows = [
-        (f"{kind}: inputs / 5xx", f"{counts['inputs'][kind]} / {counts['5xx'][kind]}")
-        for kind in sorted(counts["inputs"])
-    ]
-    rows.append(
-        ("all inputs / 5xx", f"{sum(counts['inputs'].values())} / {sum(counts['5xx'].values())}")
-    )
-    rows += [(f"server thread errors: {k}", n) for k, n in counts["thread errors"].items()]
-    statuses = ", ".join(f"{s}: {n}" for s, n in sorted(counts["statuses"].items()))
-    record(
-        f"Fuzzing the Dash callback endpoint ({len(CALLBACKS)} callbacks) and deep JSON",
-        rows,
-        note=f"Answers by status: {statuses}.",
-    )
+    title = f"Fuzzing the Dash callback endpoint ({len(CALLBACKS)} callbacks) and deep JSON"
+    with fuzz_tally(title, "Answers by status") as counts:
+        yield counts
 
 
 @pytest.fixture(scope="module")
