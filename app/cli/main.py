@@ -148,11 +148,11 @@ def run_agent(config: Config) -> int:
     except (ConfigError, DatabaseInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(
-        f"Agent sampling {config.hostname} into "
-        f"{monitor.store.engine.url.render_as_string(hide_password=True)}",
-        flush=True,
-    )
+    url = monitor.store.engine.url.render_as_string(hide_password=True)
+    # One write, line and newline together: the threads' log lines on stderr, merged with
+    # stdout (a journal, a pipe), cannot fall between them.
+    sys.stdout.write(f"Agent sampling {config.hostname} into {url}\n")
+    sys.stdout.flush()
     stopping.wait()
     return 0 if monitor.stop(AGENT_STOP_WAIT_S) else 1
 

@@ -155,5 +155,6 @@ def check_ready(server: Any) -> None:
     if problem:
         refuse(problem)
     banner = getattr(server.app, "banner", None)
-    if banner:
-        print(banner, flush=True)
+    if banner:  # one write, so that no worker's log line falls between line and newline
+        sys.stdout.write(f"{banner}\n")
+        sys.stdout.flush()
