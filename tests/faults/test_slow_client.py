@@ -207,6 +207,22 @@ def test_a_client_that_never_reads_costs_the_others_nothing(large_server: LiveSe
     assert rss_end - rss_stuck < min(16 * 1024, phase_mb * 1024 / 2)
 
 
+def wait_released(
+    server: LiveServer, connected: float, timeout: float, why: str
+) -> tuple[str, AssertionError | None]:
+    """Waits until the server has ended its one stuck client; (how long it took since
+    ``connected``, or how long it was waited for, and the failure if it never did)."""
+    try:
+        wait_for(
+            lambda: subscribers(server) == 0 and len(server.sockets) == 0,
+            timeout=timeout,
+            message=f"the stuck client disconnected by the server ({why})",
+        )
+    except AssertionError as failure:
+        return f"not after {time.monotonic() - connected:.1f} s", failure
+    return f"{time.monotonic() - connected:.1f} s", None
+
+
 def test_a_client_that_never_reads_is_disconnected(tmp_path: Path) -> None:
     """docs/websocket.md: "a client that stops answering (no pong before the next ping) is
     closed", and a client that goes away frees its thread and subscription. A client that
@@ -220,24 +236,16 @@ def test_a_client_that_never_reads_is_disconnected(tmp_path: Path) -> None:
             connected = time.monotonic()
             # Its queue may overflow first (drops counted) or its send time out first, depending
             # on the machine's speed; either way the server must end it.
-            try:
-                wait_for(
-                    lambda: subscribers(server) == 0 and len(server.sockets) == 0,
-                    timeout=30,
-                    message="the stuck client disconnected by the server (ping timeout)",
-                )
-                released = f"{time.monotonic() - connected:.1f} s"
-            except AssertionError:
-                released = f"not after {time.monotonic() - connected:.1f} s"
-                raise
-            finally:
-                record(
-                    "A client that never reads, with pings every 0.5 s",
-                    [
-                        ("subscription and thread released by the server", released),
-                        ("messages dropped for it meanwhile", dropped(server)),
-                    ],
-                )
+            released, failure = wait_released(server, connected, 30, "ping timeout")
+            record(
+                "A client that never reads, with pings every 0.5 s",
+                [
+                    ("subscription and thread released by the server", released),
+                    ("messages dropped for it meanwhile", dropped(server)),
+                ],
+            )
+            if failure is not None:
+                raise failure
         finally:
             if stuck is not None:
                 abort(stuck)
@@ -345,25 +353,17 @@ def test_a_client_that_stops_reading_is_disconnected_with_pings_off(tmp_path: Pa
         stuck = raw_websocket(server.port, rcvbuf=4096)
         connected = time.monotonic()
         wait_for(lambda: subscribers(server) == 1, message="the stuck client subscribed")
-        try:
-            wait_for(
-                lambda: subscribers(server) == 0 and len(server.sockets) == 0,
-                timeout=40,
-                message="the stuck client disconnected by the server (no acknowledgement)",
-            )
-            released = f"{time.monotonic() - connected:.1f} s"
-        except AssertionError:
-            released = f"not after {time.monotonic() - connected:.1f} s"
-            raise
-        finally:
-            record(
-                "A client that stops reading, with pings off (0.2 s, small samples)",
-                [
-                    ("sample size (bytes of JSON)", size),
-                    ("subscription and thread released by the server after", released),
-                    ("messages dropped for it meanwhile", dropped(server)),
-                ],
-            )
+        released, failure = wait_released(server, connected, 40, "no acknowledgement")
+        record(
+            "A client that stops reading, with pings off (0.2 s, small samples)",
+            [
+                ("sample size (bytes of JSON)", size),
+                ("subscription and thread released by the server after", released),
+                ("messages dropped for it meanwhile", dropped(server)),
+            ],
+        )
+        if failure is not None:
+            raise failure
         assert time.monotonic() - connected >= 9  # not before it was stuck the whole time
     finally:
         if stuck is not None:
