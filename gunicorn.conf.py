@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 
 _host = os.environ.get("MONITOR_HOST", "127.0.0.1")
@@ -94,6 +95,15 @@ def post_fork(server: object, worker: object) -> None:
     (``app.runtime.early``: it samples while Dash and the pages are imported, so a page that
     reconnects after a reload finds the first samples waiting). With ``--preload`` the app,
     and its monitor, come from the master: ``post_worker_init`` starts that one."""
+
+    # Until gunicorn installs the worker's own signal handlers (after this hook), the master's
+    # are in place and would swallow a stop (the worker then ran until the master killed it,
+    # graceful_timeout later): a stop during the boot is kept, and acted on once it is booted.
+    def stop_when_booted(_signum: int, _frame: object) -> None:
+        worker.alive = False  # type: ignore[attr-defined]
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+        signal.signal(signum, stop_when_booted)
     gc.disable()
     if not server.cfg.preload_app:  # type: ignore[attr-defined]
         from app.guard.startup import monitor_config
@@ -110,6 +120,8 @@ def post_worker_init(worker: object) -> None:
     app = worker.wsgi  # type: ignore[attr-defined]
     app.extensions["monitor"].start()
     worker.on_stop = lambda: begin_shutdown(app)  # type: ignore[attr-defined]
+    if not worker.alive:  # type: ignore[attr-defined]  # told to stop while it booted
+        begin_shutdown(app)
     # The app lives as long as the worker: out of the collector's sight (not collected, not
     # even on exit), and only what is made from now on is collected.
     gc.freeze()
