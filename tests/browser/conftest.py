@@ -46,9 +46,12 @@ class PageErrors(list[str]):
     """JavaScript errors a page raised; tests assert it stays empty."""
 
 
-def open_page(browser: Browser) -> tuple[BrowserContext, Page, PageErrors]:
-    """A fresh context (no cache, no cookies) at 1280 px, in a non-UTC time zone."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id=TIMEZONE)
+def open_page(
+    browser: Browser, width: int = 1280, height: int = 900
+) -> tuple[BrowserContext, Page, PageErrors]:
+    """A fresh context (no cache, no cookies) of ``width`` × ``height`` px, in a non-UTC time
+    zone, and the list its page's JavaScript errors go to."""
+    context = browser.new_context(viewport={"width": width, "height": height}, timezone_id=TIMEZONE)
     page = context.new_page()
     errors = PageErrors()
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from app.pages import ids
-from tests.browser.conftest import TIMEZONE, start_server
+from tests.browser.conftest import open_page, start_server
 from tests.browser.readability import sideways_overflow
 from tests.live.server import LiveServer
 from tests.support.polling import wait_for
@@ -49,11 +49,8 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 def test_a_host_known_from_the_database_alone_is_on_the_hosts_page(
     browser: Browser, server: LiveServer, artifacts: Path, width: int, height: int
 ) -> None:
-    context = browser.new_context(viewport={"width": width, "height": height}, timezone_id=TIMEZONE)
-    errors: list[str] = []
+    context, page, errors = open_page(browser, width, height)
     try:
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(server.base_url + "/hosts")
         page.wait_for_function("() => document.querySelectorAll('.host-tile').length === 3")
         summary = page.inner_text(f"#{ids.OVERVIEW_SUMMARY}")

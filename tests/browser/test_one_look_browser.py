@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from app.pages import ids
-from tests.browser.conftest import TIMEZONE
+from tests.browser.conftest import TIMEZONE, open_page
 from tests.browser.readability import contrast_failures, lighter_charts, sideways_overflow
 from tests.live.server import LiveServer, live_config
 from tests.support.polling import wait_for
@@ -112,12 +112,9 @@ def problems_of(page: Page, label: str, scheme: str) -> list[str]:
 def test_every_page_fits_and_reads_in_light_and_dark(
     browser: Browser, server: LiveServer, artifacts: Path, width: int, height: int
 ) -> None:
-    context = browser.new_context(viewport={"width": width, "height": height}, timezone_id=TIMEZONE)
-    errors: list[str] = []
+    context, page, errors = open_page(browser, width, height)
     problems: list[str] = []
     try:
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
         for path in PAGES:
             open_drawn(page, server, path)
             name = path.strip("/") or "live"

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page
 from app.pages import ids
 from collectors.processes import ProcessesCollector
 from collectors.procfs import ProcfsReader
-from tests.browser.conftest import TIMEZONE
+from tests.browser.conftest import open_page
 from tests.browser.pageview import open_live, rows
 from tests.browser.readability import contrast_failures, sideways_overflow
 from tests.collectors.fakeproc import CLOCK_TICKS, PAGE_SIZE, FakeProc
@@ -124,11 +124,8 @@ def test_another_host_says_where_its_full_list_is(page: Page, server: LiveServer
 def test_nothing_cut_at_either_width_light_and_dark(
     browser: Browser, server: LiveServer, artifacts: Path, width: int, height: int
 ) -> None:
-    context = browser.new_context(viewport={"width": width, "height": height}, timezone_id=TIMEZONE)
-    errors: list[str] = []
+    context, page, errors = open_page(browser, width, height)
     try:
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
         open_live(page, server)
         search(page, "s", "processes match")
         page.click(f"#{ids.PROC_TABLE} th button[data-key=pid]")  # sorted by PID, highest first
