@@ -10,6 +10,7 @@ import pytest
 from app import create_app
 from app.config import Config, ConfigError
 from app.runtime.monitor import Monitor
+from tests.live.fake_workloads import cgroups_section, pressure_section
 
 
 class FixedCollector:
@@ -117,3 +118,50 @@ def test_metrics_in_prometheus_text_format(monitor: Monitor) -> None:
     assert 'monitor_cpu_per_core{host="box",entity="1"} 44.0' in body
     assert "monitor_process_subscribers 0.0" in body
     assert "monitor_process_buffer_depth 1.0" in body
+
+
+class WorkloadCollectors:
+    """The ``cgroups`` and ``pressure`` sections of one tick, a workload name with a quote."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.METRICS: dict[str, tuple[str, str]] = {}
+
+    def collect(self) -> dict[str, Any]:
+        if self.name == "pressure":
+            return pressure_section(3)
+        section = cgroups_section(3)
+        section["workloads"][0]["name"] = 'we"b'
+        return section
+
+
+def test_metrics_label_workloads_and_pressure(tmp_path: Path) -> None:
+    config = Config(database_url=f"sqlite:///{tmp_path / 'm.db'}", hostname="box")
+    collectors = [FixedCollector(), WorkloadCollectors("pressure"), WorkloadCollectors("cgroups")]
+    monitor = Monitor(config, collector_factory=lambda _config: collectors)
+    client = create_app(monitor=monitor).server.test_client()
+    monitor.sampler = monitor.build_sampler()
+    monitor.sampler.tick()
+    body = client.get("/metrics").get_data(as_text=True)
+    monitor.stop()
+    top = cgroups_section(3)["workloads"][0]
+    labels = f'host="box",entity="{top["key"]}",kind="{top["kind"]}",name="we\\"b"'
+    assert f"monitor_cgroups_workloads_cpu_pct{{{labels}}} {top['cpu_pct']!r}" in body
+    assert (
+        'monitor_cgroups_workloads_mem_limit{host="box",entity="docker/web",kind="docker",' in body
+    )
+    assert 'monitor_cgroups_workloads_oom_kills{host="box",entity="docker/web"' in body
+    assert 'monitor_cgroups_total{host="box"} 37' in body
+    some = pressure_section(3)
+    assert (
+        f'monitor_pressure_some_pct{{host="box",resource="cpu"}} {some["cpu"]["some_pct"]!r}'
+        in body
+    )
+    assert (
+        f'monitor_pressure_full_avg10{{host="box",resource="io"}} {some["io"]["full_avg10"]!r}'
+        in body
+    )
+    assert (
+        'resource="cpu"'
+        not in body.split("# TYPE monitor_pressure_full_avg10 gauge")[1].split("#")[0]
+    )
