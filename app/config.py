@@ -76,6 +76,8 @@ class Config:
     data_dir: str = ""
     hide_cmdline: bool = False
     mask_secrets: bool = True
+    # Extra cgroups to list as workloads, relative to the hierarchy root (comma separated).
+    cgroup_roots: tuple[str, ...] = ()
     # History: how long raw samples, 1-minute and 1-hour rollups are kept, and how often the
     # rollup and retention job runs.
     retention_raw: float = 7 * 86400.0

@@ -18,12 +18,14 @@ from typing import Any
 import psutil
 
 from collectors.base import Clock, Collector, CollectorUnavailable, MetricTable
+from collectors.cgroups import CgroupsCollector
 from collectors.cpu import CpuCollector
 from collectors.disks import DisksCollector
 from collectors.gpu import GpuCollector
 from collectors.load import LoadCollector
 from collectors.memory import MemoryCollector
 from collectors.network import NetworkCollector
+from collectors.pressure import PressureCollector
 from collectors.processes import ProcessesCollector
 from collectors.procfs import ProcfsReader, linux_proc_root
 from collectors.sensors import SensorsCollector
@@ -50,6 +52,8 @@ COLLECTOR_CLASSES: tuple[type, ...] = (
     SensorsCollector,
     ProcessesCollector,
     GpuCollector,
+    PressureCollector,
+    CgroupsCollector,
 )
 
 
@@ -62,6 +66,7 @@ def default_collectors(
     cmdline_max: int = 256,
     hide_cmdline: bool = False,
     mask_secrets: bool = True,
+    cgroup_roots: tuple[str, ...] = (),
 ) -> list[Collector]:
     """Every collector this host supports, in section order.
 
@@ -96,6 +101,11 @@ def default_collectors(
         ),
         ("gpu", GpuCollector),
     ]
+    if linux_proc_root(psutil_module) is not None:  # a fake host has no kernel files to read
+        factories += [
+            ("pressure", lambda: PressureCollector(clock)),
+            ("cgroups", lambda: CgroupsCollector(clock, top_n=top_n, extra_roots=cgroup_roots)),
+        ]
     collectors: list[Collector] = []
     for label, factory in factories:
         try:

@@ -63,6 +63,10 @@ class RateTracker:
             return None
         return (value - old) / elapsed
 
+    def forget(self, key: str) -> None:
+        """Forgets ``key``: its next reading is a first sighting again."""
+        self._previous.pop(key, None)
+
     def retain(self, keys: set[str]) -> None:
         """Forgets every key not in ``keys`` (an interface or disk that went away)."""
         for key in self._previous.keys() - keys:

@@ -47,6 +47,8 @@ GROUPS: dict[str, str] = {
     "sensors": "Sensors",
     "gpus": "GPUs",
     "processes": "Processes",
+    "pressure": "Pressure",
+    "cgroups": "Containers and services",
     "health": "Monitor health",
 }
 OTHER = "Other"
@@ -93,6 +95,23 @@ LABELS: dict[str, str] = {
     "gpus.mem_total": "GPU {e} · memory", "gpus.temp_c": "GPU {e} · temperature",
     "gpus.power_w": "GPU {e} · power",
     "processes.total": "Processes · total", "processes.counts": "Processes · {e}",
+    **{f"pressure.{r}.{k}_{m}": f"Pressure {n} · {k} {t}"
+       for r, n in (("cpu", "CPU"), ("memory", "memory"), ("io", "I/O"))
+       for k in ("some", "full")
+       for m, t in (("pct", "now"), ("avg10", "10 s"), ("avg60", "1 min"), ("avg300", "5 min"))},
+    "cgroups.total": "Containers and services · count",
+    "cgroups.workloads.cpu_pct": "{e} · CPU", "cgroups.workloads.cpu_host_pct": "{e} · CPU of host",
+    "cgroups.workloads.throttled_pct": "{e} · throttled",
+    "cgroups.workloads.throttled_s_per_s": "{e} · throttled time",
+    "cgroups.workloads.mem": "{e} · memory", "cgroups.workloads.mem_limit": "{e} · memory limit",
+    "cgroups.workloads.mem_pct": "{e} · memory of limit",
+    "cgroups.workloads.oom_kills": "{e} · OOM kills",
+    "cgroups.workloads.restarts": "{e} · restarts",
+    "cgroups.workloads.io_read_bps": "{e} · read", "cgroups.workloads.io_write_bps": "{e} · write",
+    "cgroups.workloads.tasks": "{e} · tasks",
+    "cgroups.workloads.psi_cpu_some_pct": "{e} · waiting for CPU",
+    "cgroups.workloads.psi_memory_some_pct": "{e} · waiting for memory",
+    "cgroups.workloads.psi_io_some_pct": "{e} · waiting for I/O",
     "health.collect_ms": "Collect time · {e}", "health.collect_total_ms": "Collect time · total",
     "health.interval_s": "Sampling interval", "health.lag_ms": "Sampler lag",
     "health.skipped_ticks": "Skipped ticks", "health.cpu_time_s": "Sampler CPU time",
@@ -157,8 +176,22 @@ def describe(name: str) -> SeriesInfo:
     template = LABELS.get(f"{section}.{metric}")
     if template is None or ("{e}" in template) != (entity is not None):
         return SeriesInfo(name, name, unit, GROUPS.get(section, OTHER), description)
-    label = template.replace("{e}", entity or "")
+    shown = workload_label(entity) if section == "cgroups" and entity else entity
+    label = template.replace("{e}", shown or "")
     return SeriesInfo(name, label, unit, GROUPS.get(section, OTHER), description)
+
+
+# A workload's kind (the part of its key before "/") as people say it.
+WORKLOAD_KINDS = {
+    "docker": "Container", "podman": "Container", "lxc": "Container", "pod": "Pod",
+    "service": "Service", "slice": "Slice", "scope": "Scope", "user": "User", "cgroup": "Cgroup",
+}  # fmt: skip
+
+
+def workload_label(key: str) -> str:
+    """``docker/web`` -> "Container web", ``service/nginx.service`` -> "Service nginx.service"."""
+    kind, _, name = key.partition("/")
+    return f"{WORKLOAD_KINDS.get(kind, kind.capitalize())} {name}" if name else key
 
 
 def _natural(text: str) -> list[tuple[int, int | str]]:

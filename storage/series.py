@@ -13,6 +13,7 @@ ENTITY_KEYS: dict[str, str] = {
     "sensors.temperatures": "label",
     "sensors.fans": "label",
     "gpus": "index",
+    "cgroups.workloads": "key",
 }
 # Sections that are identity or snapshots, not numeric series.
 NOT_SERIES = {"v", "host", "ts", "seq", "system", "health.failed_collectors"}

@@ -42,6 +42,7 @@ def collectors_for(config: Config) -> list[Collector]:
         cmdline_max=config.cmdline_max,
         hide_cmdline=config.hide_cmdline,
         mask_secrets=config.mask_secrets,
+        cgroup_roots=config.cgroup_roots,
     )
 
 

@@ -20,7 +20,14 @@ SECTION_KEYS: dict[str, set[str]] = {
     "network": {"interfaces", "total"},
     "sensors": {"temperatures", "fans", "battery"},
     "processes": {"total", "counts", "top_cpu", "top_mem"},
+    "pressure": {"cpu", "memory", "io"},
+    "cgroups": {"hierarchy", "total", "workloads"},
 }  # fmt: skip
+PSI_KEYS = {f"{kind}_{m}" for kind in ("some", "full") for m in ("avg10", "avg60", "avg300", "pct")}
+WORKLOAD_ROW = {"key", "name", "kind", "id", "path", "cpu_pct", "cpu_host_pct", "throttled_pct",
+                "throttled_s_per_s", "mem", "mem_limit", "mem_pct", "oom_kills", "restarts",
+                "io_read_bps", "io_write_bps", "tasks", "psi_cpu_some_pct",
+                "psi_memory_some_pct", "psi_io_some_pct"}  # fmt: skip
 ROW_KEYS: dict[tuple[str, str], set[str]] = {
     ("disks", "usage"): {"mount", "device", "fstype", "total", "used", "free", "percent"},
     ("disks", "io"): {"disk", "busy_pct"} | RATES,
@@ -29,11 +36,15 @@ ROW_KEYS: dict[tuple[str, str], set[str]] = {
     ("sensors", "fans"): {"label", "rpm"},
     ("processes", "top_cpu"): PROCESS_ROW,
     ("processes", "top_mem"): PROCESS_ROW,
+    ("cgroups", "workloads"): WORKLOAD_ROW,
 }
 NESTED_KEYS: dict[tuple[str, str], set[str]] = {
     ("disks", "total"): RATES,
     ("network", "total"): NET_RATES,
     ("sensors", "battery"): {"percent", "plugged", "secs_left"},
+    ("pressure", "cpu"): PSI_KEYS,
+    ("pressure", "memory"): PSI_KEYS,
+    ("pressure", "io"): PSI_KEYS,
 }
 GPU_ROW = {"index", "name", "util_pct", "mem_used", "mem_total", "temp_c", "power_w"}
 

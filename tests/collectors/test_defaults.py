@@ -26,6 +26,7 @@ from tests.collectors.fakes import (
     shwtemp,
 )
 
+KERNEL_SECTIONS = {"pressure", "cgroups"}  # read from the kernel: with the real psutil only
 ALL_SECTIONS = ["cpu", "memory", "load", "system", "disks", "network", "sensors", "processes"]
 
 
@@ -134,7 +135,7 @@ def test_every_section_has_the_documented_shape_and_declares_what_it_emits(
 
 def test_all_metric_units() -> None:
     units = all_metric_units()
-    assert list(units) == [*ALL_SECTIONS, "gpus"]
+    assert list(units) == [*ALL_SECTIONS, "gpus", "pressure", "cgroups"]
     assert units["cpu"]["total"] == ("%", "busy time of all logical cores together")
     assert units["network"]["interfaces.rx_bps"][0] == "bytes/s"
     assert units["gpus"]["power_w"][0] == "W"
@@ -154,7 +155,7 @@ def test_smoke_with_the_real_psutil() -> None:
     """This host: no GPU, maybe no sensors; every present section has the documented keys."""
     collectors = default_collectors()
     names = {c.name for c in collectors}
-    assert set(ALL_SECTIONS) - {"sensors"} <= names <= {*ALL_SECTIONS, "gpus"}
+    assert set(ALL_SECTIONS) - {"sensors"} <= names <= {*ALL_SECTIONS, "gpus", *KERNEL_SECTIONS}
     registry = CollectorRegistry()
     for collector in collectors:
         registry.register(collector)

@@ -1,0 +1,230 @@
+"""The ``cgroups`` section: what each container, service and pod uses, every tick.
+
+Each tick reads every workload's CPU counter, memory in use and OOM kills (the cheap files),
+ranks them, and reads the rest (limits, throttling, page cache, I/O, tasks, PSI) only for the
+rows the sample carries: the top ``top_n`` by CPU and by memory, and, so that a workload's
+stored series do not come and go with each tick, any that was in a top list within the last
+``hold_s`` seconds. The tree is walked again every ``rediscover_s`` seconds and as soon as a
+workload vanishes. Rates come from counters over the real elapsed time: null on a first
+reading, after a reset, and for a workload re-created under the same name, which counts a
+restart (``restarts``). See docs/sample-format.md for the section's shape.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from collectors.base import Clock, CollectorUnavailable, MetricTable, RateTracker
+from collectors.cgroups.discovery import Found, discover
+from collectors.cgroups.hierarchy import read_hierarchy
+from collectors.cgroups.naming import Namer
+from collectors.cgroups.readers import CgroupReader, Counters
+
+PSI = ("psi_cpu", "psi_memory", "psi_io")  # rate keys (and row fields) of per-cgroup pressure
+CONTAINER_KINDS = ("docker", "podman")  # their ids are shown short, as `docker ps` does
+
+
+@dataclass
+class Workload:
+    """What the collector keeps of one workload cgroup between ticks."""
+
+    found: Found
+    key: str
+    name: str
+    restarts: int = 0
+    cpu_pct: float | None = None
+    mem_usage: int = 0
+    in_top_at: float = float("-inf")
+
+
+class CgroupsCollector:
+    """Containers, services and pods from the kernel's cgroup accounting (Linux only)."""
+
+    name = "cgroups"
+    METRICS: MetricTable = {
+        "hierarchy": ("text", "cgroup hierarchies mounted: v2, v1 or hybrid"),
+        "total": ("workloads", "workload cgroups found"),
+        "workloads.key": ("text", "kind/name: the workload's series name, kept across restarts"),
+        "workloads.name": ("text", "container, service or pod name"),
+        "workloads.kind": ("text", "docker, podman, lxc, pod, service, slice, scope, user, cgroup"),
+        "workloads.id": ("text", "short container id, pod uid or unit name"),
+        "workloads.path": ("text", "the cgroup's path in its hierarchy"),
+        "workloads.cpu_pct": ("%", "CPU used, percent of one core"),
+        "workloads.cpu_host_pct": ("%", "CPU used, percent of the whole host"),
+        "workloads.throttled_pct": ("%", "CPU quota periods throttled"),
+        "workloads.throttled_s_per_s": ("s/s", "time held back by the CPU quota per second"),
+        "workloads.mem": ("bytes", "memory in use, reclaimable page cache left out"),
+        "workloads.mem_limit": ("bytes", "memory limit"),
+        "workloads.mem_pct": ("%", "memory in use, percent of the limit"),
+        "workloads.oom_kills": ("kills", "processes killed for lack of memory, since it started"),
+        "workloads.restarts": ("restarts", "times re-created since the monitor started"),
+        "workloads.io_read_bps": ("bytes/s", "block I/O read"),
+        "workloads.io_write_bps": ("bytes/s", "block I/O written"),
+        "workloads.tasks": ("tasks", "processes and threads"),
+        "workloads.psi_cpu_some_pct": ("%", "time some task waited for CPU"),
+        "workloads.psi_memory_some_pct": ("%", "time some task waited for memory"),
+        "workloads.psi_io_some_pct": ("%", "time some task waited for I/O"),
+    }
+
+    def __init__(
+        self,
+        clock: Clock = time.monotonic,
+        *,
+        root: Path = Path("/"),
+        mountinfo: Path | None = None,
+        top_n: int = 15,
+        extra_roots: tuple[str, ...] = (),
+        cores: int | None = None,
+        rediscover_s: float = 5.0,
+        hold_s: float = 300.0,
+    ) -> None:
+        hierarchy = read_hierarchy(root, mountinfo)
+        if hierarchy is None or hierarchy.walk_root is None:
+            raise CollectorUnavailable("no cgroup hierarchy with CPU or memory accounting")
+        self._hierarchy = hierarchy
+        self._reader = CgroupReader(hierarchy)
+        self._namer = Namer(root, clock)
+        self._clock = clock
+        self._rates = RateTracker(clock)
+        self._top_n, self._extra_roots = top_n, extra_roots
+        self._cores = cores or os.cpu_count() or 1
+        self._rediscover_s, self._hold_s = rediscover_s, hold_s
+        self._workloads: dict[str, Workload] = {}  # by path
+        self._last_seen: dict[str, tuple[str, int]] = {}  # key -> its cgroup's path and inode
+        self._restarts: dict[str, int] = {}  # key -> restarts counted
+        self._discovered_at = float("-inf")
+
+    def collect(self) -> dict[str, Any]:
+        """This tick's section: hierarchy, number of workloads, the rows of the top ones."""
+        self._rates.tick()
+        now = self._clock()
+        if now - self._discovered_at >= self._rediscover_s:
+            self._rediscover(now)
+        for path, workload in list(self._workloads.items()):
+            counters = self._reader.read(path, full=False)
+            if counters is None:
+                self._drop(path)
+                continue
+            self._update(workload, counters)
+        rows = [self._row(w) for w in self._chosen(now)]
+        return {
+            "hierarchy": self._hierarchy.kind,
+            "total": len(self._workloads),
+            "workloads": [row for row in rows if row is not None],
+        }
+
+    def workloads(self) -> list[dict[str, Any]]:
+        """Every workload of the last tick (key, name, kind, CPU % of a core, memory charged),
+        by CPU: the whole list behind the sample's top rows."""
+        ordered = sorted(self._workloads.values(), key=lambda w: -(w.cpu_pct or 0.0))
+        return [
+            {"key": w.key, "name": w.name, "kind": w.found.kind, "cpu_pct": w.cpu_pct,
+             "mem_usage": w.mem_usage}
+            for w in ordered
+        ]  # fmt: skip
+
+    def _rediscover(self, now: float) -> None:
+        self._discovered_at = now
+        walk_root = self._hierarchy.walk_root
+        assert walk_root is not None
+        found = {f.path: f for f in discover(walk_root, self._extra_roots)}
+        for path, workload in list(self._workloads.items()):
+            if path not in found or found[path].inode != workload.found.inode:
+                self._drop(path)  # gone, or re-created at the same path
+        self._discovered_at = now
+        taken = {w.key for w in self._workloads.values()}
+        for path, item in found.items():
+            if path not in self._workloads:
+                self._workloads[path] = self._new_workload(item, taken)
+        self._namer.forget({(w.found.kind, w.found.id) for w in self._workloads.values()})
+
+    def _new_workload(self, item: Found, taken: set[str]) -> Workload:
+        """A workload first seen now; a key seen before at another cgroup counts a restart."""
+        name = self._namer.name(item.kind, item.id)
+        key = f"{item.kind}/{name}"
+        if key in taken:
+            key = f"{item.kind}/{item.path}"  # two cgroups of one name: the path tells them apart
+        taken.add(key)
+        previous = self._last_seen.get(key)
+        if previous is not None and previous != (item.path, item.inode):
+            self._restarts[key] = self._restarts.get(key, 0) + 1
+        self._last_seen[key] = (item.path, item.inode)
+        return Workload(item, key, name, self._restarts.get(key, 0))
+
+    def _drop(self, path: str) -> None:
+        self._workloads.pop(path, None)
+        self._discovered_at = float("-inf")  # something changed: walk again next tick
+        self._reader.forget(path)
+        self._reader.files.close_cgroup(path)
+        for suffix in ("cpu", "periods", "throttled", "throttled_s", "read", "write", *PSI):
+            self._rates.forget(f"{path}|{suffix}")
+
+    def _update(self, workload: Workload, counters: Counters) -> None:
+        path = workload.found.path
+        cpu_s = counters.cpu_s
+        rate = None if cpu_s is None else self._rates.rate(f"{path}|cpu", cpu_s)
+        workload.cpu_pct = None if rate is None else round(rate * 100, 2)
+        workload.mem_usage = counters.mem_usage or 0
+
+    def _chosen(self, now: float) -> list[Workload]:
+        """The top rows by CPU and by memory, and those held from earlier ticks, by CPU."""
+        every = list(self._workloads.values())
+        by_cpu = sorted(every, key=lambda w: (-(w.cpu_pct or 0.0), -w.mem_usage))[: self._top_n]
+        by_mem = sorted(every, key=lambda w: -w.mem_usage)[: self._top_n]
+        for workload in (*by_cpu, *by_mem):
+            workload.in_top_at = now
+        chosen = [w for w in every if now - w.in_top_at <= self._hold_s]
+        return sorted(chosen, key=lambda w: (-(w.cpu_pct or 0.0), w.key))
+
+    def _row(self, workload: Workload) -> dict[str, Any] | None:
+        path = workload.found.path
+        counters = self._reader.read(path, full=True)
+        if counters is None:
+            self._drop(path)
+            return None
+        return workload_row(workload, counters, self._rates, self._cores)
+
+
+def workload_row(w: Workload, c: Counters, rates: RateTracker, cores: int) -> dict[str, Any]:
+    """The sample's row of workload ``w`` from its full counters ``c``."""
+    path = w.found.path
+
+    def rate(suffix: str, value: float | None) -> float | None:
+        return None if value is None else rates.rate(f"{path}|{suffix}", value)
+
+    mem = None if c.mem_usage is None else max(0, c.mem_usage - (c.inactive_file or 0))
+    periods, throttled = rate("periods", c.periods), rate("throttled", c.throttled_periods)
+    throttled_s = rate("throttled_s", c.throttled_s)
+    quota = c.has_quota and periods is not None and throttled is not None
+    row: dict[str, Any] = {
+        "key": w.key, "name": w.name, "kind": w.found.kind,
+        "id": w.found.id[:12] if w.found.kind in CONTAINER_KINDS else w.found.id,
+        "path": "/" + path,
+        "cpu_pct": w.cpu_pct,
+        "cpu_host_pct": None if w.cpu_pct is None else round(w.cpu_pct / cores, 2),
+        "throttled_pct": _share(throttled, periods) if quota else None,
+        "throttled_s_per_s": _rounded(throttled_s, 4) if c.has_quota else None,
+        "mem": mem, "mem_limit": c.mem_limit,
+        "mem_pct": round(100 * mem / c.mem_limit, 2) if mem is not None and c.mem_limit else None,
+        "oom_kills": c.oom_kills, "restarts": w.restarts,
+        "io_read_bps": _rounded(rate("read", c.io_read)),
+        "io_write_bps": _rounded(rate("write", c.io_write)),
+        "tasks": c.tasks,
+    }  # fmt: skip
+    for resource, suffix in zip(("cpu", "memory", "io"), PSI, strict=True):
+        stalled = rate(suffix, c.psi_some_us.get(resource))
+        row[f"{suffix}_some_pct"] = None if stalled is None else round(stalled / 1e4, 2)
+    return row
+
+
+def _rounded(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _share(part: float | None, whole: float | None) -> float:
+    """``part`` as a percentage of ``whole``; 0 when no period passed."""
+    return round(100 * (part or 0.0) / whole, 2) if whole else 0.0

@@ -1,0 +1,111 @@
+"""Reading small kernel files cheaply, and parsing the shapes cgroup files come in.
+
+``OpenFiles`` keeps up to ``limit`` files open and re-reads them with ``pread`` (a cgroup file
+is generated on each read), so a steady tick opens nothing; past the limit a file is opened and
+closed for each read. A file whose cgroup went away raises ``OSError`` (ENOENT, ENODEV) and
+is closed: its workload is gone this tick.
+"""
+
+from __future__ import annotations
+
+import os
+
+READ_SIZE = 8192
+
+
+class OpenFiles:
+    """A bounded cache of open file descriptors, by path."""
+
+    def __init__(self, limit: int = 512) -> None:
+        self._limit = limit
+        self._fds: dict[str, int] = {}
+
+    def read(self, path: str) -> str:
+        """The whole text of ``path`` (up to 8 KiB) as the kernel generates it now."""
+        fd = self._fds.get(path)
+        if fd is None:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            if len(self._fds) >= self._limit:
+                try:
+                    return os.read(fd, READ_SIZE).decode("ascii", "replace")
+                finally:
+                    os.close(fd)
+            self._fds[path] = fd
+        try:
+            return os.pread(fd, READ_SIZE, 0).decode("ascii", "replace")
+        except OSError:
+            self.close_one(path)
+            raise
+
+    def close_one(self, path: str) -> None:
+        """Closes ``path`` if it is open."""
+        fd = self._fds.pop(path, None)
+        if fd is not None:
+            os.close(fd)
+
+    def close_cgroup(self, rel: str) -> None:
+        """Closes every open file of the cgroup at ``rel``, in whichever hierarchy."""
+        suffix = "/" + rel.strip("/")
+        for path in [p for p in self._fds if os.path.dirname(p).endswith(suffix)]:
+            self.close_one(path)
+
+    def close(self) -> None:
+        """Closes every file."""
+        for path in list(self._fds):
+            self.close_one(path)
+
+
+def keyed(text: str) -> dict[str, int]:
+    """``key value`` lines (cpu.stat, memory.stat, memory.events) as integers."""
+    out: dict[str, int] = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        try:
+            out[key] = int(value)
+        except ValueError:
+            continue
+    return out
+
+
+def number(text: str) -> int | None:
+    """A file holding one integer; None for "max" (no limit) or anything else."""
+    try:
+        return int(text.split()[0])
+    except (ValueError, IndexError):
+        return None
+
+
+def pressure_totals(text: str) -> dict[str, int]:
+    """``total=`` microseconds of each line of a PSI file: {"some": N, "full": M}."""
+    out: dict[str, int] = {}
+    for line in text.splitlines():
+        kind, _, rest = line.partition(" ")
+        for field in rest.split():
+            if field.startswith("total="):
+                out[kind] = int(field[6:])
+    return out
+
+
+def io_v2(text: str) -> tuple[int, int]:
+    """Bytes read and written over every device of a v2 ``io.stat``."""
+    read = written = 0
+    for line in text.splitlines():
+        for field in line.split()[1:]:
+            key, _, value = field.partition("=")
+            if key == "rbytes":
+                read += int(value)
+            elif key == "wbytes":
+                written += int(value)
+    return read, written
+
+
+def io_v1(text: str) -> tuple[int, int]:
+    """Bytes read and written over every device of a v1 ``blkio ... io_service_bytes`` file."""
+    read = written = 0
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[1] == "Read":
+            read += int(fields[2])
+        elif len(fields) == 3 and fields[1] == "Write":
+            written += int(fields[2])
+    return read, written
