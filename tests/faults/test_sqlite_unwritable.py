@@ -1,8 +1,9 @@
 """SQLite where nothing can be written: the live view goes on and says why nothing is stored.
 
 (a) a database path under /proc (no folder can be made there); (b) a disk that fills up: a
-300 KiB tmpfs mounted in a private mount namespace (``unshare --mount``, we are root) holds
-the database, so SQLite soon answers "database or disk is full".
+640 KiB tmpfs mounted in a private mount namespace (``unshare --mount``, we are root), most
+of it taken by a filler file, holds the database, so SQLite soon answers "database or disk is
+full". Deleting the filler frees room for the backlog and for folding the WAL that held it.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def test_a_full_disk(tmp_path: Path) -> None:
     mount = tmp_path / "small"
     mount.mkdir()
     script = (
-        'mount -t tmpfs -o size=300k tmpfs "$1" && head -c 131072 /dev/zero > "$1/filler" && '
+        'mount -t tmpfs -o size=640k tmpfs "$1" && head -c 458752 /dev/zero > "$1/filler" && '
         'exec "$2" -m app --port "$3" --database-url "sqlite:///$1/m.db" '
         '--interval "$4" --hostname faults-full'
     )
@@ -215,7 +216,7 @@ def test_a_full_disk(tmp_path: Path) -> None:
     problems, longest = stream_problems(arrivals, INTERVAL, slack=SCHEDULING_SLACK_S)
     last = arrivals[-1].health
     record(
-        "SQLite on a full disk (300 KiB tmpfs)",
+        "SQLite on a full disk (640 KiB tmpfs, 448 KiB of it a filler)",
         [
             ("disk full reported after (s)", full_after),
             ("samples stored before the disk was full", stored_before),
