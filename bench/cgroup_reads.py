@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import alternating_cpu_ms
+from bench.common import alternating_cpu_ms, table
 from collectors.cgroups import CgroupsCollector
 from collectors.cgroups.files import OpenFiles
 from collectors.cgroups.hierarchy import read_hierarchy
@@ -53,9 +53,9 @@ class RecordingFiles(OpenFiles):
         super().__init__()
         self.paths: list[str] = []
 
-    def read(self, path: str) -> str:
+    def read_bytes(self, path: str) -> bytes:
         self.paths.append(path)
-        return super().read(path)
+        return super().read_bytes(path)
 
 
 def floor_reads(paths: list[str]) -> object:
@@ -78,7 +78,7 @@ def cgroup_cost(count: int, ticks: int) -> dict[str, float]:
         collector.collect()
         recorder.paths.clear()
         section = collector.collect()
-        paths = list(recorder.paths)
+        paths = collector._reader.cheap_paths() + recorder.paths
         collector._reader.files = OpenFiles()
         cost = alternating_cpu_ms(
             {"collector": collector.collect, "floor": floor_reads(paths)}, ticks
@@ -88,3 +88,17 @@ def cgroup_cost(count: int, ticks: int) -> dict[str, float]:
             "rows": len(section["workloads"]),
             "total": section["total"],
         }
+
+
+def cgroup_table(counts: list[int], ticks: int) -> str:
+    """The cgroup case's markdown table: collector and floor CPU per tick for each count."""
+    rows = []
+    for count in counts:
+        cost = cgroup_cost(count, ticks)
+        rows.append([
+            count, f"{cost['rows']:.0f}", f"{cost['files']:.0f}", f"{cost['floor']:.2f}",
+            f"{cost['collector']:.2f}", f"{cost['collector'] / cost['floor']:.2f}x",
+        ])  # fmt: skip
+    headers = ["cgroups", "sample rows", "files read a tick", "floor CPU ms/tick",
+               "collector CPU ms/tick", "ratio"]  # fmt: skip
+    return table(headers, rows)

@@ -1,6 +1,6 @@
 """Benchmark: the sampler's CPU time per tick against a bare psutil loop, and stored bytes/sample.
 
-Run: ``.venv/bin/python -m bench.sampler [--ticks 300] [--stored 900]``
+Run: ``.venv/bin/python -m bench.sampler [--ticks 300] [--stored 900] [--cgroups 100,500]``
 
 1. CPU per tick: the real sampler (default collectors, top-N 15, the live hub publishing and
    the writer's buffer as sinks: everything the 1 Hz thread does) against the *floor*, a bare
@@ -13,6 +13,9 @@ Run: ``.venv/bin/python -m bench.sampler [--ticks 300] [--stored 900]``
    rounds of 10 ticks in this one process, so machine noise hits them alike.
 2. Stored bytes per sample: real samples of this host written through the project's store in
    batches of 5 (the writer's default), on SQLite and on PostgreSQL.
+3. The cgroup case (as root; ``--cgroups ""`` leaves it out): the cgroups collector with 100
+   and 500 real, empty cgroups made for it, against a bare loop of the same reads
+   (bench/cgroup_reads.py).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import psutil
 
 from app.hub import LiveHub
 from app.runtime.sampler import Sampler
+from bench.cgroup_reads import cgroup_table
 from bench.common import alternating_cpu_ms, database_bytes, machine, pg_schema, sqlite_url, table
 from collectors import default_collectors
 from collectors.registry import CollectorRegistry
@@ -147,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ticks", type=int, default=300)
     parser.add_argument("--stored", type=int, default=900, help="samples stored per database")
+    parser.add_argument("--cgroups", default="100,500", help="cgroup counts of the cgroup case")
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
@@ -197,6 +202,10 @@ def main() -> None:
         )
     )
     print(f"({args.stored} real samples of this host, {series} series each, batches of 5)")
+    if args.cgroups:
+        counts = [int(n) for n in args.cgroups.split(",")]
+        print("\n" + cgroup_table(counts, args.ticks))
+        print(f"({args.ticks} ticks each, collector and floor in alternating rounds)")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """The ``cgroups`` section: what each container, service and pod uses, every tick.
 
-Each tick reads every workload's CPU counter, memory in use and OOM kills (the cheap files),
-ranks them, and reads the rest (limits, throttling, page cache, I/O, tasks, PSI) only for the
-rows the sample carries: the top ``top_n`` by CPU and by memory, and, so that a workload's
-stored series do not come and go with each tick, any that was in a top list within the last
-``hold_s`` seconds. The tree is walked again every ``rediscover_s`` seconds and as soon as a
-workload vanishes. Rates come from counters over the real elapsed time: null on a first
-reading, after a reset, and for a workload re-created under the same name, which counts a
-restart (``restarts``). See docs/sample-format.md for the section's shape.
+Each tick reads every workload's CPU counter, memory in use and OOM kills (three small files,
+kept open), ranks them, and reads the rest (limits, throttling, page cache, I/O, tasks, PSI)
+only for the rows the sample carries: the top ``top_n`` by CPU and by memory, any whose OOM
+counter just moved or that just restarted, and, so that a workload's stored series do not come
+and go with each tick, any that was among those within the last ``hold_s`` seconds. A row's
+``oom_kills_now`` and ``restarted`` say what happened since the previous sample (alerts need
+no earlier value of the series: a row that appears because of its OOM kill still raises it).
+The tree is walked again every ``rediscover_s`` seconds and as soon as a workload vanishes.
+Rates come from counters over the real elapsed time: null on a first reading, after a reset,
+and for a workload re-created under the same name, which counts a restart (``restarts``).
+See docs/sample-format.md for the section's shape.
 """
 
 from __future__ import annotations
@@ -37,8 +40,15 @@ class Workload:
     name: str
     restarts: int = 0
     cpu_pct: float | None = None
-    mem_usage: int = 0
+    mem_usage: int = 0  # bytes charged (0 when unknown: for ranking)
+    mem_charged: int | None = None  # bytes charged, None when unknown
     in_top_at: float = float("-inf")
+    oom_kills: int | None = None  # the counter at the last tick
+    oom_kills_now: int = 0  # kills since the tick before
+    restarted: bool = False  # re-created since the tick before (set when first seen)
+
+    def __post_init__(self) -> None:
+        self.cpu_key = f"{self.found.path}|cpu"
 
 
 class CgroupsCollector:
@@ -61,7 +71,9 @@ class CgroupsCollector:
         "workloads.mem_limit": ("bytes", "memory limit"),
         "workloads.mem_pct": ("%", "memory in use, percent of the limit"),
         "workloads.oom_kills": ("kills", "processes killed for lack of memory, since it started"),
+        "workloads.oom_kills_now": ("kills", "OOM kills since the last sample"),
         "workloads.restarts": ("restarts", "times re-created since the monitor started"),
+        "workloads.restarted": ("0/1", "1 on the sample where it came back after a restart"),
         "workloads.io_read_bps": ("bytes/s", "block I/O read"),
         "workloads.io_write_bps": ("bytes/s", "block I/O written"),
         "workloads.tasks": ("tasks", "processes and threads"),
@@ -104,17 +116,29 @@ class CgroupsCollector:
         now = self._clock()
         if now - self._discovered_at >= self._rediscover_s:
             self._rediscover(now)
-        for path, workload in list(self._workloads.items()):
-            counters = self._reader.read(path, full=False)
-            if counters is None:
+        cheap, rate = self._reader.cheap, self._rates.rate
+        for path, w in list(self._workloads.items()):
+            read = cheap(path)
+            if read is None:
                 self._drop(path)
                 continue
-            self._update(workload, counters)
+            # This tick's CPU share, memory and OOM kills; a workload whose OOM counter moved
+            # or that came back after a restart is held in the rows.
+            cpu_s, mem, kills = read
+            used = None if cpu_s is None else rate(w.cpu_key, cpu_s)
+            w.cpu_pct = None if used is None else round(used * 100, 2)
+            w.mem_usage, w.mem_charged = mem or 0, mem
+            last, w.oom_kills = w.oom_kills, kills
+            w.oom_kills_now = (
+                kills - last if kills is not None and last is not None and kills > last else 0
+            )
+            if w.oom_kills_now or w.restarted:
+                w.in_top_at = now
         rows = [self._row(w) for w in self._chosen(now)]
         return {
             "hierarchy": self._hierarchy.kind,
             "total": len(self._workloads),
-            "workloads": [row for row in rows if row is not None],
+            "workloads": rows,
         }
 
     def workloads(self) -> list[dict[str, Any]]:
@@ -129,6 +153,7 @@ class CgroupsCollector:
 
     def _rediscover(self, now: float) -> None:
         self._discovered_at = now
+        self._reader.renew_limits()
         walk_root = self._hierarchy.walk_root
         assert walk_root is not None
         found = {f.path: f for f in discover(walk_root, self._extra_roots)}
@@ -150,10 +175,11 @@ class CgroupsCollector:
             key = f"{item.kind}/{item.path}"  # two cgroups of one name: the path tells them apart
         taken.add(key)
         previous = self._last_seen.get(key)
-        if previous is not None and previous != (item.path, item.inode):
+        restarted = previous is not None and previous != (item.path, item.inode)
+        if restarted:
             self._restarts[key] = self._restarts.get(key, 0) + 1
         self._last_seen[key] = (item.path, item.inode)
-        return Workload(item, key, name, self._restarts.get(key, 0))
+        return Workload(item, key, name, self._restarts.get(key, 0), restarted=restarted)
 
     def _drop(self, path: str) -> None:
         self._workloads.pop(path, None)
@@ -162,13 +188,6 @@ class CgroupsCollector:
         self._reader.files.close_cgroup(path)
         for suffix in ("cpu", "periods", "throttled", "throttled_s", "read", "write", *PSI):
             self._rates.forget(f"{path}|{suffix}")
-
-    def _update(self, workload: Workload, counters: Counters) -> None:
-        path = workload.found.path
-        cpu_s = counters.cpu_s
-        rate = None if cpu_s is None else self._rates.rate(f"{path}|cpu", cpu_s)
-        workload.cpu_pct = None if rate is None else round(rate * 100, 2)
-        workload.mem_usage = counters.mem_usage or 0
 
     def _chosen(self, now: float) -> list[Workload]:
         """The top rows by CPU and by memory, and those held from earlier ticks, by CPU."""
@@ -180,13 +199,11 @@ class CgroupsCollector:
         chosen = [w for w in every if now - w.in_top_at <= self._hold_s]
         return sorted(chosen, key=lambda w: (-(w.cpu_pct or 0.0), w.key))
 
-    def _row(self, workload: Workload) -> dict[str, Any] | None:
+    def _row(self, workload: Workload) -> dict[str, Any]:
         path = workload.found.path
-        counters = self._reader.read(path, full=True)
-        if counters is None:
-            self._drop(path)
-            return None
-        return workload_row(workload, counters, self._rates, self._cores)
+        row = workload_row(workload, self._reader.full(path), self._rates, self._cores)
+        workload.restarted = False  # said once, in this row
+        return row
 
 
 def workload_row(w: Workload, c: Counters, rates: RateTracker, cores: int) -> dict[str, Any]:
@@ -196,7 +213,8 @@ def workload_row(w: Workload, c: Counters, rates: RateTracker, cores: int) -> di
     def rate(suffix: str, value: float | None) -> float | None:
         return None if value is None else rates.rate(f"{path}|{suffix}", value)
 
-    mem = None if c.mem_usage is None else max(0, c.mem_usage - (c.inactive_file or 0))
+    charged = w.mem_charged
+    mem = None if charged is None else max(0, charged - (c.inactive_file or 0))
     periods, throttled = rate("periods", c.periods), rate("throttled", c.throttled_periods)
     throttled_s = rate("throttled_s", c.throttled_s)
     quota = c.has_quota and periods is not None and throttled is not None
@@ -210,7 +228,8 @@ def workload_row(w: Workload, c: Counters, rates: RateTracker, cores: int) -> di
         "throttled_s_per_s": _rounded(throttled_s, 4) if c.has_quota else None,
         "mem": mem, "mem_limit": c.mem_limit,
         "mem_pct": round(100 * mem / c.mem_limit, 2) if mem is not None and c.mem_limit else None,
-        "oom_kills": c.oom_kills, "restarts": w.restarts,
+        "oom_kills": w.oom_kills, "oom_kills_now": w.oom_kills_now,
+        "restarts": w.restarts, "restarted": int(w.restarted),
         "io_read_bps": _rounded(rate("read", c.io_read)),
         "io_write_bps": _rounded(rate("write", c.io_write)),
         "tasks": c.tasks,

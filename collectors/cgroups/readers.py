@@ -1,9 +1,10 @@
 """A workload's counters from its accounting files, on the unified (v2) or the v1 hierarchies.
 
-``read`` returns None when the workload's cgroup is gone (its CPU counter cannot be read);
-any other file that cannot be read or parsed leaves its fields None. ``full=False`` reads only
-what ranks every workload each tick (CPU use, memory in use, OOM kills); ``full=True`` also
-reads what the sample shows for its top rows (limits, throttling, page cache, I/O, tasks, PSI).
+The paths of a workload's files are worked out once (``WorkloadFiles``), so a tick only reads.
+``cheap`` reads what every workload gives each tick (CPU time, memory in use, OOM kills):
+three files kept open. ``full`` reads what the sample shows for its rows (limits, throttling,
+page cache, I/O, tasks, PSI). A workload whose CPU counter cannot be read and whose folder
+is gone is gone (None); any other file that cannot be read or parsed leaves its fields None.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collectors.cgroups.files import OpenFiles, io_v1, io_v2, keyed, number, pressure_totals
+from collectors.cgroups import files as parse
+from collectors.cgroups.files import READ_SIZE, OpenFiles
 from collectors.cgroups.hierarchy import Hierarchy
 
 V1_UNLIMITED = 1 << 62  # memory.limit_in_bytes reads about 2^63 when there is no limit
@@ -22,11 +24,8 @@ V1_IO_FILES = ("blkio.throttle.io_service_bytes_recursive", "blkio.io_service_by
 
 @dataclass
 class Counters:
-    """What one read of a workload gives; None where the kernel does not say."""
+    """What one full read of a workload gives; None where the kernel does not say."""
 
-    cpu_s: float | None  # CPU time used since the cgroup exists, seconds
-    mem_usage: int | None = None  # bytes charged, page cache included
-    oom_kills: int | None = None
     periods: int | None = None  # CFS enforcement periods (with a quota)
     throttled_periods: int | None = None
     throttled_s: float | None = None
@@ -39,121 +38,207 @@ class Counters:
     psi_some_us: dict[str, int] = field(default_factory=dict)  # resource -> total stalled µs
 
 
+@dataclass(slots=True)
+class WorkloadFiles:
+    """The files of one workload, as absolute paths; None where no hierarchy mounted offers
+    the controller."""
+
+    folder: str | None  # the workload's folder in the tree it was found in
+    v2_cpu: bool
+    cpu: str | None  # v2 cpu.stat (usage and throttling) or v1 cpuacct.usage
+    mem: str | None  # memory.current or memory.usage_in_bytes
+    events: str | None  # memory.events or memory.oom_control
+    stat: str | None  # memory.stat
+    inactive_key: bytes  # memory.stat's reclaimable page cache line
+    limit: str | None  # memory.max or memory.limit_in_bytes
+    quota: str | None  # cpu.max or cpu.cfs_quota_us
+    throttling: str | None  # v1 cpu.stat (v2 has it in ``cpu``)
+    v2_io: bool
+    io: tuple[str, ...]  # io.stat, or the v1 blkio files to try in turn
+    tasks: str | None  # pids.current
+    psi: tuple[tuple[str, str], ...]  # (resource, its .pressure file)
+    fds: tuple[int, int, int] | None = None  # cpu, mem, events kept open (-1: not kept)
+    limits: tuple[int | None, bool] = (None, False)  # memory limit, has a CPU quota
+    limits_round: int = -1  # the reader's round ``limits`` were read in
+    io_first: int = 0  # the index in ``io`` of the file that answered last
+
+
+def workload_files(hierarchy: Hierarchy, rel: str) -> WorkloadFiles:
+    """Where the accounting files of the workload at ``rel`` are."""
+
+    def folder(controller: str) -> str | None:
+        if hierarchy.reads_v2(controller):
+            return f"{hierarchy.unified}/{rel}"
+        mount = hierarchy.v1.get(controller)
+        return f"{mount}/{rel}" if mount is not None else None
+
+    def file(controller: str, v2_name: str, v1_name: str) -> str | None:
+        base = folder(controller)
+        if base is None:
+            return None
+        return f"{base}/{v2_name if hierarchy.reads_v2(controller) else v1_name}"
+
+    v2_cpu, v2_mem, v2_io = (hierarchy.reads_v2(c) for c in ("cpu", "memory", "io"))
+    cpu_base, io_base = folder("cpu"), folder("io" if v2_io else "blkio")
+    accounting = hierarchy.v1.get("cpuacct")
+    if v2_cpu:
+        cpu = f"{cpu_base}/cpu.stat"
+    else:
+        cpu = None if accounting is None else f"{accounting}/{rel}/cpuacct.usage"
+    if io_base is None:
+        io: tuple[str, ...] = ()
+    else:
+        io = (f"{io_base}/io.stat",) if v2_io else tuple(f"{io_base}/{n}" for n in V1_IO_FILES)
+    has_psi = v2_cpu and hierarchy.unified is not None
+    root = hierarchy.walk_root
+    return WorkloadFiles(
+        folder=None if root is None else f"{root}/{rel}",
+        v2_cpu=v2_cpu,
+        cpu=cpu,
+        mem=file("memory", "memory.current", "memory.usage_in_bytes"),
+        events=file("memory", "memory.events", "memory.oom_control"),
+        stat=file("memory", "memory.stat", "memory.stat"),
+        inactive_key=b"inactive_file " if v2_mem else b"total_inactive_file ",
+        limit=file("memory", "memory.max", "memory.limit_in_bytes"),
+        quota=file("cpu", "cpu.max", "cpu.cfs_quota_us"),
+        throttling=None if v2_cpu or cpu_base is None else f"{cpu_base}/cpu.stat",
+        v2_io=v2_io,
+        io=io,
+        tasks=file("pids", "pids.current", "pids.current"),
+        psi=tuple((r, f"{cpu_base}/{r}.pressure") for r in PSI_RESOURCES) if has_psi else (),
+    )
+
+
 class CgroupReader:
     """Reads workloads by their path relative to the hierarchy root."""
 
     def __init__(self, hierarchy: Hierarchy, files: OpenFiles | None = None) -> None:
         self.hierarchy = hierarchy
         self.files = files or OpenFiles()
-        self._cpu_stat: dict[str, str | None] = {}  # rel -> this tick's v2 cpu.stat text
+        self._where: dict[str, WorkloadFiles] = {}  # rel -> its files
+        self._cpu_stat: dict[str, bytes] = {}  # rel -> this tick's v2 cpu.stat
+        self._limits_round = 0
+
+    def renew_limits(self) -> None:
+        """Limits (memory limit, CPU quota) are read again at each workload's next full read;
+        until then the last ones read stand (they change seldom)."""
+        self._limits_round += 1
+
+    def where(self, rel: str) -> WorkloadFiles:
+        """The files of the workload at ``rel`` (worked out on first use)."""
+        found = self._where.get(rel)
+        if found is None:
+            found = self._where[rel] = workload_files(self.hierarchy, rel)
+        return found
+
+    def cheap_paths(self) -> list[str]:
+        """The files ``cheap`` reads, of every workload read so far."""
+        return [p for w in self._where.values() for p in (w.cpu, w.mem, w.events) if p]
 
     def forget(self, rel: str) -> None:
         """Drops what is kept of the workload at ``rel`` (it is gone)."""
+        self._where.pop(rel, None)
         self._cpu_stat.pop(rel, None)
 
-    def _dir(self, controller: str, rel: str) -> str | None:
-        h = self.hierarchy
-        if h.reads_v2(controller):
-            return f"{h.unified}/{rel}"
-        mount = h.v1.get(controller)
-        return f"{mount}/{rel}" if mount is not None else None
-
-    def _text(self, controller: str, rel: str, name: str) -> str | None:
-        directory = self._dir(controller, rel)
-        if directory is None:
+    def _bytes(self, path: str | None) -> bytes | None:
+        if path is None:
             return None
         try:
-            return self.files.read(f"{directory}/{name}")
+            return self.files.read_bytes(path)
         except OSError:
             return None
 
-    def read(self, rel: str, full: bool) -> Counters | None:
-        """The counters of the workload at ``rel``; None when it is gone."""
-        out = Counters(self._cpu_seconds(rel))
-        if out.cpu_s is None and not self._exists(rel):
+    def _pread(self, fd: int, path: str | None) -> bytes | None:
+        if fd < 0:
+            return self._bytes(path)
+        try:
+            return os.pread(fd, READ_SIZE, 0)
+        except OSError:
             return None
-        self._memory(out, rel, full)
-        if full:
-            self._full(out, rel)
+
+    def cheap(self, rel: str) -> tuple[float | None, int | None, int | None] | None:
+        """CPU seconds used, memory bytes charged and OOM kills of the workload at ``rel``
+        (three files, kept open); None when it is gone."""
+        where = self.where(rel)
+        fds = where.fds
+        if fds is None:
+            keep = self.files.keep
+            fds = where.fds = (keep(where.cpu), keep(where.mem), keep(where.events))
+        text = self._pread(fds[0], where.cpu)
+        if text is None:
+            cpu_s = None
+        elif where.v2_cpu:
+            self._cpu_stat[rel] = text
+            usage = parse.field(text, b"usage_usec ")
+            cpu_s = None if usage is None else usage / 1e6
+        else:
+            usage = parse.number(text)
+            cpu_s = None if usage is None else usage / 1e9
+        if cpu_s is None and not (where.folder and os.path.isdir(where.folder)):
+            return None
+        mem = self._pread(fds[1], where.mem)
+        events = self._pread(fds[2], where.events)
+        return (
+            cpu_s,
+            None if mem is None else parse.number(mem),
+            None if events is None else parse.field(events, b"oom_kill "),
+        )
+
+    def full(self, rel: str) -> Counters:
+        """Every counter of the sample's row (after this tick's ``cheap`` read); throttling
+        only where a CPU quota is set."""
+        where = self.where(rel)
+        if where.limits_round != self._limits_round:
+            where.limits, where.limits_round = self._limits(where), self._limits_round
+        out = Counters(mem_limit=where.limits[0], has_quota=where.limits[1])
+        stat = self._bytes(where.stat)
+        if stat is not None:
+            out.inactive_file = parse.field(stat, where.inactive_key)
+        if out.has_quota and where.v2_cpu:
+            self._throttling(out, self._cpu_stat.get(rel), b"throttled_usec ", 1e6)
+        elif out.has_quota:
+            self._throttling(out, self._bytes(where.throttling), b"throttled_time ", 1e9)
+        self._io(out, where)
+        tasks = self._bytes(where.tasks)
+        out.tasks = None if tasks is None else parse.number(tasks)
+        for resource, path in where.psi:
+            text = self._bytes(path)
+            totals = {} if text is None else parse.pressure_totals(text.decode("ascii", "replace"))
+            if "some" in totals:
+                out.psi_some_us[resource] = totals["some"]
         return out
 
-    def _exists(self, rel: str) -> bool:
-        root = self.hierarchy.walk_root
-        return root is not None and os.path.isdir(f"{root}/{rel}")
-
-    def _cpu_seconds(self, rel: str) -> float | None:
-        """CPU time used, from v2 ``cpu.stat`` (with its throttling counters, read later from
-        the same text) or v1 ``cpuacct.usage``; None where the workload has no such file."""
-        if self.hierarchy.reads_v2("cpu"):
-            text = self._text("cpu", rel, "cpu.stat")
-            usage = keyed(text).get("usage_usec") if text is not None else None
-            self._cpu_stat[rel] = text
-            return None if usage is None else usage / 1e6
-        text = self._text("cpuacct", rel, "cpuacct.usage")
-        usage = number(text) if text is not None else None
-        return None if usage is None else usage / 1e9
-
-    def _memory(self, out: Counters, rel: str, full: bool) -> None:
-        v2 = self.hierarchy.reads_v2("memory")
-        usage = self._text("memory", rel, "memory.current" if v2 else "memory.usage_in_bytes")
-        out.mem_usage = number(usage) if usage is not None else None
-        events = self._text("memory", rel, "memory.events" if v2 else "memory.oom_control")
-        if events is not None:
-            out.oom_kills = keyed(events).get("oom_kill")
-        if not full:
-            return
-        stat = self._text("memory", rel, "memory.stat")
-        if stat is not None:
-            out.inactive_file = keyed(stat).get("inactive_file" if v2 else "total_inactive_file")
-        limit = self._text("memory", rel, "memory.max" if v2 else "memory.limit_in_bytes")
-        value = number(limit) if limit is not None else None
-        out.mem_limit = value if value is not None and value < V1_UNLIMITED else None
-
-    def _full(self, out: Counters, rel: str) -> None:
-        if self.hierarchy.reads_v2("cpu"):
-            quota = self._text("cpu", rel, "cpu.max")
-            out.has_quota = quota is not None and not quota.startswith("max")
-            values = keyed(self._cpu_stat.get(rel) or "")
-            _throttling(out, values.get("nr_periods"), values.get("nr_throttled"),
-                        values.get("throttled_usec"), 1e6)  # fmt: skip
+    def _limits(self, where: WorkloadFiles) -> tuple[int | None, bool]:
+        limit = self._bytes(where.limit)
+        value = None if limit is None else parse.number(limit)
+        quota = self._bytes(where.quota)
+        if where.v2_cpu:
+            has_quota = quota is not None and not quota.startswith(b"max")
         else:
-            quota = self._text("cpu", rel, "cpu.cfs_quota_us")
-            out.has_quota = quota is not None and (number(quota) or -1) > 0
-            stat = self._text("cpu", rel, "cpu.stat")
-            if stat is not None:
-                values = keyed(stat)
-                _throttling(out, values.get("nr_periods"), values.get("nr_throttled"),
-                            values.get("throttled_time"), 1e9)  # fmt: skip
-        self._io(out, rel)
-        tasks = self._text("pids", rel, "pids.current")
-        out.tasks = number(tasks) if tasks is not None else None
-        if self.hierarchy.unified is not None and self.hierarchy.reads_v2("cpu"):
-            for resource in PSI_RESOURCES:
-                text = self._text("cpu", rel, f"{resource}.pressure")
-                if text is not None and "some" in (totals := pressure_totals(text)):
-                    out.psi_some_us[resource] = totals["some"]
+            has_quota = quota is not None and (parse.number(quota) or -1) > 0
+        return (value if value is not None and value < V1_UNLIMITED else None), has_quota
 
-    def _io(self, out: Counters, rel: str) -> None:
-        if self.hierarchy.reads_v2("io"):
-            text = self._text("io", rel, "io.stat")
+    def _io(self, out: Counters, where: WorkloadFiles) -> None:
+        """Bytes read and written, from the first of the workload's I/O files that answers
+        (the one that answered last is tried first)."""
+        count = len(where.io)
+        for step in range(count):
+            index = (where.io_first + step) % count
+            text = self._bytes(where.io[index])
             if text is not None:
-                out.io_read, out.io_write = io_v2(text)
-            return
-        for name in (
-            "blkio.throttle.io_service_bytes_recursive",
-            "blkio.io_service_bytes_recursive",
-        ):
-            text = self._text("blkio", rel, name)
-            if text is not None:
-                out.io_read, out.io_write = io_v1(text)
+                where.io_first = index
+                reader = parse.io_v2 if where.v2_io else parse.io_v1
+                out.io_read, out.io_write = reader(text.decode("ascii", "replace"))
                 return
 
-
-def _throttling(
-    out: Counters, periods: int | None, throttled: int | None, time: int | None, scale: float
-) -> None:
-    out.periods, out.throttled_periods = periods, throttled
-    out.throttled_s = time / scale if time is not None else None
+    @staticmethod
+    def _throttling(out: Counters, text: bytes | None, time_key: bytes, scale: float) -> None:
+        if text is None:
+            return
+        out.periods = parse.field(text, b"nr_periods ")
+        out.throttled_periods = parse.field(text, b"nr_throttled ")
+        spent = parse.field(text, time_key)
+        out.throttled_s = None if spent is None else spent / scale
 
 
 def cgroup_path(hierarchy: Hierarchy, rel: str) -> Path | None:

@@ -25,8 +25,8 @@ SECTION_KEYS: dict[str, set[str]] = {
 }  # fmt: skip
 PSI_KEYS = {f"{kind}_{m}" for kind in ("some", "full") for m in ("avg10", "avg60", "avg300", "pct")}
 WORKLOAD_ROW = {"key", "name", "kind", "id", "path", "cpu_pct", "cpu_host_pct", "throttled_pct",
-                "throttled_s_per_s", "mem", "mem_limit", "mem_pct", "oom_kills", "restarts",
-                "io_read_bps", "io_write_bps", "tasks", "psi_cpu_some_pct",
+                "throttled_s_per_s", "mem", "mem_limit", "mem_pct", "oom_kills", "oom_kills_now",
+                "restarts", "restarted", "io_read_bps", "io_write_bps", "tasks", "psi_cpu_some_pct",
                 "psi_memory_some_pct", "psi_io_some_pct"}  # fmt: skip
 ROW_KEYS: dict[tuple[str, str], set[str]] = {
     ("disks", "usage"): {"mount", "device", "fstype", "total", "used", "free", "percent"},
