@@ -83,7 +83,11 @@ class Evaluator:
         """``observe`` on already flattened series (``sample`` only feeds the evidence)."""
         events: list[AlertEvent] = []
         alerts = self.alerts
-        for rule, name, key, window, sign, limit in self._plan(host, tuple(flat)):
+        names = tuple(flat)
+        cached = self._plans.get(host)
+        if cached is not None and cached[0] != names:
+            self._end_vanished(host, set(names), now, events)
+        for rule, name, key, window, sign, limit in self._plan(host, names):
             value = flat[name] / cores if rule.per_core else flat[name]
             stat = window.push(now, value)
             if key in alerts or sign * stat > limit:  # else quiet, nothing kept (NaN too)
@@ -108,6 +112,23 @@ class Evaluator:
                     plan.append((rule, name, key, window, rule.quiet_sign, rule.quiet_limit))
         self._plans[host] = (names, plan)
         return plan
+
+    def _end_vanished(
+        self, host: str, names: set[str], now: float, events: list[AlertEvent]
+    ) -> None:
+        """Ends the alerts of series ``host`` no longer reports (a container that went away, a
+        disk unmounted): a firing one is resolved, a pending one cancelled; their windows go."""
+        for key, alert in list(self.alerts.items()):
+            if key.host != host or not key.series or key.series in names:
+                continue
+            rule = self.rule_set.by_name(key.rule)
+            kind = "resolved" if alert.status == "firing" else "cancelled"
+            alert.status = "inactive"
+            del self.alerts[key]
+            if rule is not None:
+                events.append(self._event(alert, rule, kind, now, alert.value))
+        for key in [k for k in self._windows if k.host == host and k.series not in names]:
+            del self._windows[key]
 
     def check_absent(self, last_seen: Mapping[str, float], now: float) -> list[AlertEvent]:
         """Fires (and resolves) ``absent`` rules from each host's newest sample time."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.alerts.defaults import DEFAULT_RULES
 from app.alerts.evaluator import AlertEvent, Evaluator
 from app.alerts.quiet import Silence
 from app.alerts.rules import QuietHours, RuleSet, parse_rule_set
@@ -155,3 +156,48 @@ def test_escalation_from_warning_to_critical() -> None:
     assert [(e.kind, e.severity) for e in events] == [
         ("pending", "warning"), ("firing", "warning"), ("escalated", "critical")
     ]  # fmt: skip
+
+
+def test_an_alert_whose_series_goes_away_ends() -> None:
+    disk = {"name": "disk", "series": "disks.usage[*].percent", "warn": 90, "for": "10s"}
+    evaluator = Evaluator(rules(disk))
+    both = {"/": 95.0, "/mnt/usb": 99.0}
+    events = [e for t in range(12) for e in evaluator.observe(sample(T0 + t, disks=both))]
+    assert kinds(events) == ["pending", "pending", "firing", "firing"]
+    events = evaluator.observe(sample(T0 + 12, disks={"/": 95.0}))  # the stick is pulled
+    assert [(e.kind, e.series) for e in events] == [("resolved", "disks.usage[/mnt/usb].percent")]
+    assert events[0].notify  # its firing was sent: so is its end
+    assert [key.series for key in evaluator.alerts] == ["disks.usage[/].percent"]
+    evaluator.observe(sample(T0 + 13, disks={"/": 95.0, "/mnt/usb": 99.0}))  # back: anew
+    assert evaluator.alerts[next(k for k in evaluator.alerts if "usb" in k.series)].status == (
+        "pending"
+    )
+
+
+def with_workload(ts: float, **row: float) -> dict:
+    """A sample whose cgroups section has one workload, docker/web, with these fields."""
+    values = {"oom_kills": 2, "oom_kills_now": 0, "restarts": 0, "restarted": 0,
+              "mem_pct": 40.0} | row  # fmt: skip
+    return sample(ts) | {"cgroups": {"workloads": [{"key": "docker/web", **values}]}}
+
+
+def test_the_default_rules_raise_an_oom_kill_and_a_restart_at_once() -> None:
+    evaluator = Evaluator(RuleSet(DEFAULT_RULES))
+    oom = "cgroups.workloads[docker/web].oom_kills_now"
+    events = evaluator.observe(with_workload(T0, oom_kills=3, oom_kills_now=1))
+    fired = [(e.kind, e.rule, e.series, e.severity) for e in events if e.kind == "firing"]
+    assert fired == [("firing", "oom-kill", oom, "critical")]
+    later = [e for t in range(1, 200) for e in evaluator.observe(with_workload(T0 + t))]
+    assert [(e.kind, e.rule) for e in later] == [("resolved", "oom-kill")]
+    assert later[0].ts == T0 + 120  # the 2 min window has passed
+    events = evaluator.observe(with_workload(T0 + 200, restarts=1, restarted=1))
+    fired = [(e.rule, e.severity) for e in events if e.kind == "firing"]
+    assert fired == [("workload-restarted", "warning")]
+
+
+def test_the_default_memory_limit_rule_watches_each_workload() -> None:
+    evaluator = Evaluator(RuleSet(DEFAULT_RULES))
+    events = [e for t in range(100) for e in evaluator.observe(with_workload(T0 + t, mem_pct=99))]
+    assert [(e.kind, e.rule, e.severity) for e in events if e.kind == "firing"] == [
+        ("firing", "memory-limit", "critical")
+    ]
