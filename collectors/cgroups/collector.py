@@ -2,7 +2,8 @@
 
 Each tick reads every workload's CPU counter, memory in use and OOM kills (three small files,
 kept open), ranks them, and reads the rest (limits, throttling, page cache, I/O, tasks, PSI)
-only for the rows the sample carries: the top ``top_n`` by CPU and by memory, any whose OOM
+only for the rows the sample carries: the top ``top_n`` by CPU and by memory, any charged
+80 % of its memory limit or more (limits are read at each walk of the tree), any whose OOM
 counter just moved or that just restarted, and, so that a workload's stored series do not come
 and go with each tick, any that was among those within the last ``hold_s`` seconds. A row's
 ``oom_kills_now`` and ``restarted`` say what happened since the previous sample (alerts need
@@ -28,6 +29,7 @@ from collectors.cgroups.naming import Namer
 from collectors.cgroups.readers import CgroupReader, Counters
 
 PSI = ("psi_cpu", "psi_memory", "psi_io")  # rate keys (and row fields) of per-cgroup pressure
+NEAR_LIMIT = 0.8  # a workload charged this share of its memory limit is always a row
 CONTAINER_KINDS = ("docker", "podman")  # their ids are shown short, as `docker ps` does
 
 
@@ -42,6 +44,7 @@ class Workload:
     cpu_pct: float | None = None
     mem_usage: int = 0  # bytes charged (0 when unknown: for ranking)
     mem_charged: int | None = None  # bytes charged, None when unknown
+    mem_limit: int | None = None  # as read at the last walk of the tree
     in_top_at: float = float("-inf")
     oom_kills: int | None = None  # the counter at the last tick
     oom_kills_now: int = 0  # kills since the tick before
@@ -114,7 +117,8 @@ class CgroupsCollector:
         """This tick's section: hierarchy, number of workloads, the rows of the top ones."""
         self._rates.tick()
         now = self._clock()
-        if now - self._discovered_at >= self._rediscover_s:
+        walked = now - self._discovered_at >= self._rediscover_s
+        if walked:
             self._rediscover(now)
         cheap, rate = self._reader.cheap, self._rates.rate
         for path, w in list(self._workloads.items()):
@@ -134,6 +138,8 @@ class CgroupsCollector:
             )
             if w.oom_kills_now or w.restarted:
                 w.in_top_at = now
+            if walked:
+                w.mem_limit = self._reader.limits(path)[0]
         rows = [self._row(w) for w in self._chosen(now)]
         return {
             "hierarchy": self._hierarchy.kind,
@@ -190,11 +196,13 @@ class CgroupsCollector:
             self._rates.forget(f"{path}|{suffix}")
 
     def _chosen(self, now: float) -> list[Workload]:
-        """The top rows by CPU and by memory, and those held from earlier ticks, by CPU."""
+        """The top rows by CPU and by memory, those near their memory limit, and those held
+        from earlier ticks, by CPU."""
         every = list(self._workloads.values())
         by_cpu = sorted(every, key=lambda w: (-(w.cpu_pct or 0.0), -w.mem_usage))[: self._top_n]
         by_mem = sorted(every, key=lambda w: -w.mem_usage)[: self._top_n]
-        for workload in (*by_cpu, *by_mem):
+        near_limit = [w for w in every if w.mem_limit and w.mem_usage >= NEAR_LIMIT * w.mem_limit]
+        for workload in (*by_cpu, *by_mem, *near_limit):
             workload.in_top_at = now
         chosen = [w for w in every if now - w.in_top_at <= self._hold_s]
         return sorted(chosen, key=lambda w: (-(w.cpu_pct or 0.0), w.key))

@@ -188,9 +188,8 @@ class CgroupReader:
         """Every counter of the sample's row (after this tick's ``cheap`` read); throttling
         only where a CPU quota is set."""
         where = self.where(rel)
-        if where.limits_round != self._limits_round:
-            where.limits, where.limits_round = self._limits(where), self._limits_round
-        out = Counters(mem_limit=where.limits[0], has_quota=where.limits[1])
+        mem_limit, has_quota = self.limits(rel)
+        out = Counters(mem_limit=mem_limit, has_quota=has_quota)
         stat = self._bytes(where.stat)
         if stat is not None:
             out.inactive_file = parse.field(stat, where.inactive_key)
@@ -208,7 +207,14 @@ class CgroupReader:
                 out.psi_some_us[resource] = totals["some"]
         return out
 
-    def _limits(self, where: WorkloadFiles) -> tuple[int | None, bool]:
+    def limits(self, rel: str) -> tuple[int | None, bool]:
+        """The memory limit (None: none) and whether a CPU quota is set, as read this round."""
+        where = self.where(rel)
+        if where.limits_round != self._limits_round:
+            where.limits, where.limits_round = self._read_limits(where), self._limits_round
+        return where.limits
+
+    def _read_limits(self, where: WorkloadFiles) -> tuple[int | None, bool]:
         limit = self._bytes(where.limit)
         value = None if limit is None else parse.number(limit)
         quota = self._bytes(where.quota)

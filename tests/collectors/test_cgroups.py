@@ -216,3 +216,54 @@ def test_no_cgroup_hierarchy_means_the_collector_is_unavailable(tmp_path: Path) 
     (tmp_path / "proc/self/mountinfo").write_text("22 1 0:21 / /proc rw - proc proc rw\n")
     with pytest.raises(CollectorUnavailable):
         CgroupsCollector(FakeClock(), root=tmp_path)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_an_oom_kill_outside_the_top_rows_brings_its_workload_into_them(
+    tmp_path: Path, layout: str
+) -> None:
+    fs, clock = FakeCgroups(tmp_path, layout), FakeClock()
+    for i in range(6):
+        fs.set(f"system.slice/busy{i}.service", cpu_s=10.0 * i, mem=(100 + i) << 20)
+    fs.set("system.slice/quiet.service", mem=1 << 20, oom_kills=3)  # kills from before
+    collector = make(tmp_path, layout, clock, top_n=2, hold_s=30.0)
+    assert "service/quiet.service" not in rows(collector.collect())
+    clock.advance(1)
+    fs.set("system.slice/quiet.service", mem=1 << 20, oom_kills=4)
+    row = rows(collector.collect())["service/quiet.service"]
+    assert (row["oom_kills"], row["oom_kills_now"]) == (4, 1)
+    clock.advance(1)
+    row = rows(collector.collect())["service/quiet.service"]  # held in the rows, said once
+    assert (row["oom_kills"], row["oom_kills_now"]) == (4, 0)
+    clock.advance(31)
+    assert "service/quiet.service" not in rows(collector.collect())
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_restart_is_said_once_in_the_rows(tmp_path: Path, layout: str) -> None:
+    fs, clock = FakeCgroups(tmp_path, layout), FakeClock()
+    for i in range(4):
+        fs.set(f"system.slice/busy{i}.service", cpu_s=10.0 * i, mem=(100 + i) << 20)
+    fs.set("system.slice/app.service", mem=1 << 20)
+    collector = make(tmp_path, layout, clock, top_n=1, rediscover_s=1.0)
+    assert "service/app.service" not in rows(collector.collect())
+    clock.advance(1)
+    fs.remove("system.slice/app.service")
+    fs.set("system.slice/app.service", mem=1 << 20)
+    row = rows(collector.collect())["service/app.service"]
+    assert (row["restarts"], row["restarted"]) == (1, 1)
+    clock.advance(1)
+    row = rows(collector.collect())["service/app.service"]
+    assert (row["restarts"], row["restarted"]) == (1, 0)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_workload_near_its_memory_limit_is_always_a_row(tmp_path: Path, layout: str) -> None:
+    fs, clock = FakeCgroups(tmp_path, layout), FakeClock()
+    for i in range(6):
+        fs.set(f"system.slice/busy{i}.service", cpu_s=10.0 * i, mem=(100 + i) << 20)
+    fs.set("system.slice/small.service", mem=60 << 20, mem_limit=64 << 20)
+    fs.set("system.slice/roomy.service", mem=10 << 20, mem_limit=64 << 20)
+    section = rows(make(tmp_path, layout, clock, top_n=2).collect())
+    assert section["service/small.service"]["mem_pct"] == 93.75
+    assert "service/roomy.service" not in section
