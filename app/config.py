@@ -78,6 +78,9 @@ class Config:
     mask_secrets: bool = True
     # Extra cgroups to list as workloads, relative to the hierarchy root (comma separated).
     cgroup_roots: tuple[str, ...] = ()
+    # A Docker Engine API socket (Docker's or Podman's) to ask container names of, when the
+    # runtime's own files cannot be read; empty: never asked.
+    docker_socket: str = ""
     # History: how long raw samples, 1-minute and 1-hour rollups are kept, and how often the
     # rollup and retention job runs.
     retention_raw: float = 7 * 86400.0

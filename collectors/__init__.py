@@ -67,6 +67,7 @@ def default_collectors(
     hide_cmdline: bool = False,
     mask_secrets: bool = True,
     cgroup_roots: tuple[str, ...] = (),
+    docker_socket: str = "",
 ) -> list[Collector]:
     """Every collector this host supports, in section order.
 
@@ -104,7 +105,12 @@ def default_collectors(
     if linux_proc_root(psutil_module) is not None:  # a fake host has no kernel files to read
         factories += [
             ("pressure", lambda: PressureCollector(clock)),
-            ("cgroups", lambda: CgroupsCollector(clock, top_n=top_n, extra_roots=cgroup_roots)),
+            (
+                "cgroups",
+                lambda: CgroupsCollector(
+                    clock, top_n=top_n, extra_roots=cgroup_roots, docker_socket=docker_socket
+                ),
+            ),
         ]
     collectors: list[Collector] = []
     for label, factory in factories:

@@ -106,7 +106,9 @@ LABELS: dict[str, str] = {
     "cgroups.workloads.mem": "{e} · memory", "cgroups.workloads.mem_limit": "{e} · memory limit",
     "cgroups.workloads.mem_pct": "{e} · memory of limit",
     "cgroups.workloads.oom_kills": "{e} · OOM kills",
+    "cgroups.workloads.oom_kills_now": "{e} · new OOM kills",
     "cgroups.workloads.restarts": "{e} · restarts",
+    "cgroups.workloads.restarted": "{e} · restarted",
     "cgroups.workloads.io_read_bps": "{e} · read", "cgroups.workloads.io_write_bps": "{e} · write",
     "cgroups.workloads.tasks": "{e} · tasks",
     "cgroups.workloads.psi_cpu_some_pct": "{e} · waiting for CPU",
@@ -185,6 +187,16 @@ def describe(name: str) -> SeriesInfo:
 WORKLOAD_KINDS = {
     "docker": "Container", "podman": "Container", "lxc": "Container", "pod": "Pod",
     "service": "Service", "slice": "Slice", "scope": "Scope", "user": "User", "cgroup": "Cgroup",
+}  # fmt: skip
+
+
+# A workload's kind in a few words, for a table's "Kind" column; a kind missing here says its
+# WORKLOAD_KINDS word.
+WORKLOAD_KIND_NAMES = {
+    **WORKLOAD_KINDS,
+    "docker": "Docker container", "podman": "Podman container", "lxc": "LXC container",
+    "pod": "Kubernetes pod", "service": "systemd service", "slice": "systemd slice",
+    "scope": "systemd scope", "user": "User slice", "cgroup": "Control group",
 }  # fmt: skip
 
 

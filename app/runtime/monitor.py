@@ -43,6 +43,7 @@ def collectors_for(config: Config) -> list[Collector]:
         hide_cmdline=config.hide_cmdline,
         mask_secrets=config.mask_secrets,
         cgroup_roots=config.cgroup_roots,
+        docker_socket=config.docker_socket,
     )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.base import Clock, CollectorUnavailable, MetricTable, RateTracker
+from collectors.cgroups.container_api import ContainerApi
 from collectors.cgroups.discovery import Found, discover
 from collectors.cgroups.hierarchy import read_hierarchy
 from collectors.cgroups.naming import Namer
@@ -96,13 +97,15 @@ class CgroupsCollector:
         cores: int | None = None,
         rediscover_s: float = 5.0,
         hold_s: float = 300.0,
+        docker_socket: str = "",
     ) -> None:
         hierarchy = read_hierarchy(root, mountinfo)
         if hierarchy is None or hierarchy.walk_root is None:
             raise CollectorUnavailable("no cgroup hierarchy with CPU or memory accounting")
         self._hierarchy = hierarchy
         self._reader = CgroupReader(hierarchy)
-        self._namer = Namer(root, clock)
+        api = ContainerApi(docker_socket, clock) if docker_socket else None
+        self._namer = Namer(root, clock, api=api)
         self._clock = clock
         self._rates = RateTracker(clock)
         self._top_n, self._extra_roots = top_n, extra_roots

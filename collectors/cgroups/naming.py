@@ -3,8 +3,10 @@
 Docker: the container's ``config.v2.json`` (``Name``) under /var/lib/docker/containers;
 Podman: ``containers.json`` of its storage (``names``); Kubernetes pods: the directory names
 of /var/log/pods (``<namespace>_<name>_<uid>``); services, scopes and slices are their unit
-names already. What cannot be read keeps the first 12 characters of the id, as ``docker ps``
-shows it. Answers are cached per id; a miss is retried at most every ``retry_s`` seconds.
+names already. Where Docker's or Podman's files cannot be read and the user named an API
+socket, the container runtime is asked (``container_api``). What cannot be read keeps the
+first 12 characters of the id, as ``docker ps`` shows it. Answers are cached per id; a miss
+is retried at most every ``retry_s`` seconds.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from collectors.cgroups.container_api import ContainerApi
 
 SHORT_ID = 12
 DOCKER_CONTAINERS = "var/lib/docker/containers"
@@ -29,8 +33,10 @@ class Namer:
         root: Path = Path("/"),
         clock: Callable[[], float] = time.monotonic,
         retry_s: float = 30.0,
+        api: ContainerApi | None = None,
     ) -> None:
         self._root = root
+        self._api = api
         self._clock = clock
         self._retry_s = retry_s
         self._known: dict[tuple[str, str], str] = {}
@@ -59,6 +65,12 @@ class Namer:
                 del cache[key]
 
     def _lookup(self, kind: str, ident: str) -> str | None:
+        found = self._from_files(kind, ident)
+        if found is None and self._api is not None and kind in ("docker", "podman"):
+            found = self._api.name(ident)
+        return found
+
+    def _from_files(self, kind: str, ident: str) -> str | None:
         try:
             if kind == "docker":
                 return self._docker(ident)
