@@ -188,3 +188,22 @@ def test_process_snapshots_export(store: MetricStore) -> None:
     assert len(rows) == 1 + 12 * 2
     assert rows[1][:6] == [f"{T0:.3f}", "h1", "top_cpu", "1", "0", "p0"]
     assert rows[2][2] == "top_mem"
+
+
+def test_a_restarted_container_continues_its_series_in_the_export(store: MetricStore) -> None:
+    samples = spiky_samples(20)
+    for i, sample in enumerate(samples):
+        ident = "3f2a9c1e0b7d" if i < 10 else "9b8c7d6e5f4a"  # re-created at sample 10
+        row = {"key": "docker/web", "name": "web", "kind": "docker", "id": ident,
+               "path": f"/system.slice/docker-{ident}.scope", "cpu_pct": float(i),
+               "mem": 2**20 * (i + 1), "restarts": int(i >= 10)}  # fmt: skip
+        sample["cgroups"] = {"hierarchy": "v2", "total": 1, "workloads": [row]}
+    store.write_batch(samples)
+    name = "cgroups.workloads[docker/web].cpu_pct"
+    text = run_export(
+        store, start=str(T0), end=str(T0 + 19), metrics=(f"{name},cgroups.workloads[docker/web]"
+        ".restarts",), resolution="raw",
+    )  # fmt: skip
+    frame = read_wide(text)
+    assert list(frame[name]) == [float(i) for i in range(20)]
+    assert list(frame["cgroups.workloads[docker/web].restarts"]) == [0.0] * 10 + [1.0] * 10
