@@ -103,15 +103,16 @@ def default_collectors(
         ("gpu", GpuCollector),
     ]
     if linux_proc_root(psutil_module) is not None:  # a fake host has no kernel files to read
+        workloads = {"top_n": top_n, "extra_roots": cgroup_roots, "docker_socket": docker_socket}
         factories += [
             ("pressure", lambda: PressureCollector(clock)),
-            (
-                "cgroups",
-                lambda: CgroupsCollector(
-                    clock, top_n=top_n, extra_roots=cgroup_roots, docker_socket=docker_socket
-                ),
-            ),
+            ("cgroups", lambda: CgroupsCollector(clock, **workloads)),  # type: ignore[arg-type]
         ]
+    return _available(factories)
+
+
+def _available(factories: list[tuple[str, Callable[[], Collector]]]) -> list[Collector]:
+    """What each factory makes; one that raises is left out after one INFO line."""
     collectors: list[Collector] = []
     for label, factory in factories:
         try:

@@ -91,6 +91,13 @@ class Aggregates:
             self.width_ms,
         )
 
+    def rows(self, keep: np.ndarray) -> Aggregates:
+        """The rows where the boolean mask ``keep`` is true."""
+        return Aggregates(
+            self.names, self.ts[keep], self.count[keep], self.min[keep], self.mean[keep],
+            self.max[keep], self.width_ms,
+        )  # fmt: skip
+
     def bucket(self, width_ms: int) -> Aggregates:
         """Combines rows into epoch-aligned buckets of ``width_ms`` (rows must be time-sorted).
 

@@ -131,20 +131,31 @@ class HistoryReader:
         per series: raw samples when few enough, else min/mean/max buckets."""
         start_ms, end_ms = to_ms(start), to_ms(end) + 1
         span_ms = end_ms - start_ms
-        self.store.ensure_schema()
-        with self.store.engine.connect() as conn:
-            hid = self.host_id(conn, host)
-            tier = choose_tier(span_ms, start_ms, self.coverage(conn, hid), min_points)
-            data = concat(
-                list(self.iter_tier(conn, hid, tier, start_ms, end_ms, series)),
-                series,
-                tier.width_ms,
-            )
+        tier, data = self.tier_data(host, series, start, end, min_points)
         points = len(data) if tier is RAW else span_ms / tier.width_ms
         if points <= max_points:
             return HistoryView(host, start, end, tier, tier.width_ms, data)
         width = nice_width_ms(span_ms, max_points, tier.width_ms or 1)
         return HistoryView(host, start, end, tier, width, data.bucket(width))
+
+    def tier_data(
+        self,
+        host: str,
+        series: Sequence[str],
+        start: float,
+        end: float,
+        min_points: int = MIN_POINTS,
+    ) -> tuple[Tier, Aggregates]:
+        """``series`` of ``host`` over ``[start, end]`` as the tier a view of that range reads
+        holds them (raw samples, or every 1-minute or 1-hour bucket overlapping the range), not
+        resampled."""
+        start_ms, end_ms = to_ms(start), to_ms(end) + 1
+        self.store.ensure_schema()
+        with self.store.engine.connect() as conn:
+            hid = self.host_id(conn, host)
+            tier = choose_tier(end_ms - start_ms, start_ms, self.coverage(conn, hid), min_points)
+            parts = list(self.iter_tier(conn, hid, tier, start_ms, end_ms, series))
+        return tier, concat(parts, series, tier.width_ms)
 
     def auto_tier(self, host: str, start: float, end: float) -> Tier:
         """The tier ``view`` would read for this range."""

@@ -23,6 +23,7 @@ from app.runtime.early import early_monitor
 from app.runtime.monitor import Monitor
 from app.web.alerts_api import register_alerts_api
 from app.web.alerts_trial_api import register_alerts_trial_api
+from app.web.analysis_api import register_analysis_api
 from app.web.api import api
 from app.web.compression import enable_compression
 from app.web.history_api import register_history_api
@@ -57,6 +58,7 @@ SERVER_PARTS: list[ServerInit] = [
     attach_websocket,
     enable_compression,
     register_history_api,
+    register_analysis_api,  # /api/v1/history/summary, changes, top-processes
     register_processes_api,  # GET /api/v1/processes: search the whole last process scan
     register_alerts_api,
     register_alerts_trial_api,  # POST /api/v1/alerts/test: a rule tried on stored history

@@ -46,28 +46,48 @@ def _monitor() -> Monitor:
     return current_app.extensions["monitor"]
 
 
-def _store() -> MetricStore:
+def history_store() -> MetricStore:
     return _monitor().store
 
 
-@history_api.errorhandler(BadParameter)
 def _bad_parameter(exc: BadParameter) -> Response:
     return json_error(400, exc.message, parameter=exc.parameter)
 
 
-@history_api.errorhandler(UnknownHost)
 def _unknown_host(exc: UnknownHost) -> Response:
     return json_error(400, f"unknown host {exc.args[0]!r}", parameter="host")
 
 
-@history_api.errorhandler(SQLAlchemyError)
 def _database_error(exc: SQLAlchemyError) -> Response:
     current_app.logger.error("history query failed: %s", exc)
     return json_error(503, "the database is unavailable")
 
 
-def _host() -> str:
-    return parse_host(request.args.get("host"), _store().host_names(), _monitor().config.hostname)
+def answer_history_errors(blueprint: Blueprint) -> None:
+    """A bad parameter or unknown host: 400 naming it; a failing database: 503."""
+    blueprint.register_error_handler(BadParameter, _bad_parameter)
+    blueprint.register_error_handler(UnknownHost, _unknown_host)
+    blueprint.register_error_handler(SQLAlchemyError, _database_error)
+
+
+answer_history_errors(history_api)
+
+
+def stored_host() -> str:
+    """The ``?host`` of a history request (the sampling host, or the only one, by default)."""
+    return parse_host(
+        request.args.get("host"), history_store().host_names(), _monitor().config.hostname
+    )
+
+
+def request_range() -> tuple[float, float]:
+    """``?from&to|since`` of a history request, at most ``MAX_VIEW_SPAN`` long."""
+    start, end = parse_range(
+        request.args.get("from"), request.args.get("to"), time.time(),
+        since_text=request.args.get("since"),
+    )  # fmt: skip
+    check_span(start, end, MAX_VIEW_SPAN, "history views")
+    return start, end
 
 
 def view_json(view: HistoryView) -> dict[str, Any]:
@@ -99,13 +119,9 @@ def view_json(view: HistoryView) -> dict[str, Any]:
 @history_api.get("/api/v1/history")
 def history() -> Response:
     """``?host&from&to|since&metrics&points``: the series resampled to at most ``points``."""
-    host = _host()
-    start, end = parse_range(
-        request.args.get("from"), request.args.get("to"), time.time(),
-        since_text=request.args.get("since"),
-    )  # fmt: skip
-    check_span(start, end, MAX_VIEW_SPAN, "history views")
-    reader = HistoryReader(_store())
+    host = stored_host()
+    start, end = request_range()
+    reader = HistoryReader(history_store())
     metrics = parse_metrics(request.args.getlist("metrics"), reader.series_names(host))
     points = parse_int("points", request.args.get("points"), MAX_POINTS, 10, 10_000)
     return jsonify(view_json(reader.view(host, metrics, start, end, max_points=points)))
@@ -115,14 +131,14 @@ def history() -> Response:
 def stored_hosts() -> Response:
     """The hosts with stored samples (never 400: the live page asks before it reads a host's
     series, which answer 400 for a host with none)."""
-    return jsonify({"hosts": _store().host_names()})
+    return jsonify({"hosts": history_store().host_names()})
 
 
 @history_api.get("/api/v1/history/series")
 def series() -> Response:
     """The stored hosts and every series of ``?host``."""
-    store = _store()
-    host = _host()
+    store = history_store()
+    host = stored_host()
     names = HistoryReader(store).series_names(host)
     return jsonify({"host": host, "hosts": store.host_names(), "series": names})
 
@@ -130,7 +146,7 @@ def series() -> Response:
 @history_api.get("/api/v1/history/processes")
 def processes() -> Response:
     """The stored top-process snapshot of ``?host`` nearest ``?at`` (404 when none)."""
-    host = _host()
+    host = stored_host()
     at_text = request.args.get("at")
     if not at_text:
         raise BadParameter("at", "at is required (ISO-8601 or epoch seconds)")
@@ -138,7 +154,7 @@ def processes() -> Response:
         at = parse_instant(at_text, time.time())
     except ValueError as exc:
         raise BadParameter("at", str(exc)) from None
-    snapshot = _store().process_snapshot_near(host, at)
+    snapshot = history_store().process_snapshot_near(host, at)
     if snapshot is None:
         return json_error(404, f"no process snapshot stored for {host!r}")
     return jsonify({"host": host, **snapshot})
@@ -147,7 +163,7 @@ def processes() -> Response:
 @history_api.get("/api/v1/history/usage")
 def usage() -> Response:
     """Bytes each history table takes, and their total."""
-    sizes = storage_bytes(_store().engine)
+    sizes = storage_bytes(history_store().engine)
     return jsonify({"tables": sizes, "total": sum(sizes.values())})
 
 
@@ -155,7 +171,7 @@ def usage() -> Response:
 def export() -> Response:
     """The CSV of ``?from&to|since&metrics&resolution&format&host&time&kind``, streamed."""
     export_args = export_args_from_query(request.args.getlist)
-    store = _store()
+    store = history_store()
     export_request = resolve_export(export_args, store, time.time(), _monitor().config.hostname)
     name = "-".join(
         [
