@@ -52,9 +52,9 @@ def _sizes(engine: Engine, names: list[str], sizes: dict[str, int]) -> dict[str,
 
 
 def human_bytes(count: float) -> str:
-    """``count`` bytes as ``12.3 MB`` (powers of 1024, one decimal above bytes)."""
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if count < 1024 or unit == "TB":
+    """``count`` bytes as ``12.3 MiB`` (powers of 1024, one decimal above bytes)."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if count < 1024 or unit == "TiB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1024
-    return f"{count:.1f} TB"
+    return f"{count:.1f} TiB"

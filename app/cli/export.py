@@ -92,7 +92,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     from storage.params import BadParameter
 
-    opened = _open_store(args.database_url)
+    opened = open_store(args.database_url)
     if isinstance(opened, int):
         return opened
     store, hostname = opened
@@ -108,7 +108,7 @@ def run_export(args: argparse.Namespace) -> int:
         store.engine.dispose()
 
 
-def _open_store(database_url: str | None) -> tuple[MetricStore, str] | int:
+def open_store(database_url: str | None) -> tuple[MetricStore, str] | int:
     """The store of ``database_url`` (or the configured one) and this host's name, or the
     exit code after one line saying why it cannot be opened."""
     from sqlalchemy.engine import make_url

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from app.cli.alerts import add_alerts_arguments, run_alerts
+from app.cli.analyze import add_analyze_arguments, run_analyze
 from app.cli.export import add_export_arguments, run_export
 from app.config import Config, ConfigError
 
-SUBCOMMANDS = ("serve", "agent", "hash-password", "export", "alerts")
+SUBCOMMANDS = ("serve", "agent", "hash-password", "export", "alerts", "analyze")
 AGENT_STOP_WAIT_S = 2.0  # how long each part of a stopping agent gets (the writer: to flush)
 
 
@@ -44,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         "MONITOR_* environment variable of the same name.",
     )
     sub = parser.add_subparsers(
-        dest="command", metavar="{serve,agent,export,alerts,hash-password}", parser_class=Parser
+        dest="command",
+        metavar="{serve,agent,export,alerts,analyze,hash-password}",
+        parser_class=Parser,
     )
     serve = sub.add_parser("serve", help="sample this host and serve the dashboard (default)")
     parser.serve = serve
@@ -75,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_alerts_arguments(sub.add_parser("alerts", help="try alert rules against stored history"))
     add_export_arguments(
         sub.add_parser("export", help="write stored history as CSV (streamed; see --help)")
+    )
+    add_analyze_arguments(
+        sub.add_parser("analyze", help="summary, changes or top processes of stored history")
     )
     return parser
 
@@ -187,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_export(args)
     if args.command == "alerts":
         return run_alerts(args)
+    if args.command == "analyze":
+        return run_analyze(args)
     if args.command == "hash-password":
         return hash_password(args.username)
     try:
