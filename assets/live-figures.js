@@ -3,7 +3,8 @@
  * what. monitorLive.figures:
  *
  *   toPoint(sample)             the numbers the graphs draw, from one sample
- *   structureOf(point)          what the figures' traces depend on: cores, sensors, GPUs
+ *   structureOf(point)          what the figures' traces depend on: cores, sensors, GPUs,
+ *                               whether the host reports pressure
  *   hasTraces(key, structure)   whether graph `key` has anything to draw (optional panels)
  *   buildFigure(key, points, structure, theme)   a whole figure for graph `key`
  *   extension(key, points, structure)            Plotly.extendTraces arguments for new points
@@ -30,6 +31,8 @@
     return v === undefined ? null : v;
   }
 
+  const PRESSURE = ["cpu", "memory", "io"]; // the pressure graph's lines: "some" share of time
+
   /* The numbers the graphs draw, taken from one sample; absent sections give nulls. */
   function toPoint(sample) {
     const temps = {};
@@ -38,6 +41,11 @@
     }
     const gpus = get(sample, ["gpus"]) || [];
     const pick = (section, keys) => keys.map((k) => num(get(sample, section.concat([k]))));
+    const workloads = {}; // CPU % by workload key: the workloads table's sparklines
+    for (const w of get(sample, ["cgroups", "workloads"]) || []) {
+      if (w && w.key) { workloads[w.key] = num(w.cpu_pct); }
+    }
+    const pressure = get(sample, ["pressure"]);
     return {
       ts: sample.ts,
       x: fmt().localIso(sample.ts),
@@ -50,11 +58,16 @@
       temps: temps,
       gpuNames: gpus.map((g) => "GPU " + g.index + (g.name ? " " + g.name : "")),
       gpus: gpus.map((g) => num(g.util_pct)),
+      pressure: pressure ? PRESSURE.map((r) => num(get(pressure, [r, "some_pct"]))) : null,
+      workloads: workloads,
     };
   }
 
   function structureOf(point) {
-    return { cores: point.cores.length, temps: Object.keys(point.temps), gpus: point.gpuNames };
+    return {
+      cores: point.cores.length, temps: Object.keys(point.temps), gpus: point.gpuNames,
+      pressure: !!point.pressure,
+    };
   }
 
   function sameStructure(a, b) {
@@ -103,6 +116,9 @@
         return st.temps.map((label) => [label, (p) => num(p.temps[label]), "%{y:.1f} °C"]);
       case "gpu":
         return st.gpus.map((name, i) => [name, (p) => num(p.gpus[i]), PCT]);
+      case "pressure":
+        return (st.pressure ? ["CPU", "memory", "I/O"] : []).map((n, i) =>
+          [n, (p) => (p.pressure ? p.pressure[i] : null), PCT]);
       default:
         return [];
     }
@@ -117,6 +133,7 @@
       return { rangemode: "tozero", ticksuffix: " " + unit + "/s" };
     }
     if (key === "temp") { return { rangemode: "tozero", ticksuffix: " °C" }; }
+    if (key === "pressure") { return { rangemode: "tozero", ticksuffix: " %" }; }
     return { rangemode: "tozero" };
   }
 

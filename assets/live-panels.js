@@ -25,6 +25,29 @@
     return (isNumber(a) ? a : 0) + (isNumber(b) ? b : 0);
   }
 
+  /* "CPU 3.2 % · Mem 0 % · I/O 1.5 %": the share of the last 10 s some tasks waited for each
+   * (the "some" avg10 of the host's pressure stall information); "–" without the section. */
+  function pressureText(pressure) {
+    if (!pressure) { return "–"; }
+    const isNumber = fmt().isNumber;
+    const share = (r) => {
+      const v = (pressure[r] || {}).some_avg10;
+      return isNumber(v) ? String(Math.round(v * 10) / 10) + NBSP + "%" : "–";
+    };
+    return [["CPU", "cpu"], ["Mem", "memory"], ["I/O", "io"]]
+      .map(([label, r]) => label + NBSP + share(r)).join(" · ");
+  }
+
+  /* {output name: class} of the parts shown only while `sample` carries their section
+   * (cfg.sectionParts: [section, output name, class when shown]); all hidden for no sample. */
+  function sectionClasses(parts, sample) {
+    const out = {};
+    for (const [section, name, cls] of parts || []) {
+      out[name] = sample && sample[section] ? cls : cls + " panel--hidden";
+    }
+    return out;
+  }
+
   /* The cards' texts for `sample`. */
   function cards(sample) {
     const F = fmt();
@@ -56,6 +79,8 @@
         + keep(F.rate(net.tx_bps)),
       "card:uptime": F.duration(sys.uptime_s),
       "detail:uptime": sys.os || NBSP,
+      "card:pressure": pressureText(sample.pressure),
+      "detail:pressure": "share of time tasks waited (10 s)",
     };
   }
 
@@ -173,13 +198,13 @@
 
     /* Cards and health of `sample` into `out`. */
     show(sample, interval, out) {
-      Object.assign(out, cards(sample));
+      Object.assign(out, cards(sample), sectionClasses(this.cfg.sectionParts, sample));
       this.health(sample.health || {}, interval, out);
     }
 
     /* Placeholders, as before the first sample. */
     empty(interval, out) {
-      Object.assign(out, emptyCards(this.cfg.outputs));
+      Object.assign(out, emptyCards(this.cfg.outputs), sectionClasses(this.cfg.sectionParts, null));
       this.health({}, interval, out);
     }
 
@@ -192,8 +217,8 @@
     }
   }
 
-  const panels = { sum, cards, clock24, age, emptyCards, healthItems, errorText, storageLine, healthChildren,
-    Panels };
+  const panels = { sum, pressureText, sectionClasses, cards, clock24, age, emptyCards, healthItems,
+    errorText, storageLine, healthChildren, Panels };
   (root.monitorLive = root.monitorLive || {}).panels = panels;
   if (node) { module.exports = panels; }
 })(typeof window !== "undefined" ? window : globalThis);

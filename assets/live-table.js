@@ -14,8 +14,10 @@
   const node = typeof module !== "undefined" && module.exports;
   if (node && !root.monitorFormat) { require("./dashboard.js"); }
   if (node && !(root.monitorLive && root.monitorLive.search)) { require("./live-search.js"); }
+  if (node && !(root.monitorLive && root.monitorLive.rows)) { require("./live-rows.js"); }
   const fmt = () => root.monitorFormat;
   const live = () => root.monitorLive;
+  const R = () => root.monitorLive.rows;
 
   const COLUMNS = [
     { key: "pid", label: "PID", num: true },
@@ -42,35 +44,18 @@
     return Array.from(byPid.values());
   }
 
-  /* Orders rows by `sort` (dir 1 ascending, -1 descending), then by pid: a stable order. A
-   * missing number counts as the lowest (last when descending), missing text as "". */
+  /* Rows by `sort` ({key, dir}), then by pid; an unknown column sorts by CPU (live-rows.js). */
   function comparator(sort) {
-    const col = COLUMNS.find((c) => c.key === sort.key) || COLUMNS[3];
-    const isNumber = fmt().isNumber;
-    return (a, b) => {
-      const x = a[col.key];
-      const y = b[col.key];
-      const c = col.num
-        ? (isNumber(x) ? x : -Infinity) - (isNumber(y) ? y : -Infinity)
-        : String(x || "").localeCompare(String(y || ""));
-      return c * sort.dir || a.pid - b.pid;
-    };
+    return R().comparator(COLUMNS, sort, COLUMNS[3], (a, b) => a.pid - b.pid);
   }
 
-  /* The sort after a click on column `key`'s header: the same column reverses; another one
-   * starts highest first for numbers, A to Z for text. */
   function nextSort(sort, key) {
-    if (sort.key === key) { return { key: key, dir: -sort.dir }; }
-    const col = COLUMNS.find((c) => c.key === key);
-    return { key: key, dir: col && col.num ? -1 : 1 };
+    return R().nextSort(COLUMNS, sort, key);
   }
 
   /* Rows whose name, user or command contains `filter` (trimmed, any case); all when empty. */
   function filterRows(rows, filter) {
-    const needle = String(filter || "").trim().toLowerCase();
-    if (!needle) { return rows.slice(); }
-    return rows.filter((row) =>
-      SEARCHED.some((k) => String(row[k] || "").toLowerCase().includes(needle)));
+    return R().filterRows(rows, filter, SEARCHED);
   }
 
   /* The rows the table shows for `sample`: filtered, then sorted. */
@@ -94,10 +79,7 @@
     return { rows: rows, line: live().search.summary(result, q, host, rows.length, top) };
   }
 
-  function cellText(col, value) {
-    if (value === null || value === undefined) { return "–"; }
-    return col.fmt ? col.fmt(value) : String(value);
-  }
+  const cellText = (col, value) => R().cellText(col, value);
 
   class ProcessTable {
     constructor(container, options) {
@@ -113,29 +95,11 @@
           prefix: live().api ? live().api.prefix(document) : "/",
           onAnswer: () => this.render(),
         });
-      this.table = document.createElement("table");
-      const head = this.table.createTHead().insertRow();
-      for (const col of COLUMNS) {
-        const th = document.createElement("th");
-        th.scope = "col";
-        th.className = "col-" + col.key + (col.num ? " num" : "");
-        const button = document.createElement("button");
-        button.type = "button";
-        button.dataset.key = col.key;
-        button.textContent = col.label;
-        th.appendChild(button);
-        head.appendChild(th);
-      }
+      this.table = R().table(COLUMNS);
       this.body = this.table.createTBody();
-      this.empty = document.createElement("p");
-      this.empty.className = "proc-empty";
-      this.line = document.createElement("p"); // what the rows are, while filtering
-      this.line.className = "proc-line";
-      this.line.setAttribute("role", "status");
-      const scroller = document.createElement("div");
-      scroller.className = "proc-scroll";
-      scroller.replaceChildren(this.table, this.empty);
-      container.replaceChildren(this.line, scroller);
+      const parts = R().frame(container, this.table, "proc");
+      this.line = parts.line; // what the rows are, while filtering
+      this.empty = parts.empty;
       container.addEventListener("click", (event) => this.onClick(event));
       container.addEventListener("keydown", (event) => {
         if (event.key === "Enter" && event.target.tagName === "TR") { this.onClick(event); }
@@ -191,33 +155,9 @@
       const shown = shownRows(this.sample, this.filter, this.sort, result);
       const rows = shown.rows;
       if (this.line.textContent !== shown.line) { this.line.textContent = shown.line; }
-      const keep = new Set(rows.map((row) => row.pid));
-      for (const [pid, tr] of this.rows) {
-        if (!keep.has(pid)) {
-          tr.remove();
-          this.rows.delete(pid);
-          this.whole.delete(pid);
-        }
-      }
-      rows.forEach((row, index) => {
-        const tr = this.rows.get(row.pid) || this.newRow(row.pid);
-        COLUMNS.forEach((col, i) => {
-          const whole = col.key === "cmdline" && this.expanded.has(row.pid) && this.whole.get(row.pid);
-          const text = cellText(col, whole || row[col.key]);
-          const td = tr.cells[i];
-          if (td.textContent !== text) { td.textContent = text; }
-          if (col.key === "cmdline" && td.title !== text) { td.title = text; }
-        });
-        this.mark(tr, row.pid);
-        if (this.body.children[index] !== tr) {
-          this.body.insertBefore(tr, this.body.children[index] || null);
-        }
-      });
-      this.table.querySelectorAll("th").forEach((th, i) => {
-        const sorted = COLUMNS[i].key === this.sort.key;
-        const order = this.sort.dir > 0 ? "ascending" : "descending";
-        th.setAttribute("aria-sort", sorted ? order : "none");
-      });
+      R().place(this.body, this.rows, rows, (row) => row.pid, (pid) => this.newRow(pid),
+        (tr, row) => this.fill(tr, row), (pid) => this.whole.delete(pid));
+      R().markSort(this.table, COLUMNS, this.sort);
       const filtered = this.filter.trim() !== "";
       this.empty.textContent = rows.length
         ? ""
@@ -233,14 +173,20 @@
       this.empty.textContent = "";
     }
 
+    fill(tr, row) {
+      COLUMNS.forEach((col, i) => {
+        const whole = col.key === "cmdline" && this.expanded.has(row.pid) && this.whole.get(row.pid);
+        const text = cellText(col, whole || row[col.key]);
+        const td = tr.cells[i];
+        R().setText(td, text);
+        if (col.key === "cmdline" && td.title !== text) { td.title = text; }
+      });
+      this.mark(tr, row.pid);
+    }
+
     newRow(pid) {
-      const tr = document.createElement("tr");
-      tr.dataset.pid = String(pid);
+      const tr = R().row(COLUMNS, "pid", pid);
       tr.tabIndex = 0;
-      for (const col of COLUMNS) {
-        tr.insertCell().className = "col-" + col.key + (col.num ? " num" : "");
-      }
-      this.rows.set(pid, tr);
       return tr;
     }
   }

@@ -12,7 +12,7 @@
  *   live-graphs.js    when to send whole figures and when to extend them
  *   live-figures.js   what the figures are
  *   live-panels.js    cards and the health panel
- *   live-table.js     the process table
+ *   live-table.js     the process table; live-workloads.js containers and services (live-rows.js)
  *
  * Two clientside callbacks share one mount object per page rendering (cfg.mount):
  *   live.connection  runs on the socket's open and close and on a short clock tick: opens and
@@ -20,7 +20,7 @@
  *                    /api/v1/latest while it cannot open, keeps the host list fresh, words the
  *                    status badge and how old the cards are (dimmed while stale).
  *   live.render      runs when the inbox has frames, and on pause, window and filter changes:
- *                    draws the new samples and fills cards, process table and health panel;
+ *                    draws the new samples and fills cards, tables and health panel;
  *                    asks the history API for what a window needs before the buffer. */
 (function (root) {
   "use strict";
@@ -42,6 +42,7 @@
       hostList: new live.hosts.HostList(new live.api.Fetcher(now)),
       picker: null,
       table: null,
+      workloads: null,
       samples: null,
       windowMin: cfg.windows[0],
       paused: false,
@@ -208,7 +209,7 @@
     s.panels.reset();
     s.sent = {};
     s.inbox.clear();
-    if (s.table) { s.table.clear(); }
+    for (const table of [s.table, s.workloads]) { if (table) { table.clear(); } }
     if (updateUrl) { live.hosts.writeUrlHost(host); }
     if (s.picker) { s.picker.show(s.hostList.hosts, host); }
     s.emptyView = true;
@@ -246,13 +247,17 @@
       s.graphs.redrawAll = true;
     }
     s.table = live.table.attach(s.table, s.cfg.ids.procTable);
+    s.workloads = live.workloads.attach(s.workloads, s.cfg);
     if (!s.paused) {
-      s.graphs.draw(s.samples.take(), out);
+      const points = s.samples.take();
+      if (s.workloads) { s.workloads.record(points); }
+      s.graphs.draw(points, out);
       fill(s);
       const sample = s.samples.unseen();
       if (sample) {
         s.panels.show(sample, s.samples.interval, out);
         if (s.table) { s.table.render(sample, filter); }
+        if (s.workloads) { s.workloads.render(sample); }
       }
     }
     if (s.table && (filter || "") !== s.table.filter) { s.table.render(undefined, filter); }

@@ -24,8 +24,15 @@ from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 from app.config import Config
 from app.pages import ids, live_alerts
 from app.pages.context import PageContext
-from app.pages.live_parts import HEALTH_LABELS, health_placeholder, waiting_figure
+from app.pages.live_parts import (
+    HEALTH_LABELS,
+    health_placeholder,
+    table_panel,
+    waiting_figure,
+    workloads_panel,
+)
 from app.paths import WS_PATH
+from collectors.catalog import WORKLOAD_KIND_NAMES
 
 PATH = "/"
 TITLE = "Live"
@@ -48,9 +55,14 @@ GRAPHS: tuple[tuple[str, str, str], ...] = (
     ("net", ids.GRAPH_NET, "Network"),
     ("temp", ids.GRAPH_TEMP, "Temperatures"),
     ("gpu", ids.GRAPH_GPU, "GPUs"),
+    ("pressure", ids.GRAPH_PRESSURE, "Pressure (share of time tasks waited)"),
 )
 # Graphs shown only once a sample carries their section (the browser gets the keys).
-OPTIONAL_PANELS: dict[str, str] = {"temp": ids.PANEL_TEMP, "gpu": ids.PANEL_GPU}
+OPTIONAL_PANELS: dict[str, str] = {
+    "temp": ids.PANEL_TEMP,
+    "gpu": ids.PANEL_GPU,
+    "pressure": ids.PANEL_PRESSURE,
+}
 
 # (key, title, value id, detail id)
 CARDS: tuple[tuple[str, str, str, str], ...] = (
@@ -61,7 +73,14 @@ CARDS: tuple[tuple[str, str, str, str], ...] = (
     ("disk", "Disk I/O", ids.DISK_VALUE, ids.DISK_DETAIL),
     ("net", "Network", ids.NET_VALUE, ids.NET_DETAIL),
     ("uptime", "Uptime", ids.UPTIME_VALUE, ids.UPTIME_DETAIL),
+    ("pressure", "Pressure", ids.PRESSURE_VALUE, ids.PRESSURE_DETAIL),
 )
+# Parts shown only while the followed host's samples carry a section: section -> (element id,
+# its class while shown; "panel--hidden" is added while not). A card's key names its section.
+SECTION_PARTS: dict[str, tuple[str, str]] = {
+    "pressure": (ids.CARD_PRESSURE, "card card--pressure"),
+    "cgroups": (ids.PANEL_WORKLOADS, "panel panel--wide"),
+}
 
 
 def render_outputs() -> list[tuple[str, Output]]:
@@ -74,6 +93,8 @@ def render_outputs() -> list[tuple[str, Output]]:
     for key, _title, value_id, detail_id in CARDS:
         outputs.append((f"card:{key}", Output(value_id, "children")))
         outputs.append((f"detail:{key}", Output(detail_id, "children")))
+    for element_id, _class in SECTION_PARTS.values():
+        outputs.append((f"shown:{element_id}", Output(element_id, "className")))
     outputs.append(("health", Output(ids.LIVE_HEALTH, "children")))
     outputs.append(("pause", Output(ids.LIVE_PAUSE, "children")))
     outputs.append(("host", Output(ids.HOSTNAME, "children", allow_duplicate=True)))
@@ -88,7 +109,9 @@ def client_config(config: Config) -> dict[str, Any]:
     ``mount`` is new for every rendering of the page, so the browser starts afresh each time.
     ``optionalPanels`` are the graphs whose panel the browser shows once they have a trace.
     ``bufferMinutes`` is what the browser keeps of the samples it was sent; a window's part
-    before them comes from the history API (assets/live-fill.js).
+    before them comes from the history API (assets/live-fill.js). ``sectionParts`` are
+    [section, output name, class] of the parts shown while the samples carry that section;
+    ``workloadKinds`` are the workloads table's words for each kind.
     """
     return {
         "mount": uuid.uuid4().hex,
@@ -103,12 +126,16 @@ def client_config(config: Config) -> dict[str, Any]:
         "hostsEvery": HOSTS_REFRESH_INTERVALS,
         "healthLabels": list(HEALTH_LABELS),
         "optionalPanels": list(OPTIONAL_PANELS),
+        "sectionParts": [[s, f"shown:{e}", c] for s, (e, c) in SECTION_PARTS.items()],
+        "workloadKinds": dict(WORKLOAD_KIND_NAMES),
         "waitingFigure": waiting_figure(),
         "ids": {
             "socket": ids.LIVE_SOCKET,
             "inbox": ids.LIVE_INBOX,
             "pause": ids.LIVE_PAUSE,
             "procTable": ids.PROC_TABLE,
+            "workloadTable": ids.WORKLOAD_TABLE,
+            "workloadFilter": ids.WORKLOAD_FILTER,
             "hostPicker": ids.LIVE_HOST_PICKER,
             "graphs": {key: graph_id for key, graph_id, _title in GRAPHS},
         },
@@ -126,16 +153,19 @@ def tick_ms(interval: float) -> int:
     return int(min(500, max(250, interval * 500)))
 
 
-def card(title: str, value_id: str, detail_id: str) -> html.Div:
-    """A summary card: title, big value and a detail line, all of fixed height."""
-    return html.Div(
-        [
-            html.Div(title, className="card-title"),
-            html.Div("–", id=value_id, className="card-value"),
-            html.Div("\u00a0", id=detail_id, className="card-detail"),
-        ],
-        className="card",
-    )
+def card(
+    title: str, value_id: str, detail_id: str, part: tuple[str, str] | None = None
+) -> html.Div:
+    """A summary card: title, big value and a detail line, all of fixed height. A card of
+    ``part`` (SECTION_PARTS: its id and class) starts hidden."""
+    children = [
+        html.Div(title, className="card-title"),
+        html.Div("–", id=value_id, className="card-value"),
+        html.Div("\u00a0", id=detail_id, className="card-detail"),
+    ]
+    if part is None:
+        return html.Div(children, className="card")
+    return html.Div(children, id=part[0], className=f"{part[1]} panel--hidden")
 
 
 def graph_panel(key: str, graph_id: str, title: str) -> html.Section:
@@ -181,34 +211,26 @@ def toolbar() -> html.Div:
 
 
 def layout(config: Config) -> html.Div:
-    """Firing alerts, status and controls, cards, graphs, top processes and the health."""
+    """Firing alerts, status and controls, cards, graphs, top processes, containers and
+    services, and the health."""
     return html.Div(
         [
             live_alerts.banner(config),
             toolbar(),
             html.Div(
-                [card(t, v, d) for _k, t, v, d in CARDS], id=ids.LIVE_CARDS, className="cards"
+                [card(t, v, d, SECTION_PARTS.get(k)) for k, t, v, d in CARDS],
+                id=ids.LIVE_CARDS,
+                className="cards",
             ),
             html.Div([graph_panel(*g) for g in GRAPHS], className="graphs"),
-            html.Section(
-                [
-                    html.Div(
-                        [
-                            html.H2("Top processes", className="panel-title"),
-                            dcc.Input(
-                                id=ids.PROC_FILTER,
-                                type="search",
-                                placeholder="Filter by name, user or command",
-                                debounce=False,
-                                className="filter",
-                            ),
-                        ],
-                        className="panel-head",
-                    ),
-                    html.Div(id=ids.PROC_TABLE, className="proc-table"),
-                ],
-                className="panel panel--wide",
+            table_panel(
+                "Top processes",
+                ids.PROC_FILTER,
+                "Filter by name, user or command",
+                ids.PROC_TABLE,
+                "proc-table",
             ),
+            workloads_panel(),
             html.Section(
                 [
                     html.H2("Monitor health", className="panel-title"),

@@ -24,8 +24,8 @@ test("loaded as the browser does, the scripts register every module and callback
   const page = vm.createContext({ console: console });
   page.window = page; // a browser's global object: no module, no require
   for (const name of scripts) { vm.runInContext(source(name), page, { filename: name }); }
-  const modules = ["api", "figures", "graphs", "hosts", "link", "panels", "samples", "socket",
-    "table"];
+  const modules = ["api", "figures", "graphs", "hosts", "link", "panels", "rows", "samples",
+    "socket", "table", "workloads"];
   for (const name of modules) { assert.equal(typeof page.monitorLive[name], "object", name); }
   assert.equal(typeof page.monitorFormat.bytes, "function");
   for (const name of ["alerts", "history", "live", "overview"]) {

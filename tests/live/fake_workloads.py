@@ -52,7 +52,7 @@ def workload(tick: int, i: int) -> dict[str, Any]:
         "throttled_s_per_s": 0.05 if quota else None,
         "mem": used, "mem_limit": limit * MIB if quota else None,
         "mem_pct": round(100 * mem / limit, 1) if quota else None,
-        "oom_kills": ooms, "restarts": restarts,
+        "oom_kills": ooms, "oom_kills_now": 0, "restarts": restarts, "restarted": 0,
         "io_read_bps": float(1000 * (i + 1) * (tick % 7)), "io_write_bps": 2.5 * MIB * i,
         "tasks": tasks, "psi_cpu_some_pct": 1.0 * i, "psi_memory_some_pct": 0.0,
         "psi_io_some_pct": None if i == 3 else 0.5,
