@@ -2,8 +2,8 @@
 
 A module in ``app/``, ``analysis/``, ``collectors/``, ``storage/`` or ``lifecycle/`` has at
 most 300 lines, a function at most 60 (a measured hot loop may be longer when its docstring
-says "hot loop" and why), a JavaScript file in ``assets/`` at most 300 lines, and every package says in its
-``__init__`` docstring what lives there.
+says "hot loop" and why), a JavaScript file in ``assets/`` at most 300 lines, and every package
+says in its ``__init__`` docstring what lives there.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import json
 import time
 from typing import Any
 
-from app.cli.export import fail, open_store
+from app.cli.export import with_store
 
 KINDS = ("summary", "changes", "top")
 
@@ -35,24 +35,13 @@ def add_analyze_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_analyze(args: argparse.Namespace) -> int:
     """Prints the analysis ``args`` asks for; returns the exit code."""
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from storage.params import BadParameter
-
-    opened = open_store(args.database_url)
-    if isinstance(opened, int):
-        return opened
-    store, hostname = opened
-    try:
+    def work(store: Any, hostname: str) -> int:
         report = _report(args, store, hostname)
-    except BadParameter as exc:
-        return fail(f"{exc.parameter}: {exc.message}")
-    except SQLAlchemyError as exc:
-        return fail(f"database: {str(exc).splitlines()[0]}", 1)
-    finally:
-        store.engine.dispose()
-    print(json.dumps(report, indent=2) if args.json else _table(args.kind, report))
-    return 0
+        print(json.dumps(report, indent=2) if args.json else _table(args.kind, report))
+        return 0
+
+    return with_store(args.database_url, work)
 
 
 def _report(args: argparse.Namespace, store: Any, hostname: str) -> dict[str, Any]:

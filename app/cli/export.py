@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
@@ -88,16 +88,22 @@ def fail(message: str, code: int = 2) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Runs the export described by ``args``; returns the exit code."""
+    return with_store(args.database_url, lambda store, host: _write_export(args, store, host))
+
+
+def with_store(database_url: str | None, work: Callable[[MetricStore, str], int]) -> int:
+    """``work(store, this host's name)`` on the store of ``database_url``; its exit code, or 2
+    with one line for a bad parameter, 1 for a database failure or a closed pipe."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from storage.params import BadParameter
 
-    opened = open_store(args.database_url)
+    opened = open_store(database_url)
     if isinstance(opened, int):
         return opened
     store, hostname = opened
     try:
-        return _write_export(args, store, hostname)
+        return work(store, hostname)
     except BadParameter as exc:
         return fail(f"{exc.parameter}: {exc.message}")
     except SQLAlchemyError as exc:
