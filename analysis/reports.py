@@ -13,9 +13,9 @@ from typing import Any
 
 from analysis.changes import rank_changes
 from analysis.summary import difference, histogram, summarize
-from analysis.usage import ranked, usage
+from analysis.usage import ranked
 from storage.history import HistoryReader
-from storage.snapshot_reads import iter_snapshots
+from storage.process_rollups import read_usage
 from storage.store import MetricStore, to_ms
 from storage.timeparse import iso_utc
 
@@ -80,7 +80,7 @@ def top_processes_report(
     store: MetricStore, host: str, start: float, end: float, *, sort: str, limit: int
 ) -> dict[str, Any]:
     """Process names by ``sort`` (``analysis.usage.SORTS``) over ``[start, end]``."""
-    found = usage(iter_snapshots(store, host, start, end), end)
+    found = read_usage(store, host, start, end)
     return {
         "host": host, "from": iso_utc(start), "to": iso_utc(end), "sort": sort,
         "total": len(found), "processes": ranked(found, sort, limit),

@@ -4,7 +4,8 @@ Each delete removes at most ``chunk_rows`` rows of one host, found by an index r
 primary key (host, [tier,] time), and commits on its own, so neither database holds long locks
 or builds a huge transaction, however much is due. Raw samples are only deleted once they are
 rolled up into 1-minute buckets, and 1-minute buckets once they are in 1-hour ones, so a stopped
-rollup job never loses history.
+rollup job never loses history; process snapshots once their hours are in the process usage
+rollup, which is kept as long as 1-hour buckets.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, delete, select
 
-from storage.schema import hosts, process_snapshots, rollups, samples
+from storage.process_rollups import processes_done
+from storage.schema import hosts, process_snapshots, process_usage, rollups, samples
 from storage.store import MetricStore, to_ms
 from storage.tiers import HOUR, MINUTE, done_until
 
@@ -37,12 +39,14 @@ def enforce_retention(
     store.ensure_schema()
     with store.engine.connect() as conn:
         host_ids = list(conn.execute(select(hosts.c.id)).scalars())
-    deleted = {"samples": 0, "process_snapshots": 0, "rollups_1m": 0, "rollups_1h": 0}
+    deleted = {"samples": 0, "process_snapshots": 0, "rollups_1m": 0, "rollups_1h": 0,
+               "process_usage": 0}  # fmt: skip
     now_ms = to_ms(now)
     for host in host_ids:
         with store.engine.connect() as conn:
             minute_done = done_until(conn, host, MINUTE) or 0
             hour_done = done_until(conn, host, HOUR) or 0
+            processes_rolled = processes_done(conn, host) or 0
         raw_cutoff = min(now_ms - to_ms(policy.raw), minute_done)
         minute_cutoff = min(now_ms - to_ms(policy.minute), hour_done)
         deleted["samples"] += _delete_before(
@@ -53,9 +57,13 @@ def enforce_retention(
             process_snapshots,
             process_snapshots.c.ts,
             host,
-            now_ms - to_ms(policy.raw),
+            min(now_ms - to_ms(policy.raw), processes_rolled),
             chunk_rows,
         )
+        deleted["process_usage"] += _delete_before(
+            store, process_usage, process_usage.c.bucket, host, now_ms - to_ms(policy.hour),
+            chunk_rows,
+        )  # fmt: skip
         for tier, cutoff, key in (
             (MINUTE, minute_cutoff, "rollups_1m"),
             (HOUR, now_ms - to_ms(policy.hour), "rollups_1h"),

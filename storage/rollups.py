@@ -1,4 +1,5 @@
-"""The rollup job: 1-minute aggregates from raw samples, 1-hour aggregates from 1-minute ones.
+"""The rollup job: 1-minute aggregates from raw samples, 1-hour aggregates from 1-minute ones,
+and process usage by the hour from the snapshots (``storage.process_rollups``).
 
 Idempotent and incremental. Per host and tier, ``monitor_rollup_state.done_until`` marks how far
 buckets are complete and stored; each run computes the complete buckets after it, a window at a
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, select
 from storage.aggregates import Aggregates, concat
 from storage.engine import insert_for
 from storage.history import HistoryReader
+from storage.process_rollups import roll_up_processes
 from storage.schema import hosts, rollup_state, rollups
 from storage.store import MetricStore, to_ms
 from storage.tiers import FINER, MINUTE, ROLLUP_TIERS, Tier, done_until, floor_to, next_time
@@ -47,15 +49,17 @@ class RollupJob:
         buckets written per tier."""
         self.store.ensure_schema()
         with self.store.engine.connect() as conn:
-            host_rows = conn.execute(select(hosts.c.id, hosts.c.last_ts)).all()
-        written = {tier.name: 0 for tier in ROLLUP_TIERS}
-        for host, last_ts in host_rows:
+            host_rows = conn.execute(select(hosts.c.id, hosts.c.name, hosts.c.last_ts)).all()
+        written = {tier.name: 0 for tier in ROLLUP_TIERS} | {"processes": 0}
+        for host, name, last_ts in host_rows:
             frontier = max(last_ts, to_ms(now) - self.settle_ms)
             for tier in ROLLUP_TIERS:
                 written[tier.name] += self.roll_up(host, tier, frontier)
                 # The next tier may only use what this one has completed.
                 with self.store.engine.connect() as conn:
                     frontier = done_until(conn, host, tier) or 0
+                if tier is MINUTE and not self.cancel.is_set():  # snapshots are as complete
+                    written["processes"] += roll_up_processes(self.store, host, name, frontier)
         return written
 
     def roll_up(self, host: int, tier: Tier, frontier_ms: int) -> int:

@@ -83,6 +83,17 @@ rollups = Table(
     sqlite_with_rowid=False,
 )
 
+# What each process name used per host and hour (storage/process_rollups.py): zlib-compressed
+# JSON {name: [cpu_s, rss_peak, rss_sum, top_s, pids, user, command]} (storage.process_usage).
+process_usage = Table(
+    "monitor_process_usage",
+    metadata,
+    Column("host_id", Integer, primary_key=True, autoincrement=False),
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),  # hour start, epoch ms
+    Column("data", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # How far each host's tier is rolled up: every bucket that ends at or before ``done_until``
 # (epoch ms) is complete and stored.
 rollup_state = Table(

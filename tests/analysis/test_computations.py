@@ -7,8 +7,9 @@ import pytest
 
 from analysis.changes import rank_changes
 from analysis.summary import histogram, summarize, weighted_percentiles
-from analysis.usage import ranked, usage
+from analysis.usage import ranked
 from storage.aggregates import Aggregates
+from storage.process_usage import usage
 
 T0_MS = 1_764_000_000_000
 
@@ -88,7 +89,7 @@ def test_a_process_busy_for_exactly_ten_minutes_used_600_cpu_seconds() -> None:
         rows = [snapshot(42, "burner", 100.0, 2**30)["top_cpu"][0]] if busy else []
         idle = snapshot(1, "init", 0.5, 2**20)["top_cpu"][0]
         snapshots.append((ts, {"top_cpu": [*rows, idle], "top_mem": [idle]}))
-    found = usage(snapshots, T0_MS / 1000 + 3600)
+    found = usage(snapshots, T0_MS / 1000, T0_MS / 1000 + 3600, gap_cap=15.0)
     top = ranked(found, "cpu_s")
     assert [row["name"] for row in top] == ["burner", "init"]
     assert top[0]["cpu_s"] == pytest.approx(600.0)
@@ -99,5 +100,16 @@ def test_a_process_busy_for_exactly_ten_minutes_used_600_cpu_seconds() -> None:
 
 def test_downtime_between_snapshots_counts_nothing() -> None:
     times = [0.0, 5.0, 10.0, 10_000.0, 10_005.0]
-    found = usage([(t, snapshot(7, "db", 100.0, 1)) for t in times], 10_010.0)
-    assert found["db"].cpu_s == pytest.approx(5 + 5 + 15 + 5 + 5)  # the gap counts 3 × 5 s
+    found = usage([(t, snapshot(7, "db", 100.0, 1)) for t in times], 0.0, 10_010.0, 15.0)
+    assert found["db"].cpu_s == pytest.approx(5 + 5 + 15 + 5 + 5)  # the gap counts 15 s
+
+
+def test_a_span_cut_in_two_adds_up_to_the_whole() -> None:
+    times = [3.0 * i for i in range(100)]
+    listed = [(t, snapshot(7, "db", 50.0, 1 << 20)) for t in times]
+    whole = usage(listed, 10.0, 250.0, 15.0)["db"]
+    parts = [usage([s for s in listed if lo - 15 <= s[0] < hi], lo, hi, 15.0)["db"]
+             for lo, hi in ((10.0, 100.0), (100.0, 250.0))]  # fmt: skip
+    parts[0].merge(parts[1])
+    assert parts[0].cpu_s == pytest.approx(whole.cpu_s) == pytest.approx(120.0)
+    assert parts[0].top_s == pytest.approx(240.0)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from storage.retention import RetentionPolicy, enforce_retention
 from storage.rollups import RollupJob
-from storage.schema import process_snapshots, rollups, samples
+from storage.schema import process_snapshots, process_usage, rollups, samples
 from storage.store import MetricStore
 from storage.tiers import HOUR, MINUTE
 from tests.history.conftest import T0, spiky_samples
@@ -39,6 +39,7 @@ def test_deletes_only_what_is_past_its_age(store: MetricStore) -> None:
         "snapshots": times(store, process_snapshots.c.ts),
         "1m": minute_buckets(store),
         "1h": hour_buckets(store),
+        "usage": times(store, process_usage.c.bucket),
     }
     deleted = enforce_retention(store, POLICY, now, chunk_rows=100)
 
@@ -49,13 +50,15 @@ def test_deletes_only_what_is_past_its_age(store: MetricStore) -> None:
     assert times(store, process_snapshots.c.ts) == kept(before["snapshots"], 3 * DAY)
     assert minute_buckets(store) == kept(before["1m"], 5 * DAY)
     assert hour_buckets(store) == kept(before["1h"], 8 * DAY)
+    assert times(store, process_usage.c.bucket) == kept(before["usage"], 8 * DAY)
     assert deleted == {
         "samples": len(before["samples"]) - len(kept(before["samples"], 3 * DAY)),
         "process_snapshots": len(before["snapshots"]) - len(kept(before["snapshots"], 3 * DAY)),
         "rollups_1m": len(before["1m"]) - len(kept(before["1m"], 5 * DAY)),
         "rollups_1h": len(before["1h"]) - len(kept(before["1h"], 8 * DAY)),
+        "process_usage": len(before["usage"]) - len(kept(before["usage"], 8 * DAY)),
     }
-    assert deleted["samples"] > 100  # several chunks
+    assert deleted["process_usage"] > 0 and deleted["samples"] > 100  # several chunks
     assert enforce_retention(store, POLICY, now, chunk_rows=100) == dict.fromkeys(deleted, 0)
 
 
@@ -85,3 +88,9 @@ def test_retention_is_per_host(store: MetricStore) -> None:
     enforce_retention(store, RetentionPolicy(raw=1.5 * DAY), now)
     assert count_samples(store, "a") == 288 * 3 // 2
     assert count_samples(store, "b") == 288 * 3 // 2
+
+
+def test_snapshots_are_kept_until_their_hours_are_rolled_up(store: MetricStore) -> None:
+    store.write_batch(spiky_samples(10 * 288, interval=300.0))
+    deleted = enforce_retention(store, POLICY, T0 + 10 * DAY, chunk_rows=100)
+    assert deleted["process_snapshots"] == 0  # no process usage hours yet

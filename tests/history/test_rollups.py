@@ -45,7 +45,7 @@ def test_rollups_equal_pandas_aggregates_of_raw(store: MetricStore) -> None:
     store.write_batch(spiky_samples(3 * 1800, interval=2.0))  # 3 hours, one sample per 2 s
     written = RollupJob(store).run(now=T0 + 3 * 3600 + 5)
     # The newest sample (T0 + 3 h - 2 s) does not complete its minute; hours 1 and 2 are complete.
-    assert written == {"1m": 179, "1h": 2}
+    assert written == {"1m": 179, "1h": 2, "processes": 2}  # hours with snapshots in them
     assert done(store, MINUTE) == (T0 + 179 * 60) * 1000
     assert done(store, HOUR) == (T0 + 2 * 3600) * 1000
     assert_matches(stored(store, MINUTE), expected(store, "1min", T0 + 179 * 60))
@@ -60,7 +60,7 @@ def test_runs_are_idempotent_and_incremental(store: MetricStore) -> None:
     store.write_batch(batch[:3000])
     first = job.run(now=batch[2999]["ts"] + 1)
     assert first["1m"] == 49 and first["1h"] == 0
-    assert job.run(now=batch[2999]["ts"] + 1) == {"1m": 0, "1h": 0}
+    assert job.run(now=batch[2999]["ts"] + 1) == {"1m": 0, "1h": 0, "processes": 0}
     store.write_batch(batch[3000:])
     job.run(now=batch[-1]["ts"] + 1)
     end = T0 + (len(batch) // 60) * 60 - 60  # the last, incomplete minute is not rolled up

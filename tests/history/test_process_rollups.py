@@ -1,0 +1,42 @@
+"""Process usage rolled up by the hour answers as the snapshots do, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.usage import ranked
+from storage.process_rollups import read_usage
+from storage.rollups import RollupJob
+from storage.store import MetricStore
+from tests.history.conftest import T0
+
+HOURS = 3
+
+
+def samples(count: int) -> list[dict]:
+    """1 Hz samples; "burner" takes a whole core from minute 50 to minute 70, "init" a bit."""
+    out = []
+    for i in range(count):
+        busy = 3000 <= i < 4200
+        rows = [{"pid": 42, "name": "burner", "user": "u", "cpu": 100.0, "rss": 1 << 30}] * busy
+        idle = {"pid": 1, "name": "init", "user": "root", "cpu": 1.0, "rss": 1 << 20}
+        out.append({
+            "v": 1, "host": "h1", "ts": T0 + i, "seq": i, "cpu": {"total": 10.0},
+            "processes": {"total": 2, "top_cpu": [*rows, idle], "top_mem": [idle]},
+        })  # fmt: skip
+    return out
+
+
+def test_hours_rolled_up_answer_as_the_snapshots_do(store: MetricStore) -> None:
+    store.write_batch(samples(HOURS * 3600 + 60))
+    before = read_usage(store, "h1", T0 + 1800, T0 + 3 * 3600 - 600)  # nothing rolled up yet
+    written = RollupJob(store, settle=0).run(T0 + HOURS * 3600 + 60)
+    assert written["processes"] == HOURS
+    after = read_usage(store, "h1", T0 + 1800, T0 + 3 * 3600 - 600)  # one whole hour, two edges
+    for name in ("burner", "init"):
+        assert after[name].cpu_s == pytest.approx(before[name].cpu_s)
+        assert after[name].top_s == pytest.approx(before[name].top_s)
+    top = ranked(after)
+    assert top[0]["name"] == "burner" and top[0]["cpu_s"] == pytest.approx(1200.0)
+    assert top[0]["rss_peak"] == 1 << 30 and top[1]["pids"] == 1
+    assert RollupJob(store, settle=0).run(T0 + HOURS * 3600 + 60)["processes"] == 0  # idempotent
