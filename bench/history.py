@@ -6,8 +6,9 @@ For each database: fills ``--days`` of synthetic 1 Hz samples of one host (20 se
 top-process snapshot every 5 s) through the project's own StorageWriter and MetricStore, runs
 the rollup job, then measures the time to compute the 1 h, 24 h, 7 d and 30 d views of two
 series (query + resample, as the history page does; first call and median of 5), the time to
-build their Plotly figures, and the CSV export of 7 days of raw samples in a separate process
-(``python -m app export``): rows per second and the process's peak RSS.
+build their Plotly figures, the analysis cases (bench/analysis.py), and the CSV export of 7
+days of raw samples in a separate process (``python -m app export``): rows per second and the
+process's peak RSS.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import text
 
+from bench.analysis import TARGETS, analysis_table, time_analysis
 from bench.common import machine, pg_schema, table
 from storage.engine import make_engine
 from storage.history import HistoryReader
@@ -70,7 +72,7 @@ def note_load() -> None:
 # unlike getrusage's ru_maxrss, it is not inherited from the forking parent).
 EXPORT_CHILD = """
 import json, re, sys, time
-from app.cli import main
+from app.cli.main import main
 def hwm():
     status = open("/proc/self/status").read()
     return int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) * 1024
@@ -242,6 +244,7 @@ def run_backend(backend: str, days: float, folder: Path) -> dict[str, Any]:
         print(f"{backend}: rolled up {rolled} in {rollup_s:.1f} s", file=sys.stderr, flush=True)
         note_load()
         views = time_views(store, end - 1)
+        analysis = time_analysis(store, HOST, METRICS, end - 1, days)
         export_days = min(7.0, days)
         export = best_of(3, url, end - 1, export_days, folder / f"export-{backend}.csv")
         small = best_of(3, url, end - 1, min(1.0, days), folder / f"export-{backend}-1d.csv")
@@ -255,6 +258,7 @@ def run_backend(backend: str, days: float, folder: Path) -> dict[str, Any]:
         "rollup_s": rollup_s,
         "rolled": rolled,
         "views": views,
+        "analysis": analysis,
         "export_days": export_days,
         "export": export,
         "export_1d": small,
@@ -320,6 +324,15 @@ def report(
             )
     headers = ["database", "view", "tier → buckets", "points", "first", "median", "figure"]
     lines += [table(headers, rows), ""]
+    lines += [
+        "Analysis (`analysis.reports`, as the API answers it): summary of the two series "
+        "(exact on raw samples, else from the tier a view reads), with the day before; the "
+        "series that changed most in a window; process names by CPU-seconds (whole hours from "
+        f"the process usage rollup, the edges from snapshots). {TARGETS}",
+        "",
+        analysis_table(results),
+        "",
+    ]
     lines += [
         "CSV export of raw `cpu.total,memory.percent`, wide, ISO times, in its own process "
         "(`python -m app export … --resolution raw`), three runs each, timed around the export "
