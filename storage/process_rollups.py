@@ -93,31 +93,43 @@ def _set_done(conn: Connection, host: int, until: int, upsert: Any) -> None:
 
 def read_usage(store: MetricStore, host: str, start: float, end: float) -> dict[str, ProcessUsage]:
     """What each process name of ``host`` used in ``[start, end)`` (epoch seconds)."""
+    total: dict[str, ProcessUsage] = {}
+    for _lo, _hi, part in usage_parts(store, host, start, end):
+        merge_into(total, part)
+    return total
+
+
+def usage_parts(
+    store: MetricStore, host: str, start: float, end: float
+) -> list[tuple[float, float, dict[str, ProcessUsage]]]:
+    """``[start, end)`` as ``(from, to, usage)`` parts in time order: each stored hour it
+    covers whole, and the rest (its edges, hours not rolled up yet) from the snapshots."""
     from storage.tiers import host_id
 
     store.ensure_schema()
+    parts: list[tuple[float, float, dict[str, ProcessUsage]]] = []
     with store.engine.connect() as conn:
         hid = host_id(conn, host)
-        done = processes_done(conn, hid) if hid is not None else None
         if hid is None:
-            return {}
+            return []
+        done = processes_done(conn, hid) or 0
         first = -(-int(start * 1000) // HOUR_MS) * HOUR_MS  # the first whole hour
-        last = min(int(end * 1000) // HOUR_MS * HOUR_MS, done or 0)  # end of the whole hours
-        total: dict[str, ProcessUsage] = {}
+        last = min(int(end * 1000) // HOUR_MS * HOUR_MS, done)  # the end of the whole hours
         if last > first:
             c = process_usage.c
-            for (data,) in conn.execute(
-                select(c.data).where(c.host_id == hid, c.bucket >= first, c.bucket < last)
-            ):
+            query = select(c.bucket, c.data).where(
+                c.host_id == hid, c.bucket >= first, c.bucket < last
+            )
+            for bucket, data in conn.execute(query.order_by(c.bucket)):
                 blob = json.loads(zlib.decompress(data))
-                merge_into(total, {n: ProcessUsage.from_row(n, r) for n, r in blob.items()})
+                used = {n: ProcessUsage.from_row(n, r) for n, r in blob.items()}
+                parts.append((bucket / 1000, (bucket + HOUR_MS) / 1000, used))
             spans = [(start, first / 1000), (last / 1000, end)]
         else:
             spans = [(start, end)]
     cap = gap_cap_s(store)
     for lo, hi in spans:
         if hi > lo:
-            merge_into(
-                total, usage(iter_snapshots(store, host, lo, hi, previous=True), lo, hi, cap)
-            )
-    return total
+            snapshots = iter_snapshots(store, host, lo, hi, previous=True)
+            parts.append((lo, hi, usage(snapshots, lo, hi, cap)))
+    return sorted(parts, key=lambda part: part[0])

@@ -16,7 +16,8 @@ from app.web.history_api import answer_history_errors, history_store, request_ra
 from storage.export import text_cell
 from storage.history import HistoryReader
 from storage.params import BadParameter, parse_choice, parse_int, parse_metrics
-from storage.timeparse import parse_duration
+from storage.process_series import process_series
+from storage.timeparse import iso_utc, parse_duration
 
 analysis_api = Blueprint("analysis_api", __name__)
 answer_history_errors(analysis_api)
@@ -102,6 +103,20 @@ def top_processes() -> Response:
     response = Response("\n".join(lines) + "\n", mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="top-processes.csv"'
     return response
+
+
+@analysis_api.get("/api/v1/history/top-processes/series")
+def process_series_route() -> Response:
+    """``?name&host&from&to|since``: one process name's CPU % and memory over the range."""
+    host = stored_host()
+    start, end = request_range()
+    name = (request.args.get("name") or "").strip()
+    if not name:
+        raise BadParameter("name", "name is required (a process name of top-processes)")
+    series = process_series(history_store(), host, name, start, end)
+    return jsonify(
+        {"host": host, "name": name, "from": iso_utc(start), "to": iso_utc(end)} | series
+    )
 
 
 def _cell(value: object) -> str:

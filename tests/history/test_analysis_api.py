@@ -64,6 +64,9 @@ def test_top_processes_as_json_and_csv(client: FlaskClient) -> None:
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:3] == ["name", "cpu_s", "rss_peak"] and len(rows) == 6
+    one = client.get(f"/api/v1/history/top-processes/series?from={T0}&to={T0 + 20}&name=p10").json
+    assert one["resolution"] == "snapshot" and one["name"] == "p10"
+    assert one["cpu"] == [0.0, 0.0, 1.0, 0.0]  # in the snapshot at T0 + 10 only
 
 
 BAD = [
@@ -76,6 +79,7 @@ BAD = [
     (f"/api/v1/history/top-processes?from={T0}&to={END}&sort=pid", "sort"),
     (f"/api/v1/history/top-processes?from={T0}&to={END}&format=xml", "format"),
     ("/api/v1/history/top-processes?host=nobody", "host"),
+    (f"/api/v1/history/top-processes/series?from={T0}&to={END}", "name"),
 ]
 
 

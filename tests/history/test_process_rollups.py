@@ -6,6 +6,7 @@ import pytest
 
 from analysis.usage import ranked
 from storage.process_rollups import read_usage
+from storage.process_series import process_series
 from storage.rollups import RollupJob
 from storage.store import MetricStore
 from tests.history.conftest import T0
@@ -40,3 +41,17 @@ def test_hours_rolled_up_answer_as_the_snapshots_do(store: MetricStore) -> None:
     assert top[0]["name"] == "burner" and top[0]["cpu_s"] == pytest.approx(1200.0)
     assert top[0]["rss_peak"] == 1 << 30 and top[1]["pids"] == 1
     assert RollupJob(store, settle=0).run(T0 + HOURS * 3600 + 60)["processes"] == 0  # idempotent
+
+
+def test_one_name_over_the_range_from_snapshots_and_from_hours(store: MetricStore) -> None:
+    store.write_batch(samples(HOURS * 3600 + 60))
+    short = process_series(store, "h1", "burner", T0 + 2990, T0 + 3020)
+    assert short["resolution"] == "snapshot" and short["ts"][0] == T0 + 2990
+    assert short["cpu"] == [0.0, 0.0, 100.0, 100.0, 100.0, 100.0]  # busy from T0 + 3000
+    assert short["rss"][2] == 1 << 30
+    RollupJob(store, settle=0).run(T0 + HOURS * 3600 + 60)
+    hours = process_series(store, "h1", "burner", T0, T0 + 3 * 3600 + 1800)  # 3.5 hours
+    assert hours["resolution"] == "snapshot"
+    long = process_series(store, "h1", "init", T0 - 5 * 3600, T0 + 3 * 3600)
+    assert long["resolution"] == "1h" and long["ts"][-3:] == [T0, T0 + 3600, T0 + 7200]
+    assert long["cpu"][-3:] == pytest.approx([1.0, 1.0, 1.0])  # 1 % of a core all along
