@@ -28,6 +28,7 @@ from collectors.cgroups.discovery import Found, discover
 from collectors.cgroups.hierarchy import read_hierarchy
 from collectors.cgroups.naming import Namer
 from collectors.cgroups.readers import CgroupReader, Counters
+from collectors.cgroups.tick import TickPlan, make_plan
 
 PSI = ("psi_cpu", "psi_memory", "psi_io")  # rate keys (and row fields) of per-cgroup pressure
 NEAR_LIMIT = 0.8  # a workload charged this share of its memory limit is always a row
@@ -50,9 +51,23 @@ class Workload:
     oom_kills: int | None = None  # the counter at the last tick
     oom_kills_now: int = 0  # kills since the tick before
     restarted: bool = False  # re-created since the tick before (set when first seen)
+    cpu_s: float | None = None  # the CPU counter at ``read_at``
+    read_at: float = 0.0
 
-    def __post_init__(self) -> None:
-        self.cpu_key = f"{self.found.path}|cpu"
+    def update(self, cpu_s: float | None, mem: int | None, kills: int | None, now: float) -> None:
+        """This tick's CPU share (from the counter over the real elapsed time; None on a first
+        reading or a counter that went back), memory and OOM kills; a workload whose OOM counter
+        moved or that came back after a restart is held in the rows."""
+        last_s, elapsed = self.cpu_s, now - self.read_at
+        fresh = cpu_s is not None and last_s is not None and cpu_s >= last_s and elapsed > 0
+        self.cpu_pct = round((cpu_s - last_s) * 100 / elapsed, 2) if fresh else None  # type: ignore[operator]
+        self.cpu_s, self.read_at = cpu_s, now
+        self.mem_usage, self.mem_charged = mem or 0, mem
+        last, self.oom_kills = self.oom_kills, kills
+        moved = kills is not None and last is not None and kills > last
+        self.oom_kills_now = kills - last if moved else 0  # type: ignore[operator]
+        if self.oom_kills_now or self.restarted:
+            self.in_top_at = now
 
 
 class CgroupsCollector:
@@ -115,6 +130,7 @@ class CgroupsCollector:
         self._last_seen: dict[str, tuple[str, int]] = {}  # key -> its cgroup's path and inode
         self._restarts: dict[str, int] = {}  # key -> restarts counted
         self._discovered_at = float("-inf")
+        self._plan: TickPlan | None = None  # the workloads' cheap files, read in one go
 
     def collect(self) -> dict[str, Any]:
         """This tick's section: hierarchy, number of workloads, the rows of the top ones."""
@@ -123,25 +139,19 @@ class CgroupsCollector:
         walked = now - self._discovered_at >= self._rediscover_s
         if walked:
             self._rediscover(now)
-        cheap, rate = self._reader.cheap, self._rates.rate
-        for path, w in list(self._workloads.items()):
-            read = cheap(path)
-            if read is None:
-                self._drop(path)
-                continue
-            # This tick's CPU share, memory and OOM kills; a workload whose OOM counter moved
-            # or that came back after a restart is held in the rows.
-            cpu_s, mem, kills = read
-            used = None if cpu_s is None else rate(w.cpu_key, cpu_s)
-            w.cpu_pct = None if used is None else round(used * 100, 2)
-            w.mem_usage, w.mem_charged = mem or 0, mem
-            last, w.oom_kills = w.oom_kills, kills
-            w.oom_kills_now = (
-                kills - last if kills is not None and last is not None and kills > last else 0
-            )
-            if w.oom_kills_now or w.restarted:
-                w.in_top_at = now
-            if walked:
+        if self._plan is None:
+            self._plan = make_plan(self._reader, list(self._workloads))
+        read = self._plan.read() if self._plan is not None else None
+        if read is None:
+            self._read_one_by_one(now)
+        else:
+            seconds, mems, kills, texts = read
+            self._reader.remember_cpu_stats(self._plan.paths, texts)
+            every = self._workloads.values()
+            for w, cpu_s, mem, killed in zip(every, seconds, mems, kills, strict=True):
+                w.update(cpu_s, mem, killed, now)
+        if walked:
+            for path, w in self._workloads.items():
                 w.mem_limit = self._reader.limits(path)[0]
         rows = [self._row(w) for w in self._chosen(now)]
         return {
@@ -149,6 +159,16 @@ class CgroupsCollector:
             "total": len(self._workloads),
             "workloads": rows,
         }
+
+    def _read_one_by_one(self, now: float) -> None:
+        """The cheap files of each workload read on their own; a workload gone is dropped."""
+        self._plan = None
+        for path, w in list(self._workloads.items()):
+            read = self._reader.cheap(path)
+            if read is None:
+                self._drop(path)
+            else:
+                w.update(*read, now)
 
     def workloads(self) -> list[dict[str, Any]]:
         """Every workload of the last tick (key, name, kind, CPU % of a core, memory charged),
@@ -174,6 +194,7 @@ class CgroupsCollector:
         for path, item in found.items():
             if path not in self._workloads:
                 self._workloads[path] = self._new_workload(item, taken)
+                self._plan = None
         self._namer.forget({(w.found.kind, w.found.id) for w in self._workloads.values()})
 
     def _new_workload(self, item: Found, taken: set[str]) -> Workload:
@@ -192,10 +213,11 @@ class CgroupsCollector:
 
     def _drop(self, path: str) -> None:
         self._workloads.pop(path, None)
+        self._plan = None
         self._discovered_at = float("-inf")  # something changed: walk again next tick
         self._reader.forget(path)
         self._reader.files.close_cgroup(path)
-        for suffix in ("cpu", "periods", "throttled", "throttled_s", "read", "write", *PSI):
+        for suffix in ("periods", "throttled", "throttled_s", "read", "write", *PSI):
             self._rates.forget(f"{path}|{suffix}")
 
     def _chosen(self, now: float) -> list[Workload]:
@@ -226,17 +248,19 @@ def workload_row(w: Workload, c: Counters, rates: RateTracker, cores: int) -> di
 
     charged = w.mem_charged
     mem = None if charged is None else max(0, charged - (c.inactive_file or 0))
-    periods, throttled = rate("periods", c.periods), rate("throttled", c.throttled_periods)
-    throttled_s = rate("throttled_s", c.throttled_s)
-    quota = c.has_quota and periods is not None and throttled is not None
+    throttled_pct = throttled_s = None
+    if c.has_quota:  # the throttling counters are read only then
+        periods, throttled = rate("periods", c.periods), rate("throttled", c.throttled_periods)
+        if periods is not None and throttled is not None:
+            throttled_pct = _share(throttled, periods)
+        throttled_s = _rounded(rate("throttled_s", c.throttled_s), 4)
     row: dict[str, Any] = {
         "key": w.key, "name": w.name, "kind": w.found.kind,
         "id": w.found.id[:12] if w.found.kind in CONTAINER_KINDS else w.found.id,
         "path": "/" + path,
         "cpu_pct": w.cpu_pct,
         "cpu_host_pct": None if w.cpu_pct is None else round(w.cpu_pct / cores, 2),
-        "throttled_pct": _share(throttled, periods) if quota else None,
-        "throttled_s_per_s": _rounded(throttled_s, 4) if c.has_quota else None,
+        "throttled_pct": throttled_pct, "throttled_s_per_s": throttled_s,
         "mem": mem, "mem_limit": c.mem_limit,
         "mem_pct": round(100 * mem / c.mem_limit, 2) if mem is not None and c.mem_limit else None,
         "oom_kills": w.oom_kills, "oom_kills_now": w.oom_kills_now,
@@ -244,10 +268,11 @@ def workload_row(w: Workload, c: Counters, rates: RateTracker, cores: int) -> di
         "io_read_bps": _rounded(rate("read", c.io_read)),
         "io_write_bps": _rounded(rate("write", c.io_write)),
         "tasks": c.tasks,
+        "psi_cpu_some_pct": None, "psi_memory_some_pct": None, "psi_io_some_pct": None,
     }  # fmt: skip
-    for resource, suffix in zip(("cpu", "memory", "io"), PSI, strict=True):
-        stalled = rate(suffix, c.psi_some_us.get(resource))
-        row[f"{suffix}_some_pct"] = None if stalled is None else round(stalled / 1e4, 2)
+    for resource, stalled_us in c.psi_some_us.items():  # v2 only
+        stalled = rate(f"psi_{resource}", stalled_us)
+        row[f"psi_{resource}_some_pct"] = None if stalled is None else round(stalled / 1e4, 2)
     return row
 
 

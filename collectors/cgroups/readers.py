@@ -135,6 +135,12 @@ class CgroupReader:
         """The files ``cheap`` reads, of every workload read so far."""
         return [p for w in self._where.values() for p in (w.cpu, w.mem, w.events) if p]
 
+    def remember_cpu_stats(self, rels: list[str], texts: list[bytes]) -> None:
+        """This tick's v2 ``cpu.stat`` texts of ``rels``, read elsewhere (``tick``), for the
+        throttling counters of the rows."""
+        if self.hierarchy.reads_v2("cpu"):
+            self._cpu_stat.update(zip(rels, texts, strict=True))
+
     def forget(self, rel: str) -> None:
         """Drops what is kept of the workload at ``rel`` (it is gone)."""
         self._where.pop(rel, None)
@@ -156,14 +162,19 @@ class CgroupReader:
         except OSError:
             return None
 
+    def kept_fds(self, rel: str) -> tuple[int, int, int] | None:
+        """The descriptors of the three files ``cheap`` reads (-1: not kept open)."""
+        where = self.where(rel)
+        if where.fds is None:
+            keep = self.files.keep
+            where.fds = (keep(where.cpu), keep(where.mem), keep(where.events))
+        return where.fds
+
     def cheap(self, rel: str) -> tuple[float | None, int | None, int | None] | None:
         """CPU seconds used, memory bytes charged and OOM kills of the workload at ``rel``
         (three files, kept open); None when it is gone."""
         where = self.where(rel)
-        fds = where.fds
-        if fds is None:
-            keep = self.files.keep
-            fds = where.fds = (keep(where.cpu), keep(where.mem), keep(where.events))
+        fds = self.kept_fds(rel) or (-1, -1, -1)
         text = self._pread(fds[0], where.cpu)
         if text is None:
             cpu_s = None
