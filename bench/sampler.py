@@ -67,6 +67,12 @@ def system_floor() -> None:
     psutil.sensors_temperatures()
     psutil.sensors_fans()
     psutil.sensors_battery()
+    for resource in ("cpu", "memory", "io"):  # the pressure collector's files
+        try:
+            with open(f"/proc/pressure/{resource}", "rb") as handle:
+                handle.read()
+        except OSError:
+            continue
 
 
 def floor_tick() -> None:
