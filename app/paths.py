@@ -8,3 +8,5 @@ from __future__ import annotations
 
 WS_PATH = "/ws/metrics"  # the live WebSocket (app/live/route.py)
 EXPORT_PATH = "/api/v1/export.csv"  # CSV export of stored history (app/web/history_api.py)
+# who used the machine over a range, as JSON or CSV (app/web/analysis_api.py)
+TOP_PROCESSES_PATH = "/api/v1/history/top-processes"

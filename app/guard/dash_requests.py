@@ -14,12 +14,14 @@ right type but the wrong shape) answers 400 with the error, logged as one warnin
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from dash import Dash
+from dash._utils import stringify_id
 from dash.exceptions import UnsupportedRelativePath
 from flask import Response, request
 
@@ -59,7 +61,13 @@ def callback_request_problem(
         callback
     ):
         return "outputs do not match the callback's outputs"
-    inputs = {f"{d['id']}.{d['property']}" for d in callback["inputs"] if isinstance(d["id"], str)}
+    inputs = {f"{d['id']}.{d['property']}" for d in callback["inputs"] if not _pattern(d["id"])}
+    inputs |= {
+        f"{stringify_id(part['id'])}.{part['property']}"
+        for item, definition in zip(body.get("inputs", []), callback["inputs"], strict=True)
+        if _pattern(definition["id"])
+        for part in (item if isinstance(item, list) else [item])
+    }  # the components a pattern-matching input matched, as the renderer names them
     changed = body.get("changedPropIds", [])
     if inputs and not set(changed) <= inputs:
         return "changedPropIds names a property that is not an input of this callback"
@@ -103,7 +111,9 @@ def _dependencies_problem(
         return f"{key} must be the callback's {len(defined)}, in order: got {len(items)}"
     for index, (item, definition) in enumerate(zip(items, defined, strict=True)):
         name = f"{definition['id']}.{definition['property']}"
-        if not isinstance(definition["id"], str):  # a pattern-matching id: shape checked only
+        if _pattern(definition["id"]):
+            if not _matches(item, definition):
+                return f"{key}[{index}] must be components matching {name}"
             continue
         if isinstance(item, list) or (item["id"], item["property"]) != (
             definition["id"],
@@ -114,6 +124,30 @@ def _dependencies_problem(
         if expected is not None:
             return f"{key}[{index}] ({name}) must be {expected}"
     return None
+
+
+def _pattern(component_id: Any) -> bool:
+    """Whether a callback's id is a pattern (Dash keeps those as JSON text: '{"type":…}')."""
+    return not isinstance(component_id, str) or component_id.startswith("{")
+
+
+def _matches(item: Any, definition: Dependency) -> bool:
+    """Whether ``item`` (a component, or a list of them for ALL) has the property and the
+    fixed id parts (those not ALL, MATCH or ALLSMALLER) of the pattern ``definition``."""
+    pattern = definition["id"]
+    if isinstance(pattern, str):
+        try:
+            pattern = json.loads(pattern)
+        except ValueError:
+            return False
+    fixed = {k: v for k, v in pattern.items() if not isinstance(v, list)}
+    parts = item if isinstance(item, list) else [item]
+    return all(
+        isinstance(part["id"], dict)
+        and part["property"] == definition["property"]
+        and all(part["id"].get(k) == v for k, v in fixed.items())
+        for part in parts
+    )
 
 
 def _outputs(outputs: Any) -> list[tuple[Any, str] | None]:

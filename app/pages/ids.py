@@ -84,6 +84,19 @@ HISTORY_INFO = "history-info"
 HISTORY_DOWNLOAD = "history-download"
 HISTORY_SNAPSHOT = "history-snapshot"
 HISTORY_USAGE = "history-usage"
+HISTORY_COMPARE = "history-compare"  # none, or the earlier period overlaid ("1d", "7d")
+HISTORY_SUMMARY = "history-summary"
+HISTORY_CHANGES_RUN = "history-changes-run"
+HISTORY_CHANGES_DATA = "history-changes-data"  # the changes report of the last ask
+HISTORY_CHANGES = "history-changes"
+HISTORY_CHANGE_ADD = "history-change-add"  # type of the pattern ids of "Add to chart"
+HISTORY_PROCS_DATA = "history-procs-data"  # the top-processes report of the view
+HISTORY_PROCS = "history-procs"
+HISTORY_PROCS_CSV = "history-procs-csv"
+HISTORY_PROC_SORT = "history-proc-sort"  # the column the ranking sorts by
+HISTORY_PROC_SORT_BY = "history-proc-sort-by"  # type of the pattern ids of the column buttons
+HISTORY_PROC_OPEN = "history-proc-open"  # the name whose row is expanded
+HISTORY_PROC_ROW = "history-proc-row"  # type of the pattern ids of the ranking's rows
 
 # Alerts page: the poll clock, its settings, the summary line and the root its script draws in.
 ALERTS_POLL = "alerts-poll"

@@ -189,3 +189,31 @@ def test_property_types_come_from_the_component_classes() -> None:
     assert value_problem(True, table[("in", "n_submit")]) == "number or null"
     assert value_problem("3", table[("in", "value")]) is None
     assert value_problem({}, table[("in", "value")]) is not None
+
+
+def sort_request(*keys: str, kind: str = ids.HISTORY_PROC_SORT_BY) -> dict[str, Any]:
+    """The renderer's request for the history page's pattern-matching sort callback (its
+    column buttons, ALL of them, as Dash names them), the first one clicked."""
+    items = [
+        {"id": {"key": k, "type": kind}, "property": "n_clicks", "value": 1 if i == 0 else None}
+        for i, k in enumerate(keys)
+    ]
+    changed = [f'{{"key":"{k}","type":"{kind}"}}.n_clicks' for k in keys[:1]]
+    return {
+        "output": f"{ids.HISTORY_PROC_SORT}.data",
+        "outputs": {"id": ids.HISTORY_PROC_SORT, "property": "data"},
+        "inputs": [items],
+        "changedPropIds": changed,
+    }
+
+
+def test_a_pattern_matching_callback_runs_and_a_stranger_is_400(client: FlaskClient) -> None:
+    response = client.post("/_dash-update-component", json=sort_request("rss_peak", "cpu_s"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "rss_peak" in response.get_data(as_text=True)
+    stranger = client.post("/_dash-update-component", json=sort_request("x", kind="nope"))
+    assert stranger.status_code == 400
+    assert "must be components matching" in stranger.get_json()["error"]
+    body = sort_request("cpu_s")
+    body["changedPropIds"] = ['{"key":"other","type":"history-proc-sort-by"}.n_clicks']
+    assert client.post("/_dash-update-component", json=body).status_code == 400

@@ -66,7 +66,7 @@ def test_top_processes_as_json_and_csv(client: FlaskClient) -> None:
     assert rows[0][:3] == ["name", "cpu_s", "rss_peak"] and len(rows) == 6
     one = client.get(f"/api/v1/history/top-processes/series?from={T0}&to={T0 + 20}&name=p10").json
     assert one["resolution"] == "snapshot" and one["name"] == "p10"
-    assert one["cpu"] == [0.0, 0.0, 1.0, 0.0]  # in the snapshot at T0 + 10 only
+    assert one["cpu"] == [None, None, 1.0, None]  # in the snapshot at T0 + 10 only
 
 
 BAD = [

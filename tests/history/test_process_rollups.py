@@ -47,7 +47,7 @@ def test_one_name_over_the_range_from_snapshots_and_from_hours(store: MetricStor
     store.write_batch(samples(HOURS * 3600 + 60))
     short = process_series(store, "h1", "burner", T0 + 2990, T0 + 3020)
     assert short["resolution"] == "snapshot" and short["ts"][0] == T0 + 2990
-    assert short["cpu"] == [0.0, 0.0, 100.0, 100.0, 100.0, 100.0]  # busy from T0 + 3000
+    assert short["cpu"] == [None, None, 100.0, 100.0, 100.0, 100.0]  # listed from T0 + 3000
     assert short["rss"][2] == 1 << 30
     RollupJob(store, settle=0).run(T0 + HOURS * 3600 + 60)
     hours = process_series(store, "h1", "burner", T0, T0 + 3 * 3600 + 1800)  # 3.5 hours

@@ -19,9 +19,15 @@ Its rooms, each with one job:
 - ``export_link``: the download link, written from storage.params' export parameters;
 - ``links``: the view the page's URL names (alert links, shared and reloaded views);
 - ``reads``: what the callbacks read from the store they are handed;
-- ``callbacks``: the Dash wiring, over the store of the page's PageContext.
+- ``callbacks``: the Dash wiring, over the store of the page's PageContext;
+- the analysis under the chart (``analysis.reports``, as the analysis API answers it):
+  ``analysis_layout`` (the "Compare with" control and the panels), ``analysis_reads`` (what
+  they read), ``analysis_callbacks`` (their wiring), ``summary_table`` (the summary of each
+  series, Δ columns when comparing), ``changes_list`` ("What changed", with "Add to chart"),
+  ``process_table`` ("Who used the machine", sortable, with its CSV link) and ``svg`` (their
+  sparklines and histograms).
 
-It may import storage, collectors (the catalogue and units), app.config, app.paths and
+It may import storage, analysis, collectors (the catalogue and units), app.config, app.paths and
 app.pages (its ids and PageContext), never the server's internals (app.web, app.live,
 app.guard, app.runtime, app.cluster) nor Flask.
 """

@@ -17,7 +17,8 @@ from dash import ClientsideFunction, Dash, Input, Output, State, ctx
 from app.alerts.rules import Rule, load_rules
 from app.pages import ids
 from app.pages.context import PageContext
-from app.pages.history import reads
+from app.pages.history import analysis_reads, reads
+from app.pages.history.analysis_callbacks import register_analysis
 from app.pages.history.links import parse_link
 from app.pages.history.ranges import choose_range
 from storage.store import MetricStore
@@ -30,6 +31,7 @@ def register_callbacks(dash_app: Dash, context: PageContext) -> None:
     _register_browser(dash_app)
     _register_reads(dash_app, context.store, rules)
     _register_range(dash_app)
+    register_analysis(dash_app, context.store)
 
 
 def _register_browser(dash_app: Dash) -> None:
@@ -72,7 +74,8 @@ def _register_browser(dash_app: Dash) -> None:
 
 def _register_reads(dash_app: Dash, store: MetricStore, rules: tuple[Rule, ...]) -> None:
     """The callbacks reading ``store``: hosts and storage use once, the metrics of the host,
-    the chart with its info line and download link per view, the snapshot per click."""
+    the chart (with the compared period) with its info line and download link per view, the
+    snapshot per click."""
     dash_app.callback(
         Output(ids.HISTORY_HOST, "options"),
         Output(ids.HISTORY_HOST, "value"),
@@ -95,8 +98,9 @@ def _register_reads(dash_app: Dash, store: MetricStore, rules: tuple[Rule, ...])
         Input(ids.HISTORY_VIEW, "data"),
         Input(ids.HISTORY_METRICS, "value"),
         Input(ids.HISTORY_HOST, "value"),
+        Input(ids.HISTORY_COMPARE, "value"),
         State(ids.HISTORY_TZ, "data"),
-    )(partial(reads.render, store, rules=rules))
+    )(partial(analysis_reads.render_view, store, rules=rules))
     dash_app.callback(
         Output(ids.HISTORY_SNAPSHOT, "children"),
         Input(ids.HISTORY_GRAPH, "clickData"),

@@ -1,4 +1,5 @@
-"""The page's components: host, range and metric controls, the chart, the snapshot panel.
+"""The page's components: host, range, comparison and metric controls, the chart, the snapshot
+panel, the analysis panels (analysis_layout.py).
 
 Layout only, in the controls every page shares (assets/dashboard.css: fields, segmented
 buttons, inputs, Dash's dropdown); what the components show is filled in by the callbacks
@@ -11,12 +12,14 @@ from dash import dcc, html
 
 from app.config import Config
 from app.pages import ids
+from app.pages.history.analysis_layout import analysis_section, compare_control
 from app.pages.history.figures import empty_figure
 from app.pages.history.ranges import CUSTOM, DEFAULT_PRESET, INPUT_HINT, PRESETS
 
 
 def layout(config: Config) -> html.Div:
-    """Range presets and custom range, host and metric pickers, the chart, the snapshot."""
+    """Range presets, custom range and comparison, host and metric pickers, the chart, the
+    snapshot, the analysis panels."""
     return html.Div(
         [
             dcc.Store(id=ids.HISTORY_TZ),
@@ -27,7 +30,7 @@ def layout(config: Config) -> html.Div:
             dcc.Store(id=ids.HISTORY_URL),
             dcc.Store(id=ids.HISTORY_TYPED),
             html.Div(
-                [_host_picker(), _range_presets(), _custom_range()],
+                [_host_picker(), _range_presets(), _custom_range(), compare_control()],
                 className="history-controls",
             ),
             _metric_picker(),
@@ -47,6 +50,7 @@ def layout(config: Config) -> html.Div:
                 id=ids.HISTORY_SNAPSHOT,
                 className="history-snapshot",
             ),
+            analysis_section(),
             html.Div("", id=ids.HISTORY_USAGE, className="history-usage"),
         ],
         className="history-page",

@@ -113,6 +113,31 @@ def _series_traces(view: HistoryView, i: int, axis: Axis, step: float, tz: str |
     return [*traces, mean_line]
 
 
+def shifted_traces(
+    earlier: HistoryView, names: Sequence[str], plan: AxisPlan, tz: str | None, shift_s: float,
+    suffix: str,
+) -> list[go.Scatter]:  # fmt: skip
+    """The mean line of each series of ``earlier`` (the same range ``shift_s`` seconds before),
+    moved ``shift_s`` later onto the view, dashed, on its series' axis and in its colour
+    (``meta.series``: its index in ``names``, the view's series), named "label (suffix)"."""
+    data, step = earlier.data, _step_ms(earlier)
+    traces = []
+    for i, name in enumerate(data.names):
+        axis = plan.axis_of(name)
+        ts, mean = _with_gaps(data.ts + round(shift_s * 1000), step, data.mean[:, i] / axis.factor)
+        label = f"{describe_series(name).label} ({suffix})"
+        unit = f" {axis.symbol}" if axis.symbol else ""
+        traces.append(
+            go.Scatter(
+                x=local_times(ts, tz), y=mean, name=label, mode="lines", yaxis=axis.ref,
+                line={"width": 1.2, "dash": "dash"}, legendgroup=f"{name} ({suffix})",
+                meta={"series": list(names).index(name), "name": name, "shift_s": shift_s},
+                hovertemplate=f"%{{y:{axis.hover_format}}}{unit}<extra>{label}</extra>",
+            )
+        )  # fmt: skip
+    return traces
+
+
 def build_figure(
     view: HistoryView,
     tz: str | None,

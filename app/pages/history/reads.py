@@ -16,7 +16,13 @@ from app.alerts.rules import Rule
 from app.pages.history import alert_marks
 from app.pages.history.axes import AxisPlan, plan_axes
 from app.pages.history.export_link import download_href
-from app.pages.history.figures import build_figure, describe, empty_figure, magnitudes
+from app.pages.history.figures import (
+    build_figure,
+    describe,
+    empty_figure,
+    magnitudes,
+    shifted_traces,
+)
 from app.pages.history.links import parse_link
 from app.pages.history.snapshots import snapshot_panel
 from app.pages.history.timezones import local_to_epoch, safe_tz
@@ -97,21 +103,29 @@ def render(
     host: str | None,
     tz: str | None,
     rules: Sequence[Rule] = (),
+    compare_s: float | None = None,
+    compare_label: str = "",
 ) -> tuple[go.Figure, str, str]:
     """(figure, info line, download URL) of the view, with the thresholds of ``rules`` and
-    the stored alert periods of the drawn series."""
+    the stored alert periods of the drawn series; with ``compare_s``, also the same series
+    that many seconds earlier, dashed over the view and named "… (``compare_label``)"."""
     tz = safe_tz(tz)
     if not view_range or not host:
         return empty_figure("No history stored yet"), "", ""
     if not metrics:
         return empty_figure("Pick one or more metrics"), "", ""
+    reader, start, end = HistoryReader(store), view_range["start"], view_range["end"]
     try:
-        view = HistoryReader(store).view(host, metrics, view_range["start"], view_range["end"])
+        view = reader.view(host, metrics, start, end)
     except UnknownHost:
         return empty_figure(f"No history stored for {host}"), "", ""
     plan = plan_axes(view.data.names, magnitudes(view))
     shapes = alert_shapes(store, rules, host, metrics, view_range, tz, plan)
     figure = build_figure(view, tz, shapes, plan)
+    if compare_s and len(view.data):
+        earlier = reader.view(host, metrics, start - compare_s, end - compare_s)
+        names = view.data.names
+        figure.add_traces(shifted_traces(earlier, names, plan, tz, compare_s, compare_label))
     return figure, describe(view, tz), download_href(view, metrics)
 
 
