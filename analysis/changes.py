@@ -19,6 +19,13 @@ from storage.aggregates import Aggregates
 MIN_VALUES = 3
 SPARK_POINTS = 60
 MAD_TO_SIGMA = 1.4826
+MIN_BASELINE_S, MAX_BASELINE_S = 600.0, 30 * 86400.0  # the baselines a request may ask for
+
+
+def default_baseline_s(window_s: float) -> float:
+    """The baseline a window is measured against when none is asked for: four windows, between
+    10 minutes and 30 days."""
+    return min(max(4 * window_s, MIN_BASELINE_S), MAX_BASELINE_S)
 
 
 @dataclass(frozen=True)

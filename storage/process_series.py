@@ -1,8 +1,8 @@
 """One process name's CPU and memory over a range, for a chart of it.
 
 Up to ``SNAPSHOT_SPAN_S`` (6 hours) the points are the snapshots themselves (every 5 s: the
-name's CPU % of one core and its memory, summed over its processes, 0 where it was not in the
-top lists); beyond, one point per hour of the process usage rollup (the name's average CPU %
+name's CPU % of one core and its memory, summed over its processes, None where it was not in
+the top lists); beyond, one point per hour of the process usage rollup (the name's average CPU %
 over the hour and its peak memory), and one for each part of the range not in whole stored
 hours (its edges, hours not rolled up yet), from the snapshots.
 """
@@ -29,13 +29,14 @@ def process_series(
             rows = {r["pid"]: r for key in ("top_cpu", "top_mem") for r in snapshot.get(key, ())
                     if isinstance(r, dict) and r.get("name") == name and "pid" in r}  # fmt: skip
             ts.append(at)
-            cpu.append(sum(float(r.get("cpu") or 0.0) for r in rows.values()))
-            rss.append(sum(int(r.get("rss") or 0) for r in rows.values()))
+            listed = bool(rows)
+            cpu.append(sum(float(r.get("cpu") or 0.0) for r in rows.values()) if listed else None)
+            rss.append(sum(int(r.get("rss") or 0) for r in rows.values()) if listed else None)
         return {"resolution": "snapshot", "ts": ts, "cpu": cpu, "rss": rss}
     ts, cpu, rss = [], [], []
     for lo, hi, part in usage_parts(store, host, start, end):
         used = part.get(name)
         ts.append(lo)
-        cpu.append(round(100 * used.cpu_s / (hi - lo), 3) if used else 0.0)
-        rss.append(used.rss_peak if used else 0)
+        cpu.append(round(100 * used.cpu_s / (hi - lo), 3) if used else None)
+        rss.append(used.rss_peak if used else None)
     return {"resolution": "1h", "ts": ts, "cpu": cpu, "rss": rss}

@@ -45,6 +45,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, store: Any, hostname: str) -> dict[str, Any]:
+    from analysis.changes import default_baseline_s
     from analysis.reports import changes_report, summary_report, top_processes_report
     from analysis.usage import SORTS
     from storage import params
@@ -72,7 +73,8 @@ def _report(args: argparse.Namespace, store: Any, hostname: str) -> dict[str, An
         compare = duration("compare", args.compare) if args.compare else None
         return summary_report(store, host, metrics, start, end, compare_s=compare)
     metrics = params.parse_metrics(args.metrics, names) if args.metrics else tuple(names)
-    baseline = duration("baseline", args.baseline) if args.baseline else 4 * (end - start)
+    window = end - start
+    baseline = duration("baseline", args.baseline) if args.baseline else default_baseline_s(window)
     limit = params.parse_int("limit", args.limit, 20, 1, 100)
     return changes_report(store, host, metrics, start, end, baseline_s=baseline, limit=limit)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from analysis.changes import MAX_BASELINE_S, MIN_BASELINE_S, default_baseline_s
 from analysis.reports import changes_report, summary_report, top_processes_report
 from analysis.usage import SORTS
 from app.config import Config
@@ -23,8 +24,6 @@ analysis_api = Blueprint("analysis_api", __name__)
 answer_history_errors(analysis_api)
 COMPARE = {"1d": 86400.0, "7d": 7 * 86400.0}
 PROCESS_COLUMNS = ("name", "cpu_s", "rss_peak", "rss_avg", "top_s", "pids", "user", "command")
-MIN_BASELINE_S = 600.0
-MAX_BASELINE_S = 30 * 86400.0
 
 
 def register_analysis_api(server: Flask, _monitor: Monitor, _config: Config) -> None:
@@ -78,7 +77,7 @@ def changes() -> Response:
     if baseline_text:
         baseline = _duration("baseline", baseline_text, MIN_BASELINE_S, MAX_BASELINE_S)
     else:
-        baseline = min(max(4 * (end - start), MIN_BASELINE_S), MAX_BASELINE_S)
+        baseline = default_baseline_s(end - start)
     limit = parse_int("limit", request.args.get("limit"), 20, 1, 100)
     metrics = _metrics(host, required=False)
     report = changes_report(
