@@ -337,9 +337,9 @@ def report(
         "CSV export of raw `cpu.total,memory.percent`, wide, ISO times, in its own process "
         "(`python -m app export … --resolution raw`), three runs each, timed around the export "
         "itself (best run, and the median rate of the three); peak RSS "
-        "(VmHWM) of the whole process, and its RSS once `app.cli` is imported (the `app` "
-        "package imports Dash, Plotly and pandas). The 1-day row shows that memory does not "
-        "grow with the range. Targets: ≥ 100,000 rows/s, < 200 MB.",
+        "(VmHWM) of the whole process, and its RSS once `app.cli` is imported (it imports "
+        "neither Dash nor pandas: the subcommand loads what it needs). The 1-day row shows "
+        "that memory does not grow with the range. Targets: ≥ 100,000 rows/s, < 200 MiB.",
         "",
     ]
     rows = []
