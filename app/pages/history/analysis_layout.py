@@ -12,6 +12,7 @@ from typing import Any
 from dash import dcc, html
 
 from app.pages import ids
+from app.pages.history.fields import segmented_field
 from app.pages.history.process_table import COLUMNS
 
 COMPARE_OPTIONS = [
@@ -23,22 +24,8 @@ COMPARE_OPTIONS = [
 
 def compare_control() -> html.Div:
     """Compare with: none, the previous day or the previous week (segmented, a radio group)."""
-    return html.Div(
-        [
-            html.Span("Compare with", id="history-compare-label", className="field-label"),
-            html.Div(
-                dcc.RadioItems(
-                    id=ids.HISTORY_COMPARE,
-                    options=COMPARE_OPTIONS,
-                    value="none",
-                    inline=True,
-                    className="segmented history-compare",
-                ),
-                role="group",
-                **{"aria-labelledby": "history-compare-label"},
-            ),
-        ],
-        className="field",
+    return segmented_field(
+        "Compare with", ids.HISTORY_COMPARE, COMPARE_OPTIONS, "none", "history-compare"
     )
 
 

@@ -13,6 +13,7 @@ from dash import dcc, html
 from app.config import Config
 from app.pages import ids
 from app.pages.history.analysis_layout import analysis_section, compare_control
+from app.pages.history.fields import segmented_field
 from app.pages.history.figures import empty_figure
 from app.pages.history.ranges import CUSTOM, DEFAULT_PRESET, INPUT_HINT, PRESETS
 
@@ -73,23 +74,7 @@ def _host_picker() -> html.Div:
 def _range_presets() -> html.Div:
     """The presets as segmented buttons (a radio group for the keyboard)."""
     options = [{"label": k, "value": k} for k in PRESETS] + [{"label": "Custom", "value": CUSTOM}]
-    return html.Div(
-        [
-            html.Span("Range", id="history-range-label", className="field-label"),
-            html.Div(
-                dcc.RadioItems(
-                    id=ids.HISTORY_PRESET,
-                    options=options,
-                    value=DEFAULT_PRESET,
-                    inline=True,
-                    className="segmented history-presets",
-                ),
-                role="group",
-                **{"aria-labelledby": "history-range-label"},
-            ),
-        ],
-        className="field",
-    )
+    return segmented_field("Range", ids.HISTORY_PRESET, options, DEFAULT_PRESET, "history-presets")
 
 
 def _time_field(label: str, input_id: str) -> html.Div:
