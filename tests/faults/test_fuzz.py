@@ -160,6 +160,28 @@ ROUTES: dict[str, st.SearchStrategy[list[tuple[str, str]]]] = {
     "/api/v1/history/processes": query(host=HOST, at=INSTANTS),
     "/api/v1/history/usage": query(),
     "/api/v1/history/hosts": query(),
+    "/api/v1/history/summary": query(
+        host=HOST,
+        metrics=METRICS,
+        compare=choice("1d", "7d", "none", "30s", "2h"),
+        bins=st.one_of(st.sampled_from(["5", "200", "4", "201", "abc"]), ANY_TEXT),
+        **RANGE,
+    ),
+    "/api/v1/history/changes": query(
+        host=HOST,
+        metrics=METRICS,
+        baseline=DURATIONS,
+        limit=st.sampled_from(["1", "100", "0", "101", "x"]),
+        **RANGE,
+    ),
+    "/api/v1/history/top-processes": query(
+        host=HOST,
+        sort=choice("cpu_s", "rss_peak", "rss_avg", "top_s"),
+        limit=st.sampled_from(["1", "1000", "0", "1001", "x"]),
+        format=choice("json", "csv"),
+        **RANGE,
+    ),
+    "/api/v1/history/top-processes/series": query(host=HOST, name=ANY_TEXT, **RANGE),
     "/api/v1/processes": query(
         host=HOST,
         q=ANY_TEXT,
