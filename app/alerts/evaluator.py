@@ -25,6 +25,7 @@ from app.alerts.windows import Window
 _Watch = tuple[Rule, str, AlertKey, Window, float, float]  # ..., quiet sign, quiet limit
 NOTIFIED_KINDS = ("firing", "escalated", "repeated")
 LINK_MARGIN = 900.0  # seconds of history shown either side of an alert
+VANISHED_GRACE_S = 60.0  # a series missing this long has gone (a collector failing a tick has not)
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Evaluator:
         self._windows: dict[AlertKey, Window] = {}
         self._plans: dict[str, tuple[tuple[str, ...], list[_Watch]]] = {}
         self.alerts: dict[AlertKey, Alert] = {}
+        self._missing: dict[AlertKey, float] = {}  # alerts whose series went: since when
 
     def observe(self, sample: dict[str, Any]) -> list[AlertEvent]:
         """Evaluates every rule on one sample; the events it caused (usually none)."""
@@ -86,7 +88,9 @@ class Evaluator:
         names = tuple(flat)
         cached = self._plans.get(host)
         if cached is not None and cached[0] != names:
-            self._end_vanished(host, set(names), now, events)
+            self._note_missing(host, set(names), now)
+        if self._missing:
+            self._end_vanished(host, now, events)
         for rule, name, key, window, sign, limit in self._plan(host, names):
             value = flat[name] / cores if rule.per_core else flat[name]
             stat = window.push(now, value)
@@ -113,22 +117,31 @@ class Evaluator:
         self._plans[host] = (names, plan)
         return plan
 
-    def _end_vanished(
-        self, host: str, names: set[str], now: float, events: list[AlertEvent]
-    ) -> None:
-        """Ends the alerts of series ``host`` no longer reports (a container that went away, a
-        disk unmounted): a firing one is resolved, a pending one cancelled; their windows go."""
-        for key, alert in list(self.alerts.items()):
-            if key.host != host or not key.series or key.series in names:
-                continue
-            rule = self.rule_set.by_name(key.rule)
-            kind = "resolved" if alert.status == "firing" else "cancelled"
-            alert.status = "inactive"
-            del self.alerts[key]
-            if rule is not None:
-                events.append(self._event(alert, rule, kind, now, alert.value))
+    def _note_missing(self, host: str, names: set[str], now: float) -> None:
+        """Alerts of series ``host`` no longer reports start their grace (``VANISHED_GRACE_S``);
+        those reported again end it. Windows of series gone are dropped."""
+        for key in self.alerts:
+            if key.host == host and key.series and key.series not in names:
+                self._missing.setdefault(key, now)
+        for key in [k for k in self._missing if k.host == host and k.series in names]:
+            del self._missing[key]
         for key in [k for k in self._windows if k.host == host and k.series not in names]:
             del self._windows[key]
+
+    def _end_vanished(self, host: str, now: float, events: list[AlertEvent]) -> None:
+        """Ends the alerts of series ``host`` has not reported for ``VANISHED_GRACE_S`` (a
+        container that went away, a disk unmounted; not a collector failing a tick): a firing
+        one is resolved, a pending one cancelled."""
+        for key, since in list(self._missing.items()):
+            if key.host != host or now - since < VANISHED_GRACE_S:
+                continue
+            del self._missing[key]
+            alert, rule = self.alerts.pop(key, None), self.rule_set.by_name(key.rule)
+            if alert is None or rule is None:
+                continue
+            kind = "resolved" if alert.status == "firing" else "cancelled"
+            alert.status = "inactive"
+            events.append(self._event(alert, rule, kind, now, alert.value))
 
     def check_absent(self, last_seen: Mapping[str, float], now: float) -> list[AlertEvent]:
         """Fires (and resolves) ``absent`` rules from each host's newest sample time."""

@@ -164,11 +164,17 @@ def test_an_alert_whose_series_goes_away_ends() -> None:
     both = {"/": 95.0, "/mnt/usb": 99.0}
     events = [e for t in range(12) for e in evaluator.observe(sample(T0 + t, disks=both))]
     assert kinds(events) == ["pending", "pending", "firing", "firing"]
-    events = evaluator.observe(sample(T0 + 12, disks={"/": 95.0}))  # the stick is pulled
-    assert [(e.kind, e.series) for e in events] == [("resolved", "disks.usage[/mnt/usb].percent")]
-    assert events[0].notify  # its firing was sent: so is its end
+    root_only = {"/": 95.0}
+    blip = [e for t in range(12, 30) for e in evaluator.observe(sample(T0 + t, disks=root_only))]
+    back = evaluator.observe(sample(T0 + 30, disks=both))  # a collector failed for a while
+    assert blip == [] and back == []  # under the grace: nothing ended, nothing fired again
+    gone = [e for t in range(31, 100) for e in evaluator.observe(sample(T0 + t, disks=root_only))]
+    assert [(e.kind, e.series, e.ts) for e in gone] == [
+        ("resolved", "disks.usage[/mnt/usb].percent", T0 + 91)  # the stick is pulled: 60 s on
+    ]
+    assert gone[0].notify  # its firing was sent: so is its end
     assert [key.series for key in evaluator.alerts] == ["disks.usage[/].percent"]
-    evaluator.observe(sample(T0 + 13, disks={"/": 95.0, "/mnt/usb": 99.0}))  # back: anew
+    evaluator.observe(sample(T0 + 100, disks=both))  # back: anew
     assert evaluator.alerts[next(k for k in evaluator.alerts if "usb" in k.series)].status == (
         "pending"
     )
