@@ -189,7 +189,6 @@ class CgroupsCollector:
         for path, workload in list(self._workloads.items()):
             if path not in found or found[path].inode != workload.found.inode:
                 self._drop(path)  # gone, or re-created at the same path
-        self._discovered_at = now
         taken = {w.key for w in self._workloads.values()}
         for path, item in found.items():
             if path not in self._workloads:

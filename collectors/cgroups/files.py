@@ -103,18 +103,6 @@ def field(text: bytes, key: bytes) -> int | None:
         return None
 
 
-def keyed(text: str) -> dict[str, int]:
-    """``key value`` lines (cpu.stat, memory.stat, memory.events) as integers."""
-    out: dict[str, int] = {}
-    for line in text.splitlines():
-        key, _, value = line.partition(" ")
-        try:
-            out[key] = int(value)
-        except ValueError:
-            continue
-    return out
-
-
 def number(text: bytes) -> int | None:
     """A file holding one integer; None for "max" (no limit) or anything else."""
     try:

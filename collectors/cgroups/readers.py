@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from collectors.cgroups import files as parse
 from collectors.cgroups.files import READ_SIZE, OpenFiles
@@ -256,9 +255,3 @@ class CgroupReader:
         out.throttled_periods = parse.field(text, b"nr_throttled ")
         spent = parse.field(text, time_key)
         out.throttled_s = None if spent is None else spent / scale
-
-
-def cgroup_path(hierarchy: Hierarchy, rel: str) -> Path | None:
-    """The directory of ``rel`` in the tree workloads are found in."""
-    root = hierarchy.walk_root
-    return root / rel if root is not None else None
