@@ -105,6 +105,9 @@ def post_fork(server: object, worker: object) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
         signal.signal(signum, stop_when_booted)
     gc.disable()
+    from app.runtime.heap import limit_arenas
+
+    limit_arenas()  # before the worker's threads start: fewer malloc arenas to hold freed memory
     if not server.cfg.preload_app:  # type: ignore[attr-defined]
         from app.guard.startup import monitor_config
         from app.runtime.early import start_early

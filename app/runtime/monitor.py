@@ -16,6 +16,7 @@ from app.config import Config
 from app.hub import LiveHub
 from app.hub.reporting import LastHeard
 from app.runtime.alerting import WATCHDOG_HOST, alert_service_for, last_seen
+from app.runtime.heap import HeapTrim
 from app.runtime.process_scans import FollowerScans
 from app.runtime.sampler import Sampler
 from collectors import default_collectors
@@ -112,19 +113,17 @@ class Monitor:
         registry = CollectorRegistry()
         for collector in self._collector_factory(self.config):
             registry.register(collector)
+        # The alert service's ``submit`` is a non-blocking queue put; the heap trim comes last.
+        alerts = [self.alerts.submit] if self.alerts is not None else []
         return Sampler(
             registry,
             host=self.config.hostname,
             interval=self.config.interval,
-            sinks=[self._publish, self.writer.submit, *self._alert_sinks()],
+            sinks=[self._publish, self.writer.submit, *alerts, HeapTrim()],
             health_providers=[self.writer.health, self.hub.health],
             clock=self.clock,
             wall_clock=self.wall_clock,
         )
-
-    def _alert_sinks(self) -> list:
-        """The alert service's ``submit`` (a non-blocking queue put), when alerts are on."""
-        return [self.alerts.submit] if self.alerts is not None else []
 
     def _start_alerts(self) -> None:
         """Starts evaluation; silent hosts are watched here on SQLite, and on PostgreSQL by
