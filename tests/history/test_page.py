@@ -107,7 +107,7 @@ def test_render_download_and_snapshot(filled: tuple[MetricStore, FlaskClient]) -
         "format": ["wide"],
     }
     empty, _, _ = reads.render(store, {"start": T0, "end": T0 + 60}, [], "h1", TZ)
-    assert empty.layout.annotations[0].text == "Pick one or more metrics"
+    assert empty["layout"]["annotations"][0]["text"] == "Pick one or more metrics"
     panel = reads.show_snapshot(store, {"points": [{"x": "2025-11-24 11:00:12"}]}, "h1", TZ)
     rendered = str(panel)
     assert "p10" in rendered and "2025-11-24 11:00:10" in rendered and "By memory" in rendered

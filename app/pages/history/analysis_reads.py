@@ -48,7 +48,7 @@ def compare_shift(choice: str | None) -> tuple[float | None, str]:
 def render_view(
     store: MetricStore, view_range: dict[str, float] | None, metrics: list[str] | None,
     host: str | None, compare: str | None, tz: str | None, rules: Sequence[Rule] = (),
-) -> tuple[go.Figure, str, str]:  # fmt: skip
+) -> tuple[go.Figure | dict[str, Any], str, str]:  # fmt: skip
     """The chart callback's outputs (``reads.render``), with the compared period overlaid."""
     shift, name = compare_shift(compare)
     return reads.render(store, view_range, metrics, host, tz, rules, shift, name)

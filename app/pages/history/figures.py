@@ -27,16 +27,18 @@ MARKER_PX = 6
 NO_TEMPLATE: dict[str, Any] = {"layout": {}}  # the browser adds the theme's (history.js)
 
 
-def empty_figure(message: str) -> go.Figure:
-    figure = go.Figure()
-    figure.update_layout(
-        template=NO_TEMPLATE,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        annotations=[{"text": message, "showarrow": False, "font": {"size": 16}}],
-        margin={"l": 40, "r": 20, "t": 20, "b": 40},
-    )
-    return figure
+def empty_figure(message: str) -> dict[str, Any]:
+    """A figure of no data that says ``message``: a plain dict, so that laying out the page
+    (and the Dash request guard reading every page's components) never loads Plotly's
+    figure classes and their validators (about 20 MiB of a worker)."""
+    layout = {
+        "template": NO_TEMPLATE,
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+        "annotations": [{"text": message, "showarrow": False, "font": {"size": 16}}],
+        "margin": {"l": 40, "r": 20, "t": 20, "b": 40},
+    }
+    return {"data": [], "layout": layout}
 
 
 def _with_gaps(ts: np.ndarray, step_ms: float, *columns: np.ndarray) -> list[np.ndarray]:
@@ -143,7 +145,7 @@ def build_figure(
     tz: str | None,
     shapes: Sequence[dict[str, Any]] = (),
     plan: AxisPlan | None = None,
-) -> go.Figure:
+) -> go.Figure | dict[str, Any]:
     """Mean lines with min-max bands (when resampled) of every series of ``view``, each on
     the axis of its unit (``plan``, by default from the view), and ``shapes`` (alert
     thresholds and periods, ``alert_marks``)."""

@@ -105,7 +105,7 @@ def render(
     rules: Sequence[Rule] = (),
     compare_s: float | None = None,
     compare_label: str = "",
-) -> tuple[go.Figure, str, str]:
+) -> tuple[go.Figure | dict[str, Any], str, str]:
     """(figure, info line, download URL) of the view, with the thresholds of ``rules`` and
     the stored alert periods of the drawn series; with ``compare_s``, also the same series
     that many seconds earlier, dashed over the view and named "… (``compare_label``)"."""
