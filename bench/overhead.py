@@ -21,6 +21,12 @@ in one run.
 Per window: each tree's CPU as a share of one core (user + system from /proc), and the ratio
 dashboard / Glances. Reported: the median share per process with its range, every window's
 ratio, and RSS at the end.
+
+A soak (``--minutes 60 --tab``): the windows fill that many minutes, the live client is a real
+Chromium tab on the live page (``bench.footprint.live_tab``) instead of a socket reader, and
+the memory of the dashboard's gunicorn master and worker is read apart (RSS and PSS) at every
+window, beside Glances' and a bare gunicorn's (``bench.footprint.bare_gunicorn``: the floor of
+any gunicorn master); a table of memory over time follows the CPU table.
 """
 
 from __future__ import annotations
@@ -34,13 +40,14 @@ import sys
 import textwrap
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from bench.common import cpu_seconds, machine, table
+from bench.footprint import Memory, bare_gunicorn, children, live_tab, memory_mb
 from tests.support.servers import ROOT, LiveClient, Process, free_port, get_json
 
 GLANCES = ROOT / ".bench-venv" / "bin" / "glances"
@@ -186,11 +193,18 @@ def floor() -> Iterator[int]:
         process.wait()
 
 
-def measure(trees: list[Measured], windows: int, seconds: float, base: str) -> None:
-    """``windows`` windows of ``seconds``, polling Glances once a second throughout."""
+def measure(
+    trees: list[Measured],
+    windows: int,
+    seconds: float,
+    base: str,
+    after_window: Callable[[int], None] = lambda _window: None,
+) -> None:
+    """``windows`` windows of ``seconds``, polling Glances once a second throughout;
+    ``after_window(n)`` runs after window ``n`` (1-based), outside the measured time."""
     for measured in trees:
         measured.pids = tree(measured.pid)
-    for _ in range(windows):
+    for window in range(1, windows + 1):
         before = [cpu_seconds(m.pids) for m in trees]
         started = time.monotonic()
         tick = 0
@@ -201,6 +215,45 @@ def measure(trees: list[Measured], windows: int, seconds: float, base: str) -> N
         elapsed = time.monotonic() - started
         for measured, used in zip(trees, before, strict=True):
             measured.shares.append((cpu_seconds(measured.pids) - used) / elapsed * 100)
+        after_window(window)
+
+
+@dataclass
+class MemoryLog:
+    """The memory of the soak's processes, read after each window."""
+
+    ours: int  # the dashboard's gunicorn master
+    glances: int
+    bare: int  # bare gunicorn's master
+    rows: list[list[str]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def read(self, window: int) -> list[Memory]:
+        """master, worker, bare master, bare worker, Glances."""
+        worker = next(iter(children(self.ours)), 0)
+        bare_worker = next(iter(children(self.bare)), 0)
+        pids = (self.ours, worker, self.bare, bare_worker, self.glances)
+        return [memory_mb(pid) for pid in pids]
+
+    def record(self, window: int, every: int, last: int) -> None:
+        if window != 1 and window % every and window != last:
+            return
+        minute = (time.monotonic() - self.started) / 60
+        readings = self.read(window)
+        row = [f"{minute:.0f}"] + [f"{m.rss:.1f} / {m.pss:.1f}" for m in readings]
+        self.rows.append(row)
+        print("memory at minute " + " | ".join(row), flush=True)
+
+    def table(self) -> str:
+        header = [
+            "minute",
+            "master RSS / PSS",
+            "worker RSS / PSS",
+            "bare gunicorn master",
+            "bare gunicorn worker",
+            "Glances",
+        ]
+        return table(header, self.rows) + "\n(MiB; RSS / PSS from /proc/PID/smaps_rollup)"
 
 
 def report(trees: list[Measured], windows: int, seconds: float) -> str:
@@ -228,12 +281,19 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--baseline", type=Path, help="checkout whose dashboard also runs")
+    parser.add_argument("--minutes", type=float, help="soak: windows filling this many minutes")
+    parser.add_argument("--tab", action="store_true", help="a Chromium tab as the live client")
     args = parser.parse_args()
+    windows = args.windows
+    if args.minutes is not None:
+        windows = max(1, round(args.minutes * 60 / args.seconds))
     print(f"machine: {machine()}")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with ExitStack() as stack, TemporaryDirectory() as folder:
-        ours, client = stack.enter_context(dashboard(Path(folder), ROOT, "ours"))
-        trees = [Measured("this dashboard (sample + SQLite + 1 live client)", ours)]
+        ours, port = stack.enter_context(serve_dashboard(Path(folder), ROOT, "ours"))
+        client = None if args.tab else stack.enter_context(closing(LiveClient(port)))
+        tab = stack.enter_context(live_tab(port)) if args.tab else None
+        trees = [Measured(f"this dashboard (sample + SQLite + 1 live {_client(args)})", ours)]
         if args.baseline is not None:
             before, _ = stack.enter_context(dashboard(Path(folder), args.baseline, "base"))
             trees.append(Measured(f"baseline dashboard ({args.baseline.name})", before))
@@ -241,15 +301,24 @@ def main() -> None:
         trees.append(Measured("Glances 4.5 web, polled /api/4/all + /all/views at 1 s", theirs))
         floor_pid = stack.enter_context(floor())
         trees.append(Measured("bare reads of the sampler (floor)", floor_pid, counts_rss=False))
+        bare = stack.enter_context(bare_gunicorn(Path(folder)))
+        log = MemoryLog(ours, theirs, bare)
+        every = max(1, round(600 / args.seconds))  # a memory row every 10 minutes
         for _ in range(5):  # warm up: backlog sent, first batch written, Glances' first refresh
             poll_like_its_ui(base)
             time.sleep(1)
-        received = len(client.samples)
-        measure(trees, args.windows, args.seconds, base)
-        expected = args.windows * args.seconds
-        assert len(client.samples) - received > expected * 0.9, "the live client fell behind"
-        print(report(trees, args.windows, args.seconds))
+        received = tab.frames() if tab else len(client.samples)
+        measure(trees, windows, args.seconds, base, lambda n: log.record(n, every, windows))
+        got = (tab.frames() if tab else len(client.samples)) - received
+        expected = windows * args.seconds
+        assert got > expected * 0.9, f"the live client fell behind: {got} of {expected:.0f}"
+        print(report(trees, windows, args.seconds))
+        print(log.table())
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def _client(args: argparse.Namespace) -> str:
+    return "Chromium tab" if args.tab else "WebSocket reader"
 
 
 if __name__ == "__main__":
