@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.alerts.matching import host_matches
-from app.alerts.rules import Rule, RuleError, load_rules
 from app.cli.alerts_admin import add_admin_arguments, run_admin
 from app.config import Config, ConfigError
 from storage.timeparse import parse_duration
 
 if TYPE_CHECKING:  # the trial reads history through pandas: imported when a test runs
+    from app.alerts.rules import Rule
     from app.alerts.trial import Period
 
 
@@ -47,6 +46,7 @@ def run_alerts(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from app.alerts.matching import host_matches
     from app.alerts.trial import UnknownHost, run_trial
     from storage.engine import make_engine
     from storage.store import MetricStore
@@ -67,6 +67,9 @@ def run_alerts(args: argparse.Namespace) -> int:
 
 
 def _rules(spec: str, config: Config) -> list[Rule]:
+    # Imported here, not at the top: gunicorn's master imports this module (for --help) and
+    # needs none of the rule language (docs/benchmarks.md, "A lean gunicorn master").
+    from app.alerts.rules import RuleError, load_rules
     from app.alerts.trial import replayable, rules_from_toml
 
     if Path(spec).is_file():

@@ -8,7 +8,6 @@ a database failure exits 1.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from typing import Any
 
@@ -38,7 +37,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
     def work(store: Any, hostname: str) -> int:
         report = _report(args, store, hostname)
-        print(json.dumps(report, indent=2) if args.json else _table(args.kind, report))
+        print(_json(report) if args.json else _table(args.kind, report))
         return 0
 
     return with_store(args.database_url, work)
@@ -107,3 +106,9 @@ def _table(kind: str, report: dict[str, Any]) -> str:
              for r in (head, *rows)]  # fmt: skip
     span = f"{report['host']}: {report['from']} to {report['to']}"
     return "\n".join([span, *lines]) + note
+
+
+def _json(report: dict[str, Any]) -> str:
+    import json  # not at the top: gunicorn's master imports this module, and needs no JSON
+
+    return json.dumps(report, indent=2)

@@ -2,7 +2,8 @@
 
 ``check_start`` runs once gunicorn's settings are final, after ``-b``/``--bind``, the config
 file and ``GUNICORN_CMD_ARGS``, and before it logs, binds or forks; a refusal is one line on
-stderr and exit code 2. It checks the settings, the users and rules files, and binds the
+stderr and exit code 2. It checks the settings, the users and rules files (in a child
+process: ``file_checks``), and binds the
 listening sockets itself, once (gunicorn would retry an address in use five times a second
 apart, logging each). ``check_ready`` then checks the sockets gunicorn really listens on
 (which also covers systemd socket activation and ``fd://``) and prints the banner of
@@ -21,10 +22,9 @@ from typing import Any, NoReturn
 from gunicorn import sock as gunicorn_sock
 from gunicorn import systemd
 
-from app.alerts.rules import load_rules
 from app.config import Config, ConfigError
-from app.guard.credentials import installation_key, load_users
 from app.guard.exposure import exposure_problem, trusted_exposure_note
+from app.guard.file_checks import files_problem, in_child
 from app.guard.slow_clients import ClientLimits, GuardedThreadWorker
 from storage.file_lock import DatabaseInUse, hold_writer_lock
 
@@ -80,16 +80,7 @@ def start_problem(server: Any, config: Config) -> str | None:
             f"{cfg.workers} workers on SQLite would each sample the host and contend for one "
             "file; use MONITOR_WORKERS=1 with SQLite, or PostgreSQL for several workers"
         )
-    try:
-        if config.users_file:
-            load_users(config.users_file)
-        if config.users_file or config.auth_token:
-            installation_key(config)  # made now, before the workers fork and race for it
-        if config.alerts_enabled:  # each worker loads it again; a bad one must stop us here
-            load_rules(config.alerts_file or None, config.notify_urls)
-    except ConfigError as exc:  # RuleError is one
-        return str(exc)
-    return None
+    return in_child(lambda: files_problem(config))
 
 
 def check_start(server: Any) -> None:

@@ -54,9 +54,11 @@ MASTER_IMPORTS = textwrap.dedent(
     """
     import runpy, sys
     runpy.run_path("gunicorn.conf.py")
-    import app.guard.startup, storage.file_lock, gunicorn.arbiter
+    import app.cli.main, app.guard.startup, storage.file_lock, gunicorn.arbiter
     heavy = ("flask", "dash", "plotly", "pandas", "numpy", "sqlalchemy", "psycopg2", "psutil",
-             "apprise", "jinja2", "werkzeug", "storage.engine", "app.web")
+             "apprise", "jinja2", "werkzeug", "storage.engine", "app.web",
+             # read by the start checks in a child process (app.guard.file_checks) only
+             "app.alerts.rules", "app.guard.credentials", "tomllib", "hashlib")
     print(" ".join(sorted(m for m in heavy if m in sys.modules)))
     """
 )
