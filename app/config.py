@@ -127,6 +127,12 @@ class Config:
     def backlog_size(self) -> int:
         return max(1, int(self.backlog_seconds / self.interval))
 
+    @property
+    def takeover_seconds(self) -> float:
+        """How far back a sampler that takes over re-stores what its predecessor relayed (its
+        unwritten buffer); the hub keeps samples whole for 30 s more (``app.hub.thin``)."""
+        return max(60.0, 3 * self.batch_interval)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
         """Defaults, then ``MONITOR_*`` variables, then ``overrides`` (None values ignored)."""

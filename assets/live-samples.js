@@ -97,8 +97,10 @@
         }
         this.lastTs = sample.ts;
         this.lastSeq = typeof sample.seq === "number" ? sample.seq : null;
-        this.received = sample;
-        this.receivedAt = this.now();
+        if (!sample.thin) { // a thin backlog sample has only what the graphs draw
+          this.received = sample;
+          this.receivedAt = this.now();
+        }
         this.pending.push(this.toPoint(sample));
         kept += 1;
       }

@@ -6,6 +6,10 @@ loses its oldest message (counted), so a slow browser can neither slow the sampl
 browsers. Publishing is serialized: every subscriber (and the backlog) sees messages in one
 order, and publish hooks run on each message, in that order, before anyone receives it (the
 live WebSocket builds its shared frames there: app/live/frames.py).
+
+The backlog keeps a sample whole for ``whole_seconds`` after it was taken, then only its thin
+form (``app.hub.thin``: what the live graphs draw), so 15 minutes of backlog cost about a
+megabyte rather than ten; ``latest`` is always whole.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.hub.thin import thin_sample
+
 log = logging.getLogger(__name__)
+
+WHOLE_SECONDS = 90.0  # how long the backlog keeps a sample whole (a sampler's takeover: 60 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +42,36 @@ class Message:
     seq: int
     payload: str
     encodings: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    thin: str | None = field(default=None, compare=False, repr=False)  # its thin form's JSON
+    whole: bool = field(default=True, compare=False)  # False: ``payload`` is the thin form
+
+    def thinned(self) -> Message:
+        """This message as the backlog keeps it once it is old: the thin form only."""
+        thin = self.thin if self.thin is not None else _json_text(thin_sample(self.sample()))
+        return Message(self.host, self.ts, self.seq, thin, thin=thin, whole=False)
+
+    def sample(self) -> dict[str, Any]:
+        return json.loads(self.payload)
+
+    def with_thin(self) -> Message:
+        """This message with its thin form computed (once, before it is shared)."""
+        if self.thin is not None:
+            return self
+        return replace(self, thin=_json_text(thin_sample(self.sample())))
 
 
 def encode_sample(sample: dict[str, Any]) -> Message:
     """Serializes ``sample`` compactly; NaN and infinities become null (valid JSON)."""
-    text = json.dumps(sample, separators=(",", ":"), default=str, allow_nan=True)
+    host, ts, seq = str(sample.get("host", "")), float(sample["ts"]), int(sample.get("seq", 0))
+    return Message(host, ts, seq, _json_text(sample), thin=_json_text(thin_sample(sample)))
+
+
+def _json_text(value: dict[str, Any]) -> str:
+    """Compact JSON of ``value``; NaN and infinities become null."""
+    text = json.dumps(value, separators=(",", ":"), default=str, allow_nan=True)
     if "NaN" in text or "Infinity" in text:
-        text = json.dumps(_finite(sample), separators=(",", ":"), default=str)
-    return Message(
-        str(sample.get("host", "")), float(sample["ts"]), int(sample.get("seq", 0)), text
-    )
+        text = json.dumps(_finite(value), separators=(",", ":"), default=str)
+    return text
 
 
 def _finite(value: Any) -> Any:
@@ -151,8 +179,12 @@ class Subscription:
 class LiveHub:
     """Fans published samples out to subscribers and keeps recent ones for late joiners."""
 
-    def __init__(self, backlog_size: int = 900, queue_size: int = 120) -> None:
+    def __init__(
+        self, backlog_size: int = 900, queue_size: int = 120, whole_seconds: float = WHOLE_SECONDS
+    ) -> None:
         self._ring: deque[Message] = deque(maxlen=backlog_size)
+        self._whole = 0  # how many of the ring's newest messages are still whole
+        self._whole_seconds = whole_seconds
         self._latest: dict[str, Message] = {}
         self._subscribers: set[Subscription] = set()
         self._hooks: list[Callable[[Message], None]] = []
@@ -171,6 +203,7 @@ class LiveHub:
     def publish_message(self, message: Message) -> None:
         """Runs the publish hooks on ``message``, then hands it to the backlog and every
         subscriber; concurrent publishers are served one at a time."""
+        message = message.with_thin()
         with self._publishing:
             for hook in self._hooks:
                 try:
@@ -179,11 +212,21 @@ class LiveHub:
                     log.exception("publish hook %r failed", hook)
             with self._lock:
                 self._ring.append(message)
+                self._thin_old(message.ts)
                 self._latest[message.host] = message
                 subscribers = list(self._subscribers)
                 self.published += 1
             for subscriber in subscribers:
                 subscriber.put(message)
+
+    def _thin_old(self, newest_ts: float) -> None:
+        """Replaces the ring's whole messages taken over ``whole_seconds`` before
+        ``newest_ts`` by their thin form, oldest first (called with the lock held)."""
+        ring = self._ring
+        self._whole = min(self._whole + 1, len(ring))
+        while self._whole > 1 and ring[-self._whole].ts < newest_ts - self._whole_seconds:
+            ring[-self._whole] = ring[-self._whole].thinned()
+            self._whole -= 1
 
     def add_publish_hook(self, hook: Callable[[Message], None]) -> None:
         """Calls ``hook(message)`` for every message published from now on, in publish order,

@@ -1,4 +1,5 @@
-"""One connection's stream: the hub's backlog, then every new sample, one per frame.
+"""One connection's stream: the hub's backlog (thin: ``as_sent``), then every new sample, one
+per frame.
 
 Each text frame is one sample's JSON exactly as the hub serialized it (``Message.payload``), so a
 sample is encoded once however many browsers watch; its frame bytes too are built once and
@@ -97,7 +98,7 @@ def stream(
         sock = getattr(ws, "sock", None)
         take = _direct_delivery(writer, sent, sock, subscription, counts) if woken else None
         try:
-            for message in sent.backlog(hub.backlog(host=query.host)):
+            for message in as_sent(hub, sent.backlog(hub.backlog(host=query.host))):
                 writer.write(message)
             while ws.connected:
                 message = subscription.get(timeout=wait)
@@ -118,6 +119,21 @@ def stream(
                     subscription.park(take)
         except (ConnectionClosed, OSError) as error:
             log.debug("live client gone: %s", error)
+
+
+def as_sent(hub: LiveHub, backlog: list[Message]) -> list[Message]:
+    """The backlog as a connection gets it: every sample thin (what the graphs draw,
+    ``app.hub.thin``) except each host's newest, whole (the cards, tables and health)."""
+    newest = {message.host: message for message in backlog}
+    frames = []
+    for message in backlog:
+        if newest[message.host] is not message:
+            frames.append(message.thinned() if message.whole else message)
+            continue
+        latest = hub.latest(message.host)
+        same = latest is not None and (latest.ts, latest.seq) == (message.ts, message.seq)
+        frames.append(latest if same else message)
+    return frames
 
 
 def _direct_delivery(

@@ -71,7 +71,9 @@ class Monitor:
         self.config = config
         self.clock = clock  # the sampler's cadence and every freshness check
         self.wall_clock = wall_clock  # the samples' timestamps
-        self.hub = LiveHub(backlog_size=config.backlog_size, queue_size=config.subscriber_queue)
+        self.hub = LiveHub(
+            config.backlog_size, config.subscriber_queue, whole_seconds=config.takeover_seconds + 30
+        )
         self.heard = LastHeard(clock)  # when each host's newest sample arrived, on ``clock``
         self.hub.add_publish_hook(self.heard)
         self.store = store or MetricStore(
@@ -235,8 +237,10 @@ class Monitor:
     def _store_relayed_backlog(self) -> None:
         """On taking over from a sampler that died, stores what it relayed but may not have
         written yet (its buffer died with it). Rows already stored are skipped by the store."""
-        horizon = self.wall_clock() - max(60.0, 3 * self.config.batch_interval)
-        relayed = self.hub.backlog(since_ts=horizon, host=self.config.hostname)
+        horizon = self.wall_clock() - self.config.takeover_seconds
+        relayed = [  # the hub keeps them whole for longer than that
+            m for m in self.hub.backlog(since_ts=horizon, host=self.config.hostname) if m.whole
+        ]
         for message in relayed:
             self.writer.submit(json.loads(message.payload))
         if relayed:

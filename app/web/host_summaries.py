@@ -62,8 +62,10 @@ class HostSummaries:
         with self._lock:
             backlog = self._hub.backlog()
             start = 0
+            last = self._last  # the backlog replaces old messages by their thin form: same identity
             for position in range(len(backlog) - 1, -1, -1):
-                if backlog[position] is self._last:
+                m = backlog[position]
+                if last is not None and (m.host, m.ts, m.seq) == (last.host, last.ts, last.seq):
                     start = position + 1
                     break
             for message in backlog[start:]:
@@ -72,7 +74,8 @@ class HostSummaries:
                     continue  # the same sample published again
                 self._identity[message.host] = (message.ts, message.seq)
                 summary = summarize(json.loads(message.payload))
-                self._latest[message.host] = summary
+                if message.whole or message.host not in self._latest:  # thin: CPU only
+                    self._latest[message.host] = summary
                 points = self._cpu.setdefault(message.host, deque(maxlen=SPARK_POINTS))
                 points.append((message.ts, summary["cpu"]))
 

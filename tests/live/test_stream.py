@@ -57,7 +57,7 @@ def streaming(
         assert not thread.is_alive()
 
 
-def test_backlog_then_live_messages_verbatim_without_duplicates() -> None:
+def test_backlog_thin_but_the_newest_then_live_messages_verbatim_without_duplicates() -> None:
     hub = LiveHub()
     backlog = [hub.publish(make_sample(i)) for i in range(3)]
     ws = FakeSocket()
@@ -66,7 +66,9 @@ def test_backlog_then_live_messages_verbatim_without_duplicates() -> None:
         hub.publish_message(backlog[2])  # published again: not sent twice
         live = hub.publish(make_sample(3))
         wait_for(lambda: len(ws.sent) == 4, message="live sample")
-    assert ws.sent == [m.payload for m in backlog] + [live.payload]
+    # the backlog's older samples as their thin form (what the graphs draw), its newest whole
+    assert ws.sent == [backlog[0].thin, backlog[1].thin, backlog[2].payload, live.payload]
+    assert json.loads(ws.sent[0])["thin"] is True and "thin" not in json.loads(ws.sent[2])
     assert ws.close_code == CLOSE_GOING_AWAY
     assert hub.health()["subscribers"] == 0
 

@@ -12,6 +12,7 @@ import pytest
 from wsproto.events import CloseConnection
 from wsproto.extensions import PerMessageDeflate
 
+from app.hub import LiveHub
 from app.live.frames import KEYFRAME_EVERY
 from app.live.route import MAX_MESSAGE_SIZE, STREAMS_KEY, GoneResponse, client_gone
 from app.live.stream import CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG
@@ -63,19 +64,35 @@ def test_a_malformed_since_is_400(server: LiveServer) -> None:
     assert json.loads(client.body)["parameter"] == "since"
 
 
+def kinds(texts: list[str], hub: LiveHub) -> list[str]:
+    """Each text's kind: "thin" (its sample's thin form) or "whole" (the hub's exact JSON);
+    the thin ones all come first (the backlog but its newest)."""
+    by_seq = {m.seq: m for m in hub.backlog()}
+    found = []
+    for text in texts:
+        message = by_seq[json.loads(text)["seq"]]
+        if text == message.thin:
+            found.append("thin")
+        else:
+            assert message.whole and text == message.payload
+            found.append("whole")
+    assert found == sorted(found, key=lambda kind: kind == "whole")
+    return found
+
+
 def test_backlog_first_then_every_new_sample_in_order(server: LiveServer) -> None:
     hub = server.monitor.hub
     backlog = hub.backlog()
     client = WsClient(server.port, origin=server.origin)
     assert client.status == 101
     texts = client.receive_texts(len(backlog) + 4)
-    assert texts[: len(backlog)] == [m.payload for m in backlog]  # verbatim, oldest first
-    published = {m.seq: m.payload for m in hub.backlog()}
+    # the backlog oldest first, thin but for the newest; then every sample whole, verbatim
+    assert texts[: len(backlog) - 1] == [m.thin for m in backlog[:-1]]
+    assert kinds(texts, hub)[len(backlog) - 1 :] == ["whole"] * 5
     samples = [json.loads(text) for text in texts]
     assert [s["v"] for s in samples] == [1] * len(samples)
     seqs = [s["seq"] for s in samples]
     assert seqs == sorted(set(seqs))
-    assert all(published[s["seq"]] == text for s, text in zip(samples, texts, strict=True))
     # one new sample per interval: consecutive slots are exactly 0.2 s apart
     for before, after in itertools.pairwise(samples):
         assert after["ts"] - before["ts"] == pytest.approx(0.2 * (after["seq"] - before["seq"]))
@@ -154,10 +171,9 @@ def test_compressed_streams_decode_to_every_sample_in_order(
     assert client.status == 101
     count = len(hub.backlog()) + KEYFRAME_EVERY + 3
     texts = client.receive_texts(count, timeout=count * 0.2 + 10)
-    published = {m.seq: m.payload for m in hub.backlog()}
     seqs = [json.loads(text)["seq"] for text in texts]
     assert seqs == list(range(seqs[0], seqs[0] + count))  # no gap, no repeat
-    assert texts == [published[seq] for seq in seqs]
+    assert kinds(texts, hub).count("whole") >= KEYFRAME_EVERY + 3  # each the hub's exact JSON
     shared_streams = len(server.dash_app.server.extensions[STREAMS_KEY])
     assert shared_streams == (1 if not offer else 0)
     # An idle connection in step gets its frames from the publisher's thread.
