@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from storage.process_usage import ProcessUsage, merge_into, usage
+from storage.process_usage import ProcessUsage, merge_into, usage, usage_by_part
 from storage.schema import process_usage, rollup_state
 from storage.snapshot_reads import iter_snapshots
 from storage.store import MetricStore
@@ -73,13 +73,13 @@ def roll_up_processes(store: MetricStore, host: int, host_name: str, frontier_ms
 
 
 def _hours(store: MetricStore, host_name: str, lo_ms: int, hi_ms: int) -> list[dict[str, Any]]:
-    """The rollup rows of the hours in ``[lo_ms, hi_ms)`` that had processes."""
-    snapshots = list(iter_snapshots(store, host_name, lo_ms / 1000, hi_ms / 1000, previous=True))
-    cap, rows = gap_cap_s(store), []
-    for hour in range(lo_ms, hi_ms, HOUR_MS):
-        start, end = hour / 1000, (hour + HOUR_MS) / 1000
-        inside = [s for s in snapshots if start - cap <= s[0] < end]
-        used = usage(inside, start, end, cap)
+    """The rollup rows of the hours in ``[lo_ms, hi_ms)`` that had processes (the snapshots
+    are read as a stream: up to a day of them is never held at once)."""
+    snapshots = iter_snapshots(store, host_name, lo_ms / 1000, hi_ms / 1000, previous=True)
+    hours = list(range(lo_ms, hi_ms, HOUR_MS))
+    edges = [hour / 1000 for hour in hours] + [hi_ms / 1000]
+    rows = []
+    for hour, used in zip(hours, usage_by_part(snapshots, edges, gap_cap_s(store)), strict=True):
         if used:
             blob = {name: u.as_row() for name, u in used.items()}
             rows.append({"bucket": hour, "data": zlib.compress(json.dumps(blob).encode())})

@@ -67,14 +67,41 @@ def usage(
 ) -> dict[str, ProcessUsage]:
     """Per process name, what the time-sorted ``(ts, snapshot)`` pairs say it used in
     ``[start, end)`` (epoch seconds)."""
-    listed = list(snapshots)
-    out: dict[str, ProcessUsage] = {}
-    for i, (ts, snapshot) in enumerate(listed):
-        following = listed[i + 1][0] if i + 1 < len(listed) else end
-        seconds = min(following, ts + gap_cap, end) - max(ts, start)
+    return usage_by_part(snapshots, [start, end], gap_cap)[0]
+
+
+def usage_by_part(
+    snapshots: Iterable[tuple[float, dict[str, Any]]], edges: list[float], gap_cap: float
+) -> list[dict[str, ProcessUsage]]:
+    """``usage`` of each part ``[edges[i], edges[i + 1])``, reading ``snapshots`` (time-sorted)
+    once with one snapshot of lookahead: a day of them is never held at once. The usage of
+    each part equals ``usage`` of that part alone."""
+    parts: list[dict[str, ProcessUsage]] = [{} for _ in edges[1:]]
+    held: tuple[float, dict[str, Any]] | None = None
+    for current in snapshots:
+        if held is not None:
+            _spread(parts, edges, held, current[0], gap_cap)
+        held = current
+    if held is not None:
+        _spread(parts, edges, held, edges[-1], gap_cap)
+    return parts
+
+
+def _spread(
+    parts: list[dict[str, ProcessUsage]],
+    edges: list[float],
+    held: tuple[float, dict[str, Any]],
+    following: float,
+    gap_cap: float,
+) -> None:
+    """Counts snapshot ``held`` in every part its time (until ``following``, at most
+    ``gap_cap``) overlaps, each part clipped at its own edges."""
+    ts, snapshot = held
+    until = min(following, ts + gap_cap)
+    for i, out in enumerate(parts):
+        seconds = min(until, edges[i + 1]) - max(ts, edges[i])
         if seconds > 0:
             _count(out, snapshot, seconds)
-    return out
 
 
 def _count(out: dict[str, ProcessUsage], snapshot: dict[str, Any], seconds: float) -> None:

@@ -55,3 +55,37 @@ def test_one_name_over_the_range_from_snapshots_and_from_hours(store: MetricStor
     long = process_series(store, "h1", "init", T0 - 5 * 3600, T0 + 3 * 3600)
     assert long["resolution"] == "1h" and long["ts"][-3:] == [T0, T0 + 3600, T0 + 7200]
     assert long["cpu"][-3:] == pytest.approx([1.0, 1.0, 1.0])  # 1 % of a core all along
+
+
+def test_usage_by_part_reads_once_and_equals_each_part_alone() -> None:
+    """Snapshots with gaps (downtime over the cap) and uneven steps, cut into hours and odd
+    parts: each part's usage from the one pass equals that part's own usage, and the stream
+    is read once, lazily (a generator)."""
+    import random
+
+    from storage.process_usage import usage, usage_by_part
+
+    rng = random.Random(7)
+    ts, snapshots = 0.0, []
+    for _ in range(2000):
+        ts += rng.choice((5.0, 5.0, 4.5, 40.0))
+        row = {"pid": rng.randint(1, 5), "name": f"p{rng.randint(1, 3)}", "cpu": rng.random() * 90,
+               "rss": rng.randint(1, 9) * 2**20}  # fmt: skip
+        snapshots.append((ts, {"top_cpu": [row], "top_mem": []}))
+    edges = [0.0, 3600.0, 7200.0, 7201.5, 9000.0, ts + 30]
+    reads = []
+
+    def stream():
+        for snapshot in snapshots:
+            reads.append(snapshot[0])
+            yield snapshot
+
+    parts = usage_by_part(stream(), edges, 15.0)
+    assert reads == [s[0] for s in snapshots]
+    for i, part in enumerate(parts):
+        alone = usage(snapshots, edges[i], edges[i + 1], 15.0)
+        assert part.keys() == alone.keys()
+        for name in part:
+            assert part[name].cpu_s == pytest.approx(alone[name].cpu_s)
+            assert part[name].top_s == pytest.approx(alone[name].top_s)
+            assert part[name].rss_peak == alone[name].rss_peak
