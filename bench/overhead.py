@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -47,7 +46,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from bench.common import cpu_seconds, machine, table
-from bench.footprint import Memory, bare_gunicorn, children, live_tab, memory_mb
+from bench.footprint import Memory, bare_gunicorn, children, live_tab, memory_mb, stop
 from tests.support.servers import ROOT, LiveClient, Process, free_port, get_json
 
 GLANCES = ROOT / ".bench-venv" / "bin" / "glances"
@@ -120,12 +119,7 @@ def serve_dashboard(folder: Path, root: Path, name: str) -> Iterator[tuple[int, 
         wait_until(f"http://127.0.0.1:{port}/api/v1/latest", "seq")
         yield server.pid, port
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop(server)
 
 
 @contextmanager
