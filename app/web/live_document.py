@@ -4,10 +4,11 @@ Dash's page costs a first load about 360 KiB of renderer, React and dcc, two rou
 its layout and callbacks, the router's callback and React's rendering before the first graph.
 ``/`` is served instead by this module: the live page's own layout (``app.pages.live.layout``,
 inside the site's chrome) rendered to HTML on the server (``app.pages.static_html``), the
-page's scripts and styles (``live.SCRIPTS``, ``live.STYLES``: fingerprinted ``/assets`` URLs,
-compressed and cached like Dash's), plotly.js preloaded from the head at Dash's URL (the
-partial bundle of ``app.web.plotly_bundle``), and ``assets/page-runtime.js``, which runs the
-page's clientside callbacks as Dash would. Their wiring is taken from the Dash app's own
+page's styles (``live.STYLES``: fingerprinted ``/assets`` URLs, compressed and cached like
+Dash's), its scripts (``live.SCRIPTS``) and the runtime (``assets/page-runtime.js``, which runs
+the page's clientside callbacks as Dash would) in one fingerprinted answer under ``/assets/``,
+and plotly.js preloaded from the head at Dash's URL (the partial bundle of
+``app.web.plotly_bundle``). Their wiring is taken from the Dash app's own
 registrations (every clientside callback whose inputs, states and outputs are all on the page),
 handed to the browser as JSON, so it is written once.
 
@@ -18,6 +19,7 @@ after-request hooks registered earlier); every other page stays a Dash page.
 from __future__ import annotations
 
 import functools
+import hashlib
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,9 @@ from app.pages import chrome, live
 from app.pages.static_html import attributes, json_script, render
 from app.web.plotly_bundle import DASH_PLOTLY_PATH
 
+# the page's scripts in one answer: one request and one set of headers (about 0.8 KiB each)
+# in place of some 25; under /assets/, so it is compressed, kept and cached as assets are
+BUNDLE_PATH = "assets/page-bundle/live.js"
 DATA_ID = "page-data"  # the runtime's components and callbacks
 CONFIG_ID = "_dash-config"  # the path prefix, where assets/live-api.js reads it on every page
 
@@ -105,10 +110,17 @@ class LiveDocument:
         return "\n".join(links)
 
     @functools.cached_property
-    def scripts(self) -> str:
+    def bundle(self) -> tuple[bytes, str]:
+        """The page's scripts (``live.SCRIPTS`` by file name, then the runtime) as one body,
+        each after a comment naming its file, and the hash that fingerprints its URL."""
         names = [*asset_names(self.assets, live.SCRIPTS), *chrome.STATIC_RUNTIME]
-        urls = [self.asset_url(name) for name in names]
-        urls.append(self.prefix + DASH_PLOTLY_PATH)
+        parts = [f"/* assets/{n} */\n".encode() + (self.assets / n).read_bytes() for n in names]
+        body = b";\n".join(parts)
+        return body, hashlib.sha256(body).hexdigest()[:16]
+
+    @functools.cached_property
+    def scripts(self) -> str:
+        urls = [f"{self.prefix}{BUNDLE_PATH}?m={self.bundle[1]}", self.prefix + DASH_PLOTLY_PATH]
         return "\n".join("<script" + attributes([("src", url)]) + "></script>" for url in urls)
 
     def callbacks(self, ids: set[str]) -> list[dict[str, Any]]:
@@ -137,10 +149,15 @@ def attach_live_document(dash_app: Dash, config: Config, *, signed_in: bool, ass
     login checks, before-request hooks registered before this one)."""
     document = LiveDocument(dash_app, config, signed_in, assets)
     path = dash_app.config.routes_pathname_prefix + live.PATH.lstrip("/")
+    bundle_path = dash_app.config.routes_pathname_prefix + BUNDLE_PATH
 
     @dash_app.server.before_request
     def _live_document() -> Response | None:
-        if request.path != path or request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD"):
+            return None
+        if request.path == bundle_path:  # fingerprinted: app.web.compression caches it
+            return Response(document.bundle[0], mimetype="text/javascript")
+        if request.path != path:
             return None
         response = Response(document.html(), mimetype="text/html")
         response.cache_control.no_store = True  # every rendering starts a new page mount

@@ -15,7 +15,13 @@ from app import create_app
 from app.config import Config
 from app.pages import ids, live
 from app.runtime.monitor import Monitor
-from app.web.live_document import CONFIG_ID, DATA_ID, output_specs, page_callbacks
+from app.web.live_document import (
+    BUNDLE_PATH,
+    CONFIG_ID,
+    DATA_ID,
+    output_specs,
+    page_callbacks,
+)
 from app.web.plotly_bundle import DASH_PLOTLY_PATH
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -71,14 +77,20 @@ def test_the_live_page_is_html_with_its_callbacks_and_no_dash_renderer(
     text = response.get_data(as_text=True)
     assert "dash_renderer" not in text and "_dash-component-suites/dash/" not in text
     assert "react" not in text.lower()
-    # every live-*.js by its name, in file-name order, then the runtime, then plotly.js
+    # theme-boot.js in the head; the page's scripts in one answer, then plotly.js
     scripts = re.findall(r'<script src="([^"]+)"></script>', text)
-    names = [s.split("?")[0].rsplit("/", 1)[-1] for s in scripts]
+    assert [s.split("?")[0] for s in scripts] == [
+        "/assets/theme-boot.js", "/" + BUNDLE_PATH, "/" + DASH_PLOTLY_PATH,
+    ]  # fmt: skip
+    assert all(re.search(r"\?m=\w+$", s) for s in scripts[:-1])  # fingerprinted
+    bundle = client.get(scripts[1])
+    assert bundle.mimetype == "text/javascript"
+    assert "immutable" in bundle.headers["Cache-Control"]
+    named = re.findall(r"^/\* assets/([\w.-]+) \*/$", bundle.get_data(as_text=True), re.M)
     lives = sorted(p.name for p in ASSETS.glob("live-*.js"))
-    assert names[0] == "theme-boot.js" and names[-1] == "plotly.min.js"
-    assert [n for n in names if n.startswith("live-")] == lives and len(lives) >= 10
-    assert names[-3:-1] == ["page-nodes.js", "page-runtime.js"]
-    assert all(re.search(r"\?m=\d+$", s) for s in scripts[:-1])  # fingerprinted
+    assert [n for n in named if n.startswith("live-")] == lives and len(lives) >= 10
+    assert named[-3:] == ["live.js", "page-nodes.js", "page-runtime.js"]
+    assert {"dashboard.js", "alerts.js", "alerts-firing.js"} <= set(named)
     assert f'<link rel="preload" as="script" href="/{DASH_PLOTLY_PATH}">' in text
     assert 'data-host="box&quot;&lt;1&gt;"' in text and '<span id="hostname"' in text
     assert json_element(text, CONFIG_ID) == {"requests_pathname_prefix": "/"}

@@ -31,7 +31,7 @@ def test_the_live_page_loads_no_dash_renderer_and_draws_the_cpu_graph(
     assert len(plotly) == 1  # once: the head's preload and the script are one request
     assert page.evaluate("() => typeof window.dash_component_api") == "undefined"
     assert page.evaluate(f"() => !!document.querySelector('#{ids.GRAPH_CPU} .main-svg')")
-    assert urls.index(plotly[0]) < min(i for i, u in enumerate(urls) if "/assets/live" in u)
+    assert urls.index(plotly[0]) < min(i for i, u in enumerate(urls) if "/page-bundle/" in u)
 
 
 def test_links_between_the_live_page_and_dash_pages_load_the_page(

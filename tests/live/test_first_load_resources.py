@@ -44,7 +44,7 @@ def test_assets_are_compressed_and_fingerprinted_ones_cached_for_a_year(
     client = server.dash_app.server.test_client()
     html = brotli.decompress(client.get("/", headers=BR).data).decode()
     paths = asset_paths(html)
-    assert any(p.startswith("/assets/live.js?") for p in paths)
+    assert any(p.startswith("/assets/page-bundle/live.js?") for p in paths)  # the live page's
     assert any(".css?" in p for p in paths)
     for path in paths:
         answer = client.get(path, headers=BR)
