@@ -46,18 +46,6 @@
     return answer;
   }
 
-  /* A link the Dash router follows without reloading the page (as dcc.Link does). */
-  function follow(event) {
-    const link = event.target.closest("a[href]");
-    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey ||
-      event.altKey) { return false; }
-    event.preventDefault();
-    window.history.pushState({}, "", link.href);
-    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
-    window.scrollTo(0, 0);
-    return true;
-  }
-
   class Banner {
     constructor(cfg) {
       this.cfg = cfg;
@@ -195,8 +183,8 @@
       return li;
     }
 
+    /* Its links are plain anchors: the live page is not a Dash page, the alerts page loads. */
     onClick(event) {
-      if (follow(event)) { return; }
       const button = event.target.closest(".alert-line-ack");
       if (button && !button.disabled) { this.acknowledge(button, button.closest(".alert-line")); }
     }

@@ -1,7 +1,6 @@
 /* The live page's browser side: the entry that wires the modules (layout and callbacks:
- * app/pages/live.py; protocol: docs/websocket.md). Dash loads assets in file-name order, so
- * every live-*.js has registered into window.monitorLive before this file; it reads them when
- * its callbacks run.
+ * app/pages/live.py; protocol: docs/websocket.md). Assets load in file-name order, so every
+ * live-*.js has registered into window.monitorLive before this file (read in its callbacks).
  *
  *   live-socket.js    the metrics socket and the inbox of its frames
  *   live-link.js      the connection state machine (backoff, jitter) and the badge's text
@@ -79,8 +78,7 @@
     return new live.samples.SampleLog(host, interval, buffer, (x) => F.toPoint(x), now);
   }
 
-  /* Whether `s` is the mount the document shows: Dash's router removes the live page's
-   * elements when another page is shown, and their ids must not be set then (Dash throws). */
+  /* Whether `s` is the mount the document shows (its elements are on the page). */
   function onPage(s) {
     return S === s && document.getElementById(s.cfg.ids.hostPicker) !== null;
   }
@@ -266,6 +264,8 @@
 
   if (typeof window !== "undefined" && typeof document !== "undefined") {
     live.early = live.socket.openEarly(window, document, live.api, live.hosts);
+    // leaving the page (a link to a Dash page is a full load) closes the socket at once
+    window.addEventListener("pagehide", () => { if (S) { S.socket.close(); } });
     window.addEventListener("popstate", () => {
       // back/forward between two URLs of the live page that differ in ?host= only: the router
       // renders nothing (same pathname), so the page follows the URL's host itself

@@ -21,6 +21,8 @@ from app.pages import PAGES, ids
 from app.paths import WS_PATH
 
 HEAD_SCRIPT = "theme-boot.js"  # loaded in the head, not with the other scripts at the end
+# the runtime of the pages served without Dash's renderer (the live page): never on Dash's pages
+STATIC_RUNTIME = ("page-nodes.js", "page-runtime.js")
 
 INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -29,7 +31,7 @@ INDEX = """<!DOCTYPE html>
         <title>{%title%}</title>
         {%favicon%}
         {%css%}
-        <meta name="monitor-live-socket" content="LIVE_SOCKET_PATH" data-host="LIVE_HOST">
+        SOCKET_META
         <script src="HEAD_SCRIPT_URL"></script>
     </head>
     <body>
@@ -56,14 +58,33 @@ def theme_toggle() -> html.Button:
     )
 
 
-def shell(*, hostname: str = "–", signed_in: bool = False) -> html.Div:
+def socket_meta(hostname: str) -> str:
+    """The head's ``<meta>`` naming the metrics socket and the server's host."""
+    path = escape(WS_PATH.lstrip("/"), quote=True)
+    host = escape(hostname, quote=True)
+    return f'<meta name="monitor-live-socket" content="{path}" data-host="{host}">'
+
+
+def shell(*, hostname: str = "–", signed_in: bool = False, content: object = None) -> html.Div:
     """The header with ``hostname`` (pages that follow another host replace it), the
-    navigation and the theme toggle, then the page.
+    navigation and the theme toggle, then the page (``content``: the router fills it on Dash's
+    pages; a page served as HTML puts its own layout there).
+
+    A page served without Dash's renderer (``FULL_LOAD`` in its module) is linked with a full
+    page load: Dash's router cannot show it.
 
     With authentication on, the navigation ends with a sign-out link (``/logout`` is a page
     whose form carries the CSRF token; relative, so it works under a proxy's path prefix).
     """
-    links: list = [dcc.Link(page.TITLE, href=page.PATH, className="nav-link") for page in PAGES]
+    links: list = [
+        dcc.Link(
+            page.TITLE,
+            href=page.PATH,
+            className="nav-link",
+            refresh=getattr(page, "FULL_LOAD", False),
+        )
+        for page in PAGES
+    ]
     if signed_in:
         links.append(html.A("Sign out", href="logout", className="nav-link nav-signout"))
     return html.Div(
@@ -84,7 +105,7 @@ def shell(*, hostname: str = "–", signed_in: bool = False) -> html.Div:
                 ],
                 className="site-header",
             ),
-            html.Main(id=ids.PAGE_CONTENT),
+            html.Main(content, id=ids.PAGE_CONTENT),
         ],
         className="page",
     )
@@ -95,12 +116,11 @@ def install(dash_app: Dash, *, hostname: str, signed_in: bool, assets_folder: Pa
     before the first paint, and the callback marking the current page in the navigation."""
     script = assets_folder / HEAD_SCRIPT
     url = f"{dash_app.get_asset_url(HEAD_SCRIPT)}?m={int(script.stat().st_mtime)}"
-    dash_app.config.assets_ignore = rf"^{HEAD_SCRIPT.replace('.', '[.]')}$"
+    ignored = "|".join(name.replace(".", "[.]") for name in (HEAD_SCRIPT, *STATIC_RUNTIME))
+    dash_app.config.assets_ignore = rf"^({ignored})$"
     # the live page's script opens its socket from these before Dash renders the page
-    dash_app.index_string = (
-        INDEX.replace("HEAD_SCRIPT_URL", url)
-        .replace("LIVE_SOCKET_PATH", WS_PATH.lstrip("/"))
-        .replace("LIVE_HOST", escape(hostname, quote=True))
+    dash_app.index_string = INDEX.replace("HEAD_SCRIPT_URL", url).replace(
+        "SOCKET_META", socket_meta(hostname)
     )
     dash_app.layout = shell(hostname=hostname, signed_in=signed_in)
     dash_app.clientside_callback(

@@ -1,5 +1,9 @@
 """The live page: samples pushed over one WebSocket, drawn in the browser.
 
+The page is served as plain HTML rendered on the server from this module's layout, and its
+clientside callbacks are run by a small runtime instead of Dash's renderer (the wiring is the
+callbacks registered here: ``app.web.live_document``, ``assets/page-runtime.js``).
+
 The server sends data, never figures: the page's script (``assets/live.js`` and the
 ``assets/live-*.js`` modules it wires) opens the WebSocket itself, appends each sample to the
 Plotly graphs in the browser, fills the cards, the process table and the health panel,
@@ -36,6 +40,12 @@ from collectors.catalog import WORKLOAD_KIND_NAMES
 
 PATH = "/"
 TITLE = "Live"
+# Served as HTML rendered from this layout, without Dash's renderer (app/web/live_document.py):
+# links into the page load it in full. Its scripts and styles, as patterns of assets/ (every
+# live-*.js; loaded in file-name order, as Dash would), besides the runtime and plotly.js.
+FULL_LOAD = True
+SCRIPTS = ("alerts-firing.js", "alerts.js", "dashboard.js", "live-*.js", "live.js")
+STYLES = ("dashboard.css", "live.css")
 
 WINDOWS_MIN = (5, 15, 60, 360)
 BUFFER_MIN = 60  # the browser keeps this much in memory; wider windows read the database

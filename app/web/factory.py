@@ -27,6 +27,7 @@ from app.web.analysis_api import register_analysis_api
 from app.web.api import api
 from app.web.compression import enable_compression
 from app.web.history_api import register_history_api
+from app.web.live_document import attach_live_document
 from app.web.plotly_bundle import serve_partial_plotly
 from app.web.processes_api import register_processes_api
 from app.web.unknown_paths import attach_unknown_paths
@@ -118,5 +119,7 @@ def create_app(config: Config | None = None, *, monitor: Monitor | None = None) 
     server.extensions[LAYOUTS_KEY] = lambda: [dash_app.layout, *(p.layout(config) for p in PAGES)]
     for attach_to_dash in DASH_PARTS:
         attach_to_dash(dash_app)
+    # the live page is served as HTML from its layout, without Dash's renderer
+    attach_live_document(dash_app, config, signed_in=signed_in, assets=ROOT / "assets")
     attach_unknown_paths(dash_app, pages)
     return dash_app

@@ -4,10 +4,13 @@ own scripts and styles compressed and, when fingerprinted, cached for good."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import brotli
 from plotly.offline import get_plotlyjs_version
+from pytest import MonkeyPatch
 
+from app.web import plotly_bundle
 from app.web.plotly_bundle import DASH_PLOTLY_PATH, bundle_version
 from tests.live.server import LiveServer
 
@@ -41,7 +44,7 @@ def test_assets_are_compressed_and_fingerprinted_ones_cached_for_a_year(
     client = server.dash_app.server.test_client()
     html = brotli.decompress(client.get("/", headers=BR).data).decode()
     paths = asset_paths(html)
-    assert any(p.startswith("/assets/live.js?") for p in paths)
+    assert any(p.startswith("/assets/page-bundle/live.js?") for p in paths)  # the live page's
     assert any(".css?" in p for p in paths)
     for path in paths:
         answer = client.get(path, headers=BR)
@@ -53,3 +56,26 @@ def test_assets_are_compressed_and_fingerprinted_ones_cached_for_a_year(
         assert brotli.decompress(answer.data) == plain.data, path
     unversioned = client.get("/assets/live.js", headers=BR)
     assert "immutable" not in unversioned.headers.get("Cache-Control", "")
+
+
+def test_plotly_js_goes_out_as_compressed_once_at_brotlis_highest_quality(
+    server: LiveServer,
+) -> None:
+    client = server.dash_app.server.test_client()
+    answer = client.get("/" + DASH_PLOTLY_PATH, headers=BR)
+    assert answer.data == plotly_bundle.BUNDLE_BR.read_bytes()
+    assert len(answer.data) < 405 * 1024 and "Accept-Encoding" in answer.headers["Vary"]
+    gzip = client.get("/" + DASH_PLOTLY_PATH, headers={"Accept-Encoding": "gzip"})
+    assert gzip.headers["Content-Encoding"] == "gzip"  # compressed per answer, as before
+    assert gzip.headers["ETag"] != answer.headers["ETag"]
+
+
+def test_a_stale_brotli_file_is_not_served(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    stale = tmp_path / "plotly.min.js.br"
+    stale.write_bytes(brotli.compress(b"an older bundle"))
+    monkeypatch.setattr(plotly_bundle, "BUNDLE_BR", stale)
+    plotly_bundle.bundle_br.cache_clear()
+    try:
+        assert plotly_bundle.bundle_br() is None
+    finally:
+        plotly_bundle.bundle_br.cache_clear()

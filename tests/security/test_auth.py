@@ -40,6 +40,8 @@ def test_everything_but_login_and_healthz_needs_credentials(serve: Serve) -> Non
         assert response.getheader("WWW-Authenticate") == 'Bearer realm="monitor"'
     page = request(server, "GET", "/history?x=1")
     assert page.status == 302 and page.getheader("Location") == "/login?next=/history%3Fx%3D1"
+    live_page = request(server, "GET", "/?host=a")  # served without Dash, guarded the same
+    assert live_page.status == 302 and live_page.getheader("Location") == "/login?next=/%3Fhost%3Da"
     assert request(server, "GET", "/healthz").status == 200
     assert request(server, "GET", "/login").status == 200
     assert websocket_handshake(server, {"Origin": server.origin}) == 401
