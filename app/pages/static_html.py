@@ -101,7 +101,10 @@ def _element(tag: str, props: dict[str, Any], inner: str, extra_class: str = "")
     classes = " ".join(c for c in (extra_class, props.get("className") or "") if c)
     attrs.append(("class", classes or None))
     attrs.append(("style", style_text(props.get("style"))))
-    attrs += [(ATTRIBUTE_NAMES.get(k, k), v) for k, v in props.items() if k not in SKIPPED_PROPS]
+    # by name: Dash keeps wildcard props (data-*, aria-*) in no fixed order
+    attrs += [
+        (ATTRIBUTE_NAMES.get(k, k), v) for k, v in sorted(props.items()) if k not in SKIPPED_PROPS
+    ]
     start = f"<{tag}{attributes(attrs)}>"
     return start if tag in VOID_TAGS else f"{start}{inner}</{tag}>"
 

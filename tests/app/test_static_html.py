@@ -27,7 +27,7 @@ def test_html_components_become_their_tags_with_id_class_style_and_attributes() 
     )
     assert render(tree).markup == (
         '<div id="box" class="panel wide" style="height: 100%; margin-top: 4px; opacity: 0.5"'
-        ' title="a box" aria-label="Box" data-key="k"><h2 class="panel-title">Title</h2>'
+        ' aria-label="Box" data-key="k" title="a box"><h2 class="panel-title">Title</h2>'
         "<span>7</span>text</div>"
     )
 
