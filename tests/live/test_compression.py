@@ -18,8 +18,9 @@ def bundle_paths(html: str) -> list[str]:
 
 
 def test_page_and_bundles_are_brotli_or_gzip_compressed(server: LiveServer) -> None:
+    """A Dash page (the history; the live page has no Dash bundles) and its bundles."""
     client = server.dash_app.server.test_client()
-    page = client.get("/", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    page = client.get("/history", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
     assert page.headers["Content-Encoding"] == "br"
     html = brotli.decompress(page.data).decode()
     assert "<title>System monitor</title>" in html
