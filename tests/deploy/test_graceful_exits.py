@@ -78,7 +78,10 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 def worker_pids(server: Process) -> set[int]:
-    return descendants(server.popen.pid)
+    """The master's workers: its children that gunicorn logged as booting (the master's start
+    checks run in a short-lived child of their own, app.guard.file_checks)."""
+    booted = {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", server.log())}
+    return descendants(server.popen.pid) & booted
 
 
 def open_clients(port: int, server: Process) -> list[ClosingClient]:
