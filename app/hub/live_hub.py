@@ -60,6 +60,15 @@ class Message:
         return replace(self, thin=_json_text(thin_sample(self.sample())))
 
 
+class _Slot:
+    """A place in the backlog: its message, replaced by the thin form once it is old."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+
+
 def encode_sample(sample: dict[str, Any]) -> Message:
     """Serializes ``sample`` compactly; NaN and infinities become null (valid JSON)."""
     host, ts, seq = str(sample.get("host", "")), float(sample["ts"]), int(sample.get("seq", 0))
@@ -182,8 +191,8 @@ class LiveHub:
     def __init__(
         self, backlog_size: int = 900, queue_size: int = 120, whole_seconds: float = WHOLE_SECONDS
     ) -> None:
-        self._ring: deque[Message] = deque(maxlen=backlog_size)
-        self._whole = 0  # how many of the ring's newest messages are still whole
+        self._ring: deque[_Slot] = deque(maxlen=backlog_size)
+        self._whole: dict[str, deque[_Slot]] = {}  # per host, its slots still whole, in order
         self._whole_seconds = whole_seconds
         self._latest: dict[str, Message] = {}
         self._subscribers: set[Subscription] = set()
@@ -211,22 +220,25 @@ class LiveHub:
                 except Exception:  # a broken encoder must not stop the live stream
                     log.exception("publish hook %r failed", hook)
             with self._lock:
-                self._ring.append(message)
-                self._thin_old(message.ts)
+                slot = _Slot(message)
+                self._ring.append(slot)
+                self._thin_old(slot)
                 self._latest[message.host] = message
                 subscribers = list(self._subscribers)
                 self.published += 1
             for subscriber in subscribers:
                 subscriber.put(message)
 
-    def _thin_old(self, newest_ts: float) -> None:
-        """Replaces the ring's whole messages taken over ``whole_seconds`` before
-        ``newest_ts`` by their thin form, oldest first (called with the lock held)."""
-        ring = self._ring
-        self._whole = min(self._whole + 1, len(ring))
-        while self._whole > 1 and ring[-self._whole].ts < newest_ts - self._whole_seconds:
-            ring[-self._whole] = ring[-self._whole].thinned()
-            self._whole -= 1
+    def _thin_old(self, newest: _Slot) -> None:
+        """Replaces the messages of ``newest``'s host taken over ``whole_seconds`` before it by
+        their thin form, oldest first: each host by its own clock, so a host whose clock is
+        ahead never thins another's recent samples (called with the lock held)."""
+        whole = self._whole.setdefault(newest.message.host, deque())
+        whole.append(newest)
+        horizon = newest.message.ts - self._whole_seconds
+        while len(whole) > 1 and whole[0].message.ts < horizon:
+            oldest = whole.popleft()
+            oldest.message = oldest.message.thinned()
 
     def add_publish_hook(self, hook: Callable[[Message], None]) -> None:
         """Calls ``hook(message)`` for every message published from now on, in publish order,
@@ -247,12 +259,12 @@ class LiveHub:
         with self._lock:
             if host is not None:
                 return self._latest.get(host)
-            return self._ring[-1] if self._ring else None
+            return self._ring[-1].message if self._ring else None
 
     def backlog(self, since_ts: float | None = None, host: str | None = None) -> list[Message]:
         """Buffered messages newer than ``since_ts`` (all when None), oldest first."""
         with self._lock:
-            items = list(self._ring)
+            items = [slot.message for slot in self._ring]
         return [
             m
             for m in items

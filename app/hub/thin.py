@@ -16,7 +16,6 @@ the browser computes from a whole sample and from its thin form).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 # (section path, keys kept); a key of None keeps the whole value at that path.
@@ -72,13 +71,3 @@ def thin_sample(sample: dict[str, Any]) -> dict[str, Any]:
             rows = [{k: r[k] for k in keys if k in r} for r in records if isinstance(r, dict)]
             _put(thin, path, rows)
     return thin
-
-
-def thin_payload(payload: str) -> str:
-    """The thin form of a sample's JSON text, as compact JSON."""
-    return encode(thin_sample(json.loads(payload)))
-
-
-def encode(sample: dict[str, Any]) -> str:
-    """Compact JSON, as the hub serializes samples (NaN is null there already)."""
-    return json.dumps(sample, separators=(",", ":"), default=str)

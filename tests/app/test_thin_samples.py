@@ -83,6 +83,19 @@ def test_the_backlog_keeps_old_samples_thin_and_the_newest_whole() -> None:
     assert hub.latest("test-host").whole
 
 
+def test_each_host_is_thinned_by_its_own_clock() -> None:
+    """A host whose clock is five minutes ahead must not thin another host's recent samples
+    (a sampler taking over re-stores its own host's last minute from them)."""
+    hub = LiveHub(backlog_size=100, whole_seconds=10)
+    for seq in range(20):
+        hub.publish({**full_sample(seq), "host": "behind"})
+        ahead = full_sample(seq)
+        hub.publish({**ahead, "host": "ahead", "ts": ahead["ts"] + 300})
+    behind = hub.backlog(host="behind")
+    assert [m.whole for m in behind] == [False] * 9 + [True] * 11
+    assert [m.whole for m in hub.backlog(host="ahead")] == [False] * 9 + [True] * 11
+
+
 def test_nan_in_a_graphed_value_is_null_in_the_thin_form() -> None:
     sample = full_sample(1)
     sample["cpu"]["total"] = math.nan
