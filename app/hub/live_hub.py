@@ -221,6 +221,7 @@ class LiveHub:
                     log.exception("publish hook %r failed", hook)
             with self._lock:
                 slot = _Slot(message)
+                self._forget_oldest_if_full()
                 self._ring.append(slot)
                 self._thin_old(slot)
                 self._latest[message.host] = message
@@ -228,6 +229,16 @@ class LiveHub:
                 self.published += 1
             for subscriber in subscribers:
                 subscriber.put(message)
+
+    def _forget_oldest_if_full(self) -> None:
+        """The slot the ring is about to drop leaves its host's whole queue too (it is the
+        oldest there), so nothing outside the ring keeps a whole message (lock held)."""
+        if len(self._ring) < (self._ring.maxlen or 0):
+            return
+        oldest = self._ring[0]
+        queue = self._whole.get(oldest.message.host)
+        if queue and queue[0] is oldest:
+            queue.popleft()
 
     def _thin_old(self, newest: _Slot) -> None:
         """Replaces the messages of ``newest``'s host taken over ``whole_seconds`` before it by

@@ -96,6 +96,16 @@ def test_each_host_is_thinned_by_its_own_clock() -> None:
     assert [m.whole for m in hub.backlog(host="ahead")] == [False] * 9 + [True] * 11
 
 
+def test_nothing_outside_the_ring_keeps_a_whole_sample() -> None:
+    """A ring shorter than the whole window (a fast interval): the samples it drops are let
+    go, not kept whole until they would have been thinned."""
+    hub = LiveHub(backlog_size=5, whole_seconds=1_000)
+    for seq in range(50):
+        hub.publish(full_sample(seq))
+    kept = [slot.message.seq for queue in hub._whole.values() for slot in queue]
+    assert kept == [45, 46, 47, 48, 49]
+
+
 def test_nan_in_a_graphed_value_is_null_in_the_thin_form() -> None:
     sample = full_sample(1)
     sample["cpu"]["total"] = math.nan
