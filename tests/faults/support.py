@@ -28,7 +28,8 @@ from tests.support.tcp_proxy import TcpProxy
 
 @dataclass(frozen=True)
 class Arrival:
-    """One frame a client received: when (monotonic), its identity and its health section."""
+    """One frame a client received: when (monotonic), its identity and its health section
+    (a thin backlog sample, ``thin``, carries only the interval of its health)."""
 
     at: float
     seq: int
@@ -36,6 +37,7 @@ class Arrival:
     host: str
     size: int
     health: dict[str, Any]
+    thin: bool = False
 
 
 class TimedClient(LiveClient):
@@ -57,6 +59,7 @@ class TimedClient(LiveClient):
                 sample["host"],
                 len(frame),
                 sample.get("health", {}),
+                bool(sample.get("thin")),
             )
         )
 

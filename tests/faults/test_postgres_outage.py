@@ -120,7 +120,10 @@ def run_outage(app: Process, port: int, direct_url: str, proxy: TcpProxy) -> Non
                 "health reported the outage after (s)",
                 first_failing.at - cut_at if first_failing else "never",
             ),
-            ("largest buffer_depth reported", max(a.health["buffer_depth"] for a in seen)),
+            (
+                "largest buffer_depth reported",
+                max(a.health["buffer_depth"] for a in seen if not a.thin),
+            ),
             ("write_errors when the database came back", during[-1].health["write_errors"]),
             ("storage_ok again after restore (s)", recovered.at - restored_at),
             ("every sample stored after restore (s)", drained_at - restored_at),
