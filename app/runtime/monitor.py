@@ -8,14 +8,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.cluster.election import SamplerElection
-from app.cluster.pg import connector, election_application_name
-from app.cluster.relay import PgListener, PgNotifier, holder_silent, successor_ready
 from app.config import Config
 from app.hub import LiveHub
 from app.hub.reporting import LastHeard
-from app.runtime.alerting import WATCHDOG_HOST, alert_service_for, last_seen
+from app.runtime.alerting import alert_service_for, last_seen
 from app.runtime.heap import HeapTrim
 from app.runtime.process_scans import FollowerScans
 from app.runtime.sampler import Sampler
@@ -29,6 +27,9 @@ from storage.maintenance import HistoryMaintainer
 from storage.retention import RetentionPolicy
 from storage.store import MetricStore
 from storage.writer import StorageWriter
+
+if TYPE_CHECKING:  # app.runtime.coordination (psycopg2) is imported on PostgreSQL only
+    from app.runtime.coordination import PgListener, PgNotifier, SamplerElection
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +72,16 @@ class Monitor:
         self.config = config
         self.clock = clock  # the sampler's cadence and every freshness check
         self.wall_clock = wall_clock  # the samples' timestamps
-        self.hub = LiveHub(
-            config.backlog_size, config.subscriber_queue, whole_seconds=config.takeover_seconds + 30
-        )
-        self.heard = LastHeard(clock)  # when each host's newest sample arrived, on ``clock``
-        self.hub.add_publish_hook(self.heard)
         self.store = store or MetricStore(
             make_engine(config.database_url),
             process_snapshot_every=config.process_snapshot_every,
         )
+        # A sampler taking over (PostgreSQL) re-stores what the last one relayed, so the hub
+        # keeps it whole that long; on SQLite nothing takes over: only the newest stays whole.
+        whole = config.takeover_seconds + 30 if self.coordinated else 0.0
+        self.hub = LiveHub(config.backlog_size, config.subscriber_queue, whole_seconds=whole)
+        self.heard = LastHeard(clock)  # when each host's newest sample arrived, on ``clock``
+        self.hub.add_publish_hook(self.heard)
         self.writer = StorageWriter(
             self.store, batch_interval=config.batch_interval, buffer_max=config.buffer_max
         )
@@ -136,14 +138,9 @@ class Monitor:
         if not self.coordinated:
             self._watch_silent_hosts(True)
         elif self._listen:
-            self.watchdog = SamplerElection(
-                connector(self.store.engine),
-                WATCHDOG_HOST,
-                interval=self.config.interval,
-                on_elected=lambda: self._watch_silent_hosts(True),
-                on_demoted=lambda: self._watch_silent_hosts(False),
-            )
-            self.watchdog.start()
+            from app.runtime.coordination import start_watchdog
+
+            self.watchdog = start_watchdog(self, self._watch_silent_hosts)
 
     def _watch_silent_hosts(self, watch: bool) -> None:
         alerts = self.alerts
@@ -176,47 +173,19 @@ class Monitor:
             if not self.coordinated:
                 self._start_sampling()
                 return
-            connect = connector(self.store.engine)
-            self.notifier = PgNotifier(connect, queue_size=self.config.subscriber_queue)
-            self.notifier.start()
-            if self._listen:
-                self.listener = PgListener(connect, self.hub)
-                self.listener.start()
-            application_name = election_application_name()
-            self.election = SamplerElection(
-                connector(self.store.engine, application_name),
-                self.config.hostname,
-                interval=self.config.interval,
+            from app.runtime.coordination import start_relay
+
+            start_relay(
+                self,
+                listen=self._listen,
                 on_elected=self._start_sampling,
                 on_demoted=self._stop_sampling,
-                may_compete=self._may_compete,
-                holder_silent=self._holder_silent,
-                application_name=application_name,
             )
-            self.election.start()
 
-    def _may_compete(self) -> bool:
-        """A web process competes to sample once it holds the relayed samples a successor must
-        store (see ``app.cluster.successor_ready``); an agent (no listener) always does. A
-        process on its way out (``stop_sampling``) never does."""
-        if self._stopped:
-            return False
-        if self.listener is None:
-            return True
-        interval = self.config.interval
-        return successor_ready(
-            self.listener,
-            self.config.hostname,
-            history=self.config.batch_interval + 2 * interval,
-            silence=2 * interval,
-        )
-
-    def _holder_silent(self) -> bool:
-        """Whether the process holding this host's sampler lock has relayed nothing for five
-        intervals (then it is ended: see ``SamplerElection``); agents cannot tell."""
-        if self.listener is None:
-            return False
-        return holder_silent(self.listener, self.config.hostname, silence=5 * self.config.interval)
+    @property
+    def stopping(self) -> bool:
+        """True once ``stop`` or ``stop_sampling`` was called: never to sample again."""
+        return self._stopped
 
     def _start_sampling(self) -> None:
         if self.sampler is not None or self._stopped:

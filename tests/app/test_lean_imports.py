@@ -21,11 +21,15 @@ SERVE_THE_LIVE_PAGE = textwrap.dedent(
 
     config = Config(database_url="sqlite:///" + sys.argv[1])
     server = create_app(config).server
+    monitor = server.extensions["monitor"]
+    monitor.start()  # it samples, stores and evaluates alerts, as a worker's does
     server.extensions[LAYOUTS_KEY]()  # every page's layout, as the first callback builds them
     client = server.test_client()
     for path in ("/", "/_dash-layout", "/_dash-dependencies", "/api/v1/hosts"):
         assert client.get(path).status_code < 500, path
-    heavy = ("pandas", "plotly.express", "plotly.validator_cache")  # the last: Figure() was made
+    # the third: Figure() was made; psycopg2: on SQLite nothing of the cluster is needed
+    heavy = ("pandas", "plotly.express", "plotly.validator_cache", "psycopg2")
+    assert monitor.stop(), "the buffer was not flushed"
     print(" ".join(sorted(m for m in heavy if m in sys.modules)))
     """
 )
@@ -45,7 +49,7 @@ def heavy_modules_after(script: str, *args: str) -> str:
     return result.stdout.strip()
 
 
-def test_serving_the_live_page_loads_no_pandas_nor_plotly_validators(tmp_path: Path) -> None:
+def test_serving_the_live_page_loads_no_pandas_plotly_validators_nor_psycopg2(tmp_path: Path) -> None:
     assert heavy_modules_after(SERVE_THE_LIVE_PAGE, str(tmp_path / "lean.db")) == ""
 
 

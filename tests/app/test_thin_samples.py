@@ -9,8 +9,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from app.config import Config
 from app.hub import LiveHub
 from app.hub.thin import thin_sample
+from app.runtime.monitor import Monitor
 from tests.support.samples import make_sample
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,6 +106,17 @@ def test_nothing_outside_the_ring_keeps_a_whole_sample() -> None:
         hub.publish(full_sample(seq))
     kept = [slot.message.seq for queue in hub._whole.values() for slot in queue]
     assert kept == [45, 46, 47, 48, 49]
+
+
+def test_on_sqlite_only_each_hosts_newest_sample_stays_whole(tmp_path: Path) -> None:
+    """Nothing takes over a SQLite file's sampling, so nothing older is kept whole for it."""
+    monitor = Monitor(Config(database_url=f"sqlite:///{tmp_path / 'm.db'}"))
+    try:
+        for seq in range(5):
+            monitor.hub.publish(full_sample(seq))
+        assert [m.whole for m in monitor.hub.backlog()] == [False] * 4 + [True]
+    finally:
+        monitor.store.engine.dispose()
 
 
 def test_nan_in_a_graphed_value_is_null_in_the_thin_form() -> None:

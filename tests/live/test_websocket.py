@@ -64,31 +64,42 @@ def test_a_malformed_since_is_400(server: LiveServer) -> None:
     assert json.loads(client.body)["parameter"] == "since"
 
 
-def kinds(texts: list[str], hub: LiveHub) -> list[str]:
-    """Each text's kind: "thin" (its sample's thin form) or "whole" (the hub's exact JSON);
-    the thin ones all come first (the backlog but its newest)."""
-    by_seq = {m.seq: m for m in hub.backlog()}
-    found = []
-    for text in texts:
-        message = by_seq[json.loads(text)["seq"]]
-        if text == message.thin:
-            found.append("thin")
-        else:
-            assert message.whole and text == message.payload
-            found.append("whole")
-    assert found == sorted(found, key=lambda kind: kind == "whole")
-    return found
+class WholePayloads:
+    """The exact JSON of every sample published from now on, by seq, recorded as the hub
+    publishes it (the hub later keeps only each host's newest whole)."""
+
+    def __init__(self, hub: LiveHub) -> None:
+        self.hub = hub
+        self.by_seq: dict[int, str] = {}
+        hub.add_publish_hook(lambda message: self.by_seq.setdefault(message.seq, message.payload))
+        wait_for(lambda: self.by_seq, message="a sample published after the recording began")
+
+    def kinds(self, texts: list[str]) -> list[str]:
+        """Each text's kind: "thin" (its sample's thin form) or "whole" (the exact JSON
+        published); the thin ones all come first (the backlog but its newest)."""
+        by_seq = {m.seq: m for m in self.hub.backlog()}
+        found = []
+        for text in texts:
+            seq = json.loads(text)["seq"]
+            if text == by_seq[seq].thin:
+                found.append("thin")
+            else:
+                assert text == self.by_seq[seq]
+                found.append("whole")
+        assert found == sorted(found, key=lambda kind: kind == "whole")
+        return found
 
 
 def test_backlog_first_then_every_new_sample_in_order(server: LiveServer) -> None:
     hub = server.monitor.hub
+    published = WholePayloads(hub)
     backlog = hub.backlog()
     client = WsClient(server.port, origin=server.origin)
     assert client.status == 101
     texts = client.receive_texts(len(backlog) + 4)
     # the backlog oldest first, thin but for the newest; then every sample whole, verbatim
     assert texts[: len(backlog) - 1] == [m.thin for m in backlog[:-1]]
-    assert kinds(texts, hub)[len(backlog) - 1 :] == ["whole"] * 5
+    assert published.kinds(texts)[len(backlog) - 1 :] == ["whole"] * 5
     samples = [json.loads(text) for text in texts]
     assert [s["v"] for s in samples] == [1] * len(samples)
     seqs = [s["seq"] for s in samples]
@@ -167,13 +178,14 @@ def test_compressed_streams_decode_to_every_sample_in_order(
 ) -> None:
     """Through the first keyframe and beyond: every frame inflates to the hub's exact JSON."""
     hub = server.monitor.hub
+    published = WholePayloads(hub)
     client = WsClient(server.port, origin=server.origin, extensions=[PerMessageDeflate(**offer)])
     assert client.status == 101
     count = len(hub.backlog()) + KEYFRAME_EVERY + 3
     texts = client.receive_texts(count, timeout=count * 0.2 + 10)
     seqs = [json.loads(text)["seq"] for text in texts]
     assert seqs == list(range(seqs[0], seqs[0] + count))  # no gap, no repeat
-    assert kinds(texts, hub).count("whole") >= KEYFRAME_EVERY + 3  # each the hub's exact JSON
+    assert published.kinds(texts).count("whole") >= KEYFRAME_EVERY + 3  # each the hub's exact JSON
     shared_streams = len(server.dash_app.server.extensions[STREAMS_KEY])
     assert shared_streams == (1 if not offer else 0)
     # An idle connection in step gets its frames from the publisher's thread.
