@@ -49,7 +49,7 @@ def heavy_modules_after(script: str, *args: str) -> str:
     return result.stdout.strip()
 
 
-def test_serving_the_live_page_loads_no_pandas_plotly_validators_nor_psycopg2(tmp_path: Path) -> None:
+def test_the_live_page_loads_no_pandas_plotly_validators_nor_psycopg2(tmp_path: Path) -> None:
     assert heavy_modules_after(SERVE_THE_LIVE_PAGE, str(tmp_path / "lean.db")) == ""
 
 
