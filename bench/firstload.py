@@ -1,7 +1,7 @@
 """Benchmark: the live page's first load in Chromium, against Glances' web UI in the same run.
 
 Run: ``make bench-env`` once (Glances 4.5 in .bench-venv), then
-``.venv/bin/python -m bench.firstload [--runs 3] [--no-glances]``
+``.venv/bin/python -m bench.firstload [--runs 3] [--no-glances] [--warm-up SECONDS]``
 
 For each page, a fresh browser context (no cache) loads it ``--runs`` times on loopback and as
 many times on Chromium's "Fast 3G" profile (562.5 ms round trip, 1.44 Mbit/s down, 675 kbit/s
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -181,12 +182,14 @@ def summarise(name: str, loads: list[Load]) -> list[object]:
 
 
 @contextmanager
-def pages(with_glances: bool) -> Iterator[list[tuple[str, str, str]]]:
-    """(name, url, milestone) of each page to load, with their servers running."""
+def pages(with_glances: bool, warm_up: float = 0.0) -> Iterator[list[tuple[str, str, str]]]:
+    """(name, url, milestone) of each page to load, with their servers running (the
+    dashboard for ``warm_up`` seconds first, so that its backlog holds that many samples)."""
     with (
         TemporaryDirectory() as folder,
         serve_dashboard(Path(folder), ROOT, "firstload") as (_pid, port),
     ):
+        time.sleep(warm_up)  # a server that has run a while: its backlog is full
         ours = [("this dashboard", f"http://127.0.0.1:{port}/", "point")]
         if not with_glances:
             yield ours
@@ -196,9 +199,11 @@ def pages(with_glances: bool) -> Iterator[list[tuple[str, str, str]]]:
             yield [*ours, theirs]
 
 
-def run(runs: int, with_glances: bool, report: Callable[[str], None] = print) -> None:
+def run(
+    runs: int, with_glances: bool, warm_up: float = 0.0, report: Callable[[str], None] = print
+) -> None:
     rows, biggest = [], {}
-    with sync_playwright() as playwright, pages(with_glances) as targets:
+    with sync_playwright() as playwright, pages(with_glances, warm_up) as targets:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
@@ -221,7 +226,8 @@ def run(runs: int, with_glances: bool, report: Callable[[str], None] = print) ->
         "first value",
         "first point",
     ]
-    report(f"Machine: {machine()}; medians of {runs} loads each\n")
+    served = f"; the dashboard served {warm_up:.0f} s before the loads" if warm_up else ""
+    report(f"Machine: {machine()}; medians of {runs} loads each{served}\n")
     report(table(headers, rows))
     for name, items in biggest.items():
         report(f"\nLargest responses of {name} (encoded):")
@@ -233,10 +239,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-glances", action="store_true", help="measure this dashboard only")
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="let the dashboard sample this long first (900: a full 15-minute backlog)",
+    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    run(args.runs, not args.no_glances)
+    if args.warm_up < 0:
+        parser.error("--warm-up must be 0 or more seconds")
+    run(args.runs, not args.no_glances, args.warm_up)
 
 
 if __name__ == "__main__":
