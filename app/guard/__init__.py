@@ -8,8 +8,8 @@ session key), the failure ``throttle``, the ``login_page`` forms and same-site `
 requests with 400; ``exposure`` is the rule against listening beyond loopback without
 authentication, which ``startup`` applies in gunicorn's master (to what gunicorn binds);
 ``slow_clients`` is the gunicorn worker that bounds how long a client may take to send a
-request. ``exposure``, ``startup``, ``credentials``, ``sessions``, ``throttle`` and
-``slow_clients`` are imported by gunicorn's master, so they (and this file) import neither
-Flask nor Dash. May import ``app.config`` and ``app.http_errors``; never the web, live or page
-rooms.
+request (its ``request_reading``, imported in the worker only). ``exposure``, ``startup``,
+``credentials``, ``sessions``, ``throttle`` and ``slow_clients`` are imported by gunicorn's
+master, so they (and this file) import neither Flask nor Dash. May import ``app.config`` and
+``app.http_errors``; never the web, live or page rooms.
 """

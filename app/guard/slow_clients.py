@@ -19,6 +19,10 @@ by themselves before the app hears anything (``worker_exit``).
 Not covered: TLS connections (gunicorn's own ``certfile``; TLS ends at the reverse proxy here,
 docs/operations.md) are handed over as gthread does, and a client that reads a response slowly
 holds its thread while it is written (the WebSocket has its own send timeout).
+
+gunicorn's master imports this module for the worker class: it holds the class and its limits
+only, and the reading itself (``request_reading``: dataclasses, the connection class) is
+imported by the methods that use it, which run in the worker after the fork.
 """
 
 from __future__ import annotations
@@ -26,111 +30,27 @@ from __future__ import annotations
 import contextlib
 import errno
 import selectors
-import socket
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gunicorn.workers.gthread import TConn, ThreadWorker
+from gunicorn.workers.gthread import ThreadWorker
 
-MAX_HEADER = 64 * 1024
-MAX_BODY = 2 * 1024 * 1024
-MIN_BODY_RATE = 64 * 1024  # bytes a second a body may take beyond the timeout
-READ_CHUNK = 64 * 1024
-
-TIMEOUT = b"408 Request Timeout"
-TOO_MANY = b"429 Too Many Requests"
-BAD_REQUEST = b"400 Bad Request"
-LENGTH_REQUIRED = b"411 Length Required"
-TOO_LARGE = b"413 Content Too Large"
-HEADERS_TOO_LARGE = b"431 Request Header Fields Too Large"
+if TYPE_CHECKING:
+    from app.guard.request_reading import GuardedConn
 
 
-@dataclass(frozen=True)
 class ClientLimits:
-    read_timeout: float = 10.0
-    per_client: int = 32  # 0: no limit
+    """How long a client may take to send a request, and the connections one address may
+    hold at once (``per_client`` 0: no limit)."""
 
+    __slots__ = ("per_client", "read_timeout")
 
-@dataclass(frozen=True)
-class RequestState:
-    """How far the bytes of one request have come."""
-
-    complete: bool = False
-    refusal: bytes | None = None  # the status to answer with instead
-    body_length: int = 0
-    expects_continue: bool = False
-
-
-WAITING = RequestState()
-
-
-def request_state(data: bytes | bytearray) -> RequestState:
-    """Whether ``data`` holds a whole HTTP/1 request (headers and body), not yet, or one this
-    worker refuses. gunicorn's parser judges the request itself afterwards."""
-    start = 0
-    while data.startswith(b"\r\n", start):  # empty lines before a request are ignored
-        start += 2
-    end = data.find(b"\r\n\r\n", start)
-    if end < 0:
-        return RequestState(refusal=HEADERS_TOO_LARGE) if len(data) > MAX_HEADER else WAITING
-    if end - start > MAX_HEADER:
-        return RequestState(refusal=HEADERS_TOO_LARGE)
-    lengths: list[bytes] = []
-    encoded = expects_continue = False
-    for line in bytes(data[start:end]).split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip()
-        if name == b"content-length":
-            lengths.append(value)
-        elif name == b"transfer-encoding":
-            encoded = True
-        elif name == b"expect" and value.lower() == b"100-continue":
-            expects_continue = True
-    if encoded:
-        return RequestState(refusal=LENGTH_REQUIRED)
-    if not lengths:
-        return RequestState(complete=True)
-    if len(lengths) != 1 or not lengths[0].isdigit():
-        return RequestState(refusal=BAD_REQUEST)
-    length = int(lengths[0])
-    if length > MAX_BODY:
-        return RequestState(refusal=TOO_LARGE)
-    if len(data) - (end + 4) >= length:
-        return RequestState(complete=True)
-    return RequestState(body_length=length, expects_continue=expects_continue)
-
-
-def answer(sock: socket.socket, status: bytes) -> None:
-    """Sends a bodyless final response if the socket takes it at once (best effort)."""
-    message = b"HTTP/1.1 " + status + b"\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-    with contextlib.suppress(OSError):
-        sock.setblocking(False)
-        sock.send(message)
-
-
-class GuardedConn(TConn):
-    """A connection whose request the main loop reads first; ``release`` runs once at close."""
-
-    def __init__(self, cfg: Any, sock: Any, client: Any, server: Any, release: Callable) -> None:
-        super().__init__(cfg, sock, client, server)
-        self.release: Callable[[], None] | None = release
-        self.early: bytearray | None = None  # the request's bytes read so far by the main loop
-        self.started = 0.0
-        self.deadline = 0.0
-        self.complete = False  # a whole request is in ``early``: the next dispatch is to a thread
-        self.continued = False
-
-    def close(self, graceful: bool = False) -> None:
-        try:
-            super().close(graceful)
-        finally:
-            release, self.release = self.release, None
-            if release is not None:
-                release()
+    def __init__(self, read_timeout: float = 10.0, per_client: int = 32) -> None:
+        self.read_timeout = read_timeout
+        self.per_client = per_client
 
 
 class GuardedThreadWorker(ThreadWorker):
@@ -169,6 +89,8 @@ class GuardedThreadWorker(ThreadWorker):
                 self.log.exception("stopping the app failed")
 
     def accept(self, listener: Any) -> None:
+        from app.guard.request_reading import TOO_MANY, GuardedConn, answer
+
         try:
             sock, addr = listener.accept()
         except OSError as exc:
@@ -198,6 +120,8 @@ class GuardedThreadWorker(ThreadWorker):
 
     def enqueue_req(self, conn: Any) -> None:
         """To a thread once the request is read; until then, to the main loop's selector."""
+        from app.guard.request_reading import GuardedConn
+
         if not self.pre_read or not isinstance(conn, GuardedConn) or conn.complete:
             if isinstance(conn, GuardedConn):
                 conn.complete = False
@@ -214,6 +138,8 @@ class GuardedThreadWorker(ThreadWorker):
             self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
 
     def _readable(self, conn: GuardedConn, _fileobj: object) -> None:
+        from app.guard.request_reading import READ_CHUNK
+
         try:
             data = conn.sock.recv(READ_CHUNK)
         except (BlockingIOError, InterruptedError):
@@ -229,6 +155,8 @@ class GuardedThreadWorker(ThreadWorker):
 
     def _progress(self, conn: GuardedConn) -> bool:
         """Acts on what ``conn`` sent so far; True once it is no longer being read."""
+        from app.guard.request_reading import MIN_BODY_RATE, request_state
+
         assert conn.early is not None
         state = request_state(conn.early)
         if state.refusal is not None or state.complete:
@@ -257,6 +185,8 @@ class GuardedThreadWorker(ThreadWorker):
 
     def _drop(self, conn: GuardedConn, status: bytes | None = None) -> None:
         if status is not None:
+            from app.guard.request_reading import answer
+
             answer(conn.sock, status)
         conn.early = None
         self.nr_conns -= 1
@@ -276,6 +206,8 @@ class GuardedThreadWorker(ThreadWorker):
     def murder_pending(self) -> None:
         """Also ends connections past their deadline for sending a request (all of them once
         the worker stops)."""
+        from app.guard.request_reading import TIMEOUT
+
         super().murder_pending()
         now = time.monotonic()
         for conn in [c for c in self.reading if not self.alive or c.deadline <= now]:

@@ -74,6 +74,23 @@ def test_the_master_imports_only_gunicorn_and_the_start_checks() -> None:
     assert heavy_modules_after(MASTER_IMPORTS) == ""
 
 
+# The worker class alone, as ``gunicorn -k`` loads it in the master: the reading of requests
+# (app.guard.request_reading, with dataclasses) is imported after the fork.
+WORKER_CLASS_IMPORTS = textwrap.dedent(
+    """
+    import sys
+    import gunicorn.workers.gthread
+    import app.guard.slow_clients
+    heavy = ("dataclasses", "app.guard.request_reading", "app.config", "storage")
+    print(" ".join(sorted(m for m in heavy if m in sys.modules)))
+    """
+)
+
+
+def test_the_worker_class_imports_nothing_the_master_does_not_need() -> None:
+    assert heavy_modules_after(WORKER_CLASS_IMPORTS) == ""
+
+
 def test_a_running_master_holds_no_worker_library(tmp_path: Path) -> None:
     """The real gunicorn master, serving: none of the workers' compiled libraries mapped, and
     its RSS near gunicorn's own (about 26 MB; it was 76 MB when it imported the libraries)."""
