@@ -1,8 +1,11 @@
 /* The host the live page follows, and the host picker: monitorLive.hosts.
  *
  * The page follows ?host= of its URL, else the server's own host. The picker (a <select> this
- * file puts in its empty Dash container) lists /api/v1/hosts, re-read every few intervals;
- * hosts not reporting are marked, and so is the picker while the followed host is one of them.
+ * file puts in its empty Dash container) lists /api/v1/hosts, re-read once a minute, and soon
+ * (within a clock tick) when the pointer or the focus comes to the picker, when the socket
+ * opens and when the followed host's samples come while the list lacks it: the page costs the
+ * server one small request a minute while nobody looks at the picker. Hosts not reporting are
+ * marked, and so is the picker while the followed host is one of them.
  * Switching host in place writes ?host= with history.replaceState, then fires Dash's own
  * _dashprivate_pushstate event the way dcc.Link does, so dcc.Location's props match the URL
  * again (the pathname is unchanged, so the router renders nothing). */
@@ -46,6 +49,22 @@
     constructor(fetcher) {
       this.hosts = [];
       this.fetcher = fetcher;
+      this.asked = false; // re-read at the next refresh, though not due
+      this.readAt = -Infinity; // when the last read started
+      this.missing = new Set(); // hosts whose samples came while the list lacked them
+    }
+
+    /* Asks for a re-read at the next refresh (still at most once per HOSTS_MIN_MS). */
+    soon() {
+      this.asked = true;
+    }
+
+    /* Asks for a re-read, once per host, when the list (once read) lacks `host`. */
+    expect(host) {
+      if (!host || this.fetcher.okAt === -Infinity || this.missing.has(host)) { return; }
+      if (this.hosts.some((entry) => entry.host === host)) { return; }
+      this.missing.add(host);
+      this.soon();
     }
 
     /* The interval (s) the list gives for `host`, else `fallback`. */
@@ -54,10 +73,13 @@
       return (known && known.interval_s > 0 && known.interval_s) || fallback;
     }
 
-    /* Re-reads the list when due (every `everyMs`, at least HOSTS_MIN_MS); `changed` runs after
-     * a new list was taken, unless `wanted()` says the page moved on. */
-    refresh(t, url, everyMs, wanted, changed) {
-      this.fetcher.maybe(t, Math.max(HOSTS_MIN_MS, everyMs), url, 0, (text) => {
+    /* Re-reads the list when due (every `everyMs`, at least HOSTS_MIN_MS) or asked (soon, or
+     * `heard`: a host whose samples come, when the list lacks it); `changed` runs after a new
+     * list was taken, unless `wanted()` says the page moved on. */
+    refresh(t, url, everyMs, heard, wanted, changed) {
+      this.expect(heard);
+      if (this.asked && t >= this.readAt + HOSTS_MIN_MS) { this.fetcher.nextAt = 0; }
+      const started = this.fetcher.maybe(t, Math.max(HOSTS_MIN_MS, everyMs), url, 0, (text) => {
         let body;
         try {
           body = JSON.parse(text);
@@ -69,12 +91,17 @@
         changed();
         return true;
       });
+      if (started) {
+        this.asked = false;
+        this.readAt = t;
+      }
     }
   }
 
-  /* A <select> of the known hosts; its options are rebuilt only when the list changes. */
+  /* A <select> of the known hosts; its options are rebuilt only when the list changes.
+   * `onLook()` runs when the pointer or the focus comes to it (the list is wanted fresh). */
   class HostPicker {
-    constructor(container, onPick) {
+    constructor(container, onPick, onLook) {
       this.container = container;
       this.key = null;
       this.select = document.createElement("select");
@@ -82,6 +109,7 @@
       this.select.setAttribute("aria-label", "Host");
       this.select.title = "Host shown on this page";
       this.select.addEventListener("change", () => onPick(this.select.value));
+      for (const name of ["pointerenter", "focus"]) { this.select.addEventListener(name, onLook); }
       container.replaceChildren(this.select);
     }
 
@@ -104,11 +132,11 @@
 
   /* The picker in the element `id` of the page (`existing` while that still shows it), made
    * and filled when new; null while the page has no such element. */
-  function attachPicker(existing, id, onPick, hosts, current) {
+  function attachPicker(existing, id, onPick, onLook, hosts, current) {
     const container = document.getElementById(id);
     if (!container) { return null; }
     if (existing && existing.container === container) { return existing; }
-    const picker = new HostPicker(container, onPick);
+    const picker = new HostPicker(container, onPick, onLook);
     picker.show(hosts, current);
     return picker;
   }

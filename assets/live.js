@@ -103,8 +103,9 @@
     if (!onPage(s)) { return; }
     const L = live.link;
     const t = now();
-    s.link = readyState === live.socket.OPEN
-      ? L.opened(s.link, t) : L.closed(s.link, t, s.cfg, undefined, code);
+    const open = readyState === live.socket.OPEN;
+    s.link = open ? L.opened(s.link, t) : L.closed(s.link, t, s.cfg, undefined, code);
+    if (open) { s.hostList.soon(); } // hosts may have come or gone while it was closed
     s.socketEvents += 1;
     setProps(s.cfg.ids.socket, { data: s.socketEvents });
   }
@@ -154,7 +155,7 @@
 
   function hostPicker(s) {
     s.picker = live.hosts.attachPicker(s.picker, s.cfg.ids.hostPicker,
-      (host) => follow(s, host, true), s.hostList.hosts, s.samples.host);
+      (host) => follow(s, host, true), () => s.hostList.soon(), s.hostList.hosts, s.samples.host);
   }
 
   /* Reads what the window needs before the buffer from the database (live-fill.js). */
@@ -172,10 +173,9 @@
     const t = now();
     setPaused(s, nClicks);
     hostPicker(s);
-    const hostsUrl = live.api.hostsUrl(live.api.prefix(document));
-    s.hostList.refresh(t, hostsUrl, cfg.hostsEvery * cfg.interval * 1000, () => S === s, () => {
-      if (s.picker) { s.picker.show(s.hostList.hosts, s.samples.host); }
-    });
+    const showHosts = () => { if (s.picker) { s.picker.show(s.hostList.hosts, s.samples.host); } };
+    s.hostList.refresh(t, live.api.hostsUrl(live.api.prefix(document)), cfg.hostsEveryMs,
+      s.samples.lastTs === null ? null : s.samples.host, () => S === s, showHosts);
     if (!s.announced) {
       s.announced = true;
       setTimeout(() => kick(s), 0); // render shows the followed host before its first sample

@@ -56,7 +56,11 @@ def _bad_request(error: BadRequest) -> Response:
 
 @alerts_api.get("/api/v1/alerts")
 def list_alerts() -> Response:
-    """Open (pending and firing) alerts and recent events, filtered by host, rule and kind."""
+    """Open (pending and firing) alerts and recent events, filtered by host, rule and kind.
+
+    A ``since`` at or after the request's time (``since=now``: the live banner's poll) lists no
+    events and reads none: events are stamped when they are recorded, before the request.
+    """
     now = time.time()
     host, rule, kinds, since = _filters(now)
     limit = _int(request.args.get("limit", "200"), "limit")
@@ -64,7 +68,11 @@ def list_alerts() -> Response:
     open_alerts = [
         a for a in store.open_alerts([host] if host else None) if rule is None or a["rule"] == rule
     ]
-    events = store.events(host=host, rule=rule, kinds=kinds, since=since, limit=limit)
+    events = (
+        store.events(host=host, rule=rule, kinds=kinds, since=since, limit=limit)
+        if since < now
+        else []
+    )
     return jsonify(
         {"open": open_alerts, "events": events, "silences": store.silences(active_at=now)}
     )

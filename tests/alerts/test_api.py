@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from app import create_app
 from app.config import Config
@@ -60,6 +61,29 @@ def test_open_alerts_rules_without_secrets_and_metrics(client_and_monitor) -> No
     assert 'monitor_alerts{status="firing",severity="warning"} 1' in metrics
     for path in ("/api/v1/alerts", "/api/v1/alerts/rules", "/metrics"):
         assert "secret-token" not in client.get(path).get_data(as_text=True)
+
+
+def test_since_now_reads_no_events(client_and_monitor) -> None:
+    """The live banner's poll (since=now) lists the open alerts without querying the events."""
+    client, monitor = client_and_monitor
+    statements: list[str] = []
+    engine = monitor.alerts.store.engine
+    client.get("/api/v1/alerts?since=now")  # the first request's start-up and schema checks
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        banner = client.get("/api/v1/alerts?kind=firing&since=now&limit=1").get_json()
+        banner_statements, statements[:] = list(statements), []
+        page = client.get("/api/v1/alerts?kind=firing&since=0&limit=1").get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [(a["rule"], a["status"]) for a in banner["open"]] == [("busy", "firing")]
+    assert banner["events"] == [] and [e["kind"] for e in page["events"]] == ["firing"]
+    assert len(statements) == len(banner_statements) + 1  # the events query, and only it
+    assert not any("ORDER BY monitor_alert_events.id DESC" in s for s in banner_statements)
 
 
 def test_acknowledge_and_silence(client_and_monitor) -> None:

@@ -8,6 +8,7 @@ into the server's hub, one per interval, from a thread (tests/live/remote.py).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from tests.browser.recorders import (
     ConsoleErrors,
     recorded,
 )
-from tests.live.remote import RemoteAgents, RemoteHost
+from tests.live.remote import RemoteAgents, RemoteHost, remote_sample
 from tests.live.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.browser
 LOCAL = "live-test"  # the server's own host (tests/live/server.py)
 REMOTE = "edge-a"  # keeps reporting, once a second (five times slower than the server)
 GONE = "edge-b"  # stops reporting during the test
+NEW = "edge-c"  # starts reporting while the page is open
 REMOTE_CPU = 4.5  # the local fake host's CPU is 10–99 %: these values are the remote's
 REMOTE_BACKLOG = 30
 
@@ -145,6 +147,18 @@ def test_overview_tiles_open_a_remote_host_and_the_picker_switches_back(
         timeout=10_000,
     )
     assert [value for value, _text in page.evaluate(OPTIONS_JS)] == [REMOTE, GONE, LOCAL]
+    # a host that starts reporting now is listed as soon as the pointer comes to the picker
+    # (the list is otherwise re-read once a minute)
+    reads: list[float] = []
+    page.on("request", lambda r: "/api/v1/hosts" in r.url and reads.append(time.monotonic()))
+    time.sleep(1.5)  # any read the socket's opening asked for is done
+    server.monitor.hub.publish(
+        remote_sample(RemoteHost(NEW, interval=1.0, cpu=1.0), 1, time.time())
+    )
+    hovered = time.monotonic()
+    page.hover(PICKER)
+    page.wait_for_function(f"() => ({OPTIONS_JS})().some(([v]) => v === '{NEW}')", timeout=3000)
+    assert [t for t in reads if t >= hovered], "the list was not re-read on hover"
     assert page.inner_text(f"#{ids.LIVE_HEALTH} .storage") == "Storage OK"
 
     # one sample a second, five server intervals apart: Live throughout, never Stale
