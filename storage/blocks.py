@@ -16,7 +16,9 @@ longer:
 - ``DECIMAL``: values that are integers over 10**d (psutil's rounded percentages, byte
   counts): the integers' zigzag deltas in the fewest bytes that hold them, byte planes apart,
   with the samples that do not fit (NaN, -0.0, ...) as exceptions (position, bits);
-- ``XOR``: each value's bits XOR the previous one's, byte planes apart (Gorilla's idea).
+- ``XOR``: each value's bits XOR the previous one's, byte planes apart (Gorilla's idea);
+- ``PLAIN``: the float64s as they are (a rate that is mostly 0 with a few spikes);
+- ``SAME``: the number of an earlier series with the very same bits and mask.
 
 Measured on real samples in docs/benchmarks.md, "History blocks: the encoding (issue 15)".
 """
@@ -33,7 +35,7 @@ import numpy as np
 MAGIC = b"MB"
 VERSION = 1
 HEADER = struct.Struct("<2sBBIII")  # magic, version, flags, samples, series, crc32 of the rest
-CONST, XOR, DECIMAL = 0, 1, 2
+CONST, XOR, DECIMAL, PLAIN, SAME = 0, 1, 2, 3, 4
 DEFLATED, HAS_MISSING = 0x40, 0x80
 MAX_DIGITS = 9  # 10**9 · 2**53 is past no value we keep exactly: decimal past it is not worth it
 EXACT = 2.0**53
@@ -67,12 +69,7 @@ def encode_block(
         raise ValueError(f"block shape: missing {absent.shape} for values {matrix.shape}")
     if stamps.size > 1 and not (np.diff(stamps) > 0).all():
         raise ValueError("block timestamps must strictly increase")
-    digits = _decimal_digits(matrix, absent)
-    kinds, payloads = [], []
-    for column in range(matrix.shape[1]):
-        kind, payload = _encode_series(matrix[:, column], absent[:, column], digits[column], level)
-        kinds.append(kind)
-        payloads.append(payload)
+    kinds, payloads = _encode_columns(matrix, absent, level)
     times = _deflate(_encode_ints(stamps), level)
     lengths = np.array([len(p) for p in payloads], "<u4").tobytes()
     parts = [struct.pack("<I", len(times)), times, bytes(kinds), lengths, *payloads]
@@ -99,21 +96,47 @@ def decode_block(data: bytes, columns: Sequence[int] | None = None) -> Block:
     if rows > 1 and not (np.diff(stamps) > 0).all():
         raise ValueError("block timestamps do not increase")
     directory = _take(body, at, 5 * width, "directory")
-    kinds = np.frombuffer(directory[:width], np.uint8)
-    ends = at + 5 * width + np.cumsum(np.frombuffer(directory[width:], "<u4"), dtype=np.int64)
-    if (ends[-1] if width else at) != len(body):
+    kinds = list(directory[:width])
+    lengths = np.frombuffer(directory[width:], "<u4")
+    starts = np.cumsum(np.concatenate(([at + 5 * width], lengths)), dtype=np.int64).tolist()
+    if starts[-1] != len(body):
         raise ValueError(f"history block: {len(body)} bytes after its header, directory disagrees")
     wanted = range(width) if columns is None else list(columns)
-    values = np.empty((rows, len(wanted)))
-    absent = np.zeros((rows, len(wanted)), bool)
+    values = np.empty((rows, len(wanted)), order="F")  # filled a series at a time
+    absent = np.zeros((rows, len(wanted)), bool, order="F")
     for out, column in enumerate(wanted):
         if not 0 <= column < width:
             raise ValueError(f"series {column} asked of a block of {width}")
-        start = ends[column - 1] if column else at + 5 * width
-        payload = body[start : ends[column]]
-        values[:, out], absent[:, out] = _decode_series(int(kinds[column]), payload, rows, column)
+        source = column
+        if kinds[column] == SAME:  # read the earlier series it names
+            payload = body[starts[column] : starts[column + 1]]
+            (source,) = struct.unpack("<I", payload) if len(payload) == 4 else (width,)
+            if source >= column or kinds[source] == SAME:
+                raise ValueError(f"series {column}: the same as series {source}?")
+        payload = body[starts[source] : starts[source + 1]]
+        values[:, out], absent[:, out] = _decode_series(kinds[source], payload, rows, source)
     values[absent] = np.nan
     return Block(stamps, values, absent)
+
+
+def _encode_columns(
+    matrix: np.ndarray, absent: np.ndarray, level: int
+) -> tuple[list[int], list[bytes]]:
+    """Each series' kind and payload: a copy of an earlier one (``SAME``) or its smallest."""
+    digits = _decimal_digits(matrix, absent)
+    kinds, payloads, seen = [], [], {}
+    for column in range(matrix.shape[1]):
+        values, skip = matrix[:, column], absent[:, column]
+        key = (np.where(skip, 0, values.view(np.uint64)).tobytes(), skip.tobytes())
+        if key in seen:  # (disks.total is disks.io[vda] on a host of one disk)
+            kinds.append(SAME)
+            payloads.append(struct.pack("<I", seen[key]))
+            continue
+        seen[key] = column
+        kind, payload = _encode_series(values, skip, digits[column], level)
+        kinds.append(kind)
+        payloads.append(payload)
+    return kinds, payloads
 
 
 def _decimal_digits(matrix: np.ndarray, absent: np.ndarray) -> np.ndarray:
@@ -152,7 +175,10 @@ def _encode_series(
         return _smallest(CONST | flags, mask + bits[:1].tobytes(), level)
     changes = bits.copy()
     changes[1:] ^= bits[:-1]
-    best = _smallest(XOR | flags, mask + _planes(changes, 8), level)
+    candidates = [
+        _smallest(XOR | flags, mask + _planes(changes, 8), level),
+        _smallest(PLAIN | flags, mask + bits.tobytes(), level),
+    ]
     if digits >= 0:
         with np.errstate(invalid="ignore", over="ignore"):
             n, fits = _as_decimal(values, digits)
@@ -160,9 +186,8 @@ def _encode_series(
         where = np.flatnonzero(~fits & ~absent)
         extra = struct.pack("<BI", digits, where.size) + where.astype("<u4").tobytes()
         extra += bits[where].astype("<u8").tobytes()
-        candidate = _smallest(DECIMAL | flags, mask + extra + _encode_ints(ints), level)
-        best = min(best, candidate, key=lambda kind_payload: len(kind_payload[1]))
-    return best
+        candidates.append(_smallest(DECIMAL | flags, mask + extra + _encode_ints(ints), level))
+    return min(candidates, key=lambda kind_payload: len(kind_payload[1]))
 
 
 def _decode_series(kind: int, payload: bytes, rows: int, column: int) -> tuple[np.ndarray, ...]:
@@ -177,6 +202,8 @@ def _decode_series(kind: int, payload: bytes, rows: int, column: int) -> tuple[n
     body, base = raw[at:], kind & 0x3F
     if base == CONST and len(body) == 8:
         return np.full(rows, np.frombuffer(body, "<f8")[0]), absent
+    if base == PLAIN and len(body) == 8 * rows:
+        return np.frombuffer(body, "<f8").copy(), absent
     if base == XOR and len(body) == 8 * rows:
         changes = _unplanes(body, rows, 8, name)
         return np.bitwise_xor.accumulate(changes).view(np.float64), absent
@@ -207,10 +234,12 @@ def _decode_ints(data: bytes | memoryview, rows: int, name: str) -> np.ndarray:
     if len(data) < 9 or data[0] not in (1, 2, 4, 8):
         raise ValueError(f"{name}: bad integer header")
     width, first = struct.unpack_from("<Bq", data)
-    zigzag = _unplanes(data[9:], rows - 1, width, name).astype(np.uint64)
-    deltas = ((zigzag >> np.uint64(1)) ^ (np.uint64(0) - (zigzag & np.uint64(1)))).view(np.int64)
-    with np.errstate(over="ignore"):
-        return np.cumsum(np.concatenate(([first], deltas)), dtype=np.int64)
+    ints = np.empty(rows, np.uint64)  # the first, then the zigzag deltas, then their sums
+    ints[0] = first & (2**64 - 1)
+    ints[1:] = _unplanes(data[9:], rows - 1, width, name)
+    zigzag = ints[1:]
+    zigzag[:] = (zigzag >> np.uint64(1)) ^ (np.uint64(0) - (zigzag & np.uint64(1)))
+    return np.cumsum(ints.view(np.int64), out=ints.view(np.int64))  # wraps as the encoder's
 
 
 def _planes(words: np.ndarray, width: int) -> bytes:

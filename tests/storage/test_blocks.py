@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 import pytest
 
-from storage.blocks import HEADER, decode_block, encode_block
+from storage.blocks import CONST, DECIMAL, HEADER, PLAIN, SAME, XOR, decode_block, encode_block
 
 START = 1_796_426_091_000  # epoch ms
 ODD_FLOATS = [
@@ -144,6 +144,37 @@ def test_a_subset_of_columns_in_the_order_asked() -> None:
         decode_block(data, [6])
 
 
+def kinds_of(data: bytes) -> list[int]:
+    """Each series' kind (without the deflated and missing flags), from the directory."""
+    width = HEADER.unpack_from(data)[4]
+    body = data[HEADER.size :]
+    directory = 4 + struct.unpack_from("<I", body)[0]
+    return [kind & 0x3F for kind in body[directory : directory + width]]
+
+
+def test_each_kind_is_chosen_where_it_is_smallest_and_round_trips() -> None:
+    rows = 300
+    rng = np.random.default_rng(3)
+    spikes = np.zeros(rows)
+    spikes[::5] = rng.random(60) * 1e6  # a rate often 0: too many exceptions, plain
+    walk = np.cumsum(rng.normal(size=rows))  # full precision, smooth: XOR
+    values = np.column_stack([np.full(rows, 7.25), np.round(walk, 2), spikes, walk, spikes])
+    missing = np.zeros(values.shape, bool)
+    missing[:5, 1] = True
+    data = assert_round_trip(START + np.arange(rows) * 1000, values, missing)
+    assert kinds_of(data) == [CONST, DECIMAL, PLAIN, XOR, SAME]
+    block = decode_block(data, [4])  # only the copy: read through the series it names
+    np.testing.assert_array_equal(bits(block.values[:, 0]), bits(spikes))
+
+
+def test_a_copy_of_a_series_is_a_copy_only_with_the_same_mask() -> None:
+    values = np.tile(np.arange(50.0)[:, None] / 3, (1, 3))
+    missing = np.zeros(values.shape, bool)
+    missing[7, 2] = True  # same values, not the same mask
+    data = assert_round_trip(START + np.arange(50) * 1000, values, missing)
+    assert kinds_of(data)[1:] == [SAME, XOR]
+
+
 def test_the_format_is_versioned_and_small_for_constants() -> None:
     data = encode_block(START + np.arange(3600) * 1000, np.ones((3600, 80)))
     magic, version, _flags, rows, width, _crc = HEADER.unpack_from(data)
@@ -204,6 +235,8 @@ def test_damaged_bytes_raise_a_value_error_naming_the_problem() -> None:
     raw = bytearray(body)
     raw[4 + struct.unpack_from("<I", body)[0] + 1] = 0x3F  # series 1's kind: unknown, raw
     cases["series 1: kind 0x3f"] = resealed(data, bytes(raw))
+    raw[4 + struct.unpack_from("<I", body)[0] + 1] = SAME  # 4 bytes of a CONST: a bad copy
+    cases["series 1: the same as series"] = resealed(data, bytes(raw))
     for message, damaged in cases.items():
         with pytest.raises(ValueError, match=message.strip()):
             decode_block(damaged)
