@@ -10,6 +10,12 @@ consecutive values, and over that XOR with its bytes shuffled (all first bytes, 
 bytes ...), the layout time-series databases use. Every encoding is decoded again and checked
 bit for bit against the input (NaN kept apart from values). Figures are the encoded payload
 only: the database adds its row and index overhead (about 40 B a row on SQLite) per block.
+
+Then ``storage.blocks`` itself at each block size and deflate level, whole blobs (timestamps,
+missing masks, header and directory included), with the series a layout lacks as missing; and
+a day's read of two series (``--series``) and of every series on SQLite, as the store reads
+rows today (``read_frame``, into a DataFrame) and from a
+table of blocks, scaled from the samples there are to 86,400.
 """
 
 from __future__ import annotations
@@ -24,9 +30,12 @@ import numpy as np
 from sqlalchemy import select
 
 from bench.common import machine, table
+from storage import blocks as codec
 from storage.engine import make_engine
-from storage.schema import hosts, process_snapshots
+from storage.schema import hosts, process_snapshots, samples
 from storage.store import MetricStore
+
+DAY = 86_400
 
 Codec = tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]
 
@@ -41,8 +50,10 @@ def codecs() -> dict[str, Codec]:
         import zstandard  # optional: measured only where installed
     except ImportError:
         return found
-    compressor, decompressor = zstandard.ZstdCompressor(level=9), zstandard.ZstdDecompressor()
-    found["zstd-9"] = (compressor.compress, decompressor.decompress)
+    decompressor = zstandard.ZstdDecompressor()
+    for level in (3, 9):
+        compressor = zstandard.ZstdCompressor(level=level)
+        found[f"zstd-{level}"] = (compressor.compress, decompressor.decompress)
     return found
 
 
@@ -124,6 +135,121 @@ def stored_values(url: str, host: str | None) -> tuple[str, np.ndarray]:
     return name, frame.to_numpy(dtype=np.float64)
 
 
+BlockInput = tuple[list[str], np.ndarray, np.ndarray, np.ndarray]
+
+
+def stored_block_input(url: str, host: str) -> BlockInput:
+    """The host's raw rows as block input: the union of its layouts' series (sorted),
+    timestamps (ms), values and where a sample's layout lacks a series (missing)."""
+    store = MetricStore(make_engine(url))
+    query = (
+        select(samples.c.ts, samples.c.layout_id, samples.c.data)
+        .join(hosts, hosts.c.id == samples.c.host_id)
+        .where(hosts.c.name == host)
+        .order_by(samples.c.ts)
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+        names_by_layout = store.layout_names(conn, {r.layout_id for r in rows})
+    names = sorted({n for layout in names_by_layout.values() for n in layout})
+    values = np.full((len(rows), len(names)), np.nan)
+    missing = np.ones(values.shape, bool)
+    for position, row in enumerate(rows):
+        columns = [names.index(n) for n in names_by_layout[row.layout_id]]
+        values[position, columns] = np.frombuffer(row.data, dtype=np.float64)
+        missing[position, columns] = False
+    return names, np.array([r.ts for r in rows], dtype=np.int64), values, missing
+
+
+def codec_rows(
+    ts: np.ndarray, values: np.ndarray, missing: np.ndarray, sizes: list[int], wanted: list[int]
+) -> list[list[object]]:
+    """``storage.blocks`` per block size and level: B/point of whole blobs, encode µs a block,
+    decode µs a day (every series, and only ``wanted``), each block checked bit for bit."""
+    out: list[list[object]] = []
+    for size in sizes:
+        starts = range(0, len(ts) - size + 1, size)
+        for level in (1, 6, 9):
+            size_b = encode_s = all_s = some_s = 0.0
+            for at in starts:
+                part = slice(at, at + size)
+                began = time.perf_counter()
+                data = codec.encode_block(ts[part], values[part], missing[part], level)
+                encoded = time.perf_counter()
+                whole = codec.decode_block(data)
+                decoded = time.perf_counter()
+                codec.decode_block(data, wanted)
+                some_s += time.perf_counter() - decoded
+                all_s += decoded - encoded
+                encode_s += encoded - began
+                size_b += len(data)
+                expected = np.where(missing[part], np.nan, values[part])
+                if not np.array_equal(whole.values.view(np.uint64), expected.view(np.uint64)):
+                    raise AssertionError("storage.blocks did not round-trip a block bit for bit")
+                if not np.array_equal(whole.missing, missing[part]):
+                    raise AssertionError("storage.blocks lost the missing mask")
+            count = len(starts)
+            per_day = DAY / (count * size) * 1e6
+            out.append(
+                [size, f"storage.blocks, deflate {level}",
+                 f"{size_b / (count * values[part].size):.3f}",
+                 f"{encode_s / count * 1e6:,.0f}", f"{all_s * per_day:,.0f}",
+                 f"{some_s * per_day:,.0f}"]
+            )  # fmt: skip
+    return out
+
+
+def read_rows(
+    url: str, host: str, given: BlockInput, size: int, series: list[str], folder: str
+) -> list[list[str]]:
+    """ms to read ``series``, then every series, of a day on SQLite into a DataFrame: the rows
+    as the store reads them today (one query, ``read_frame``) and blocks of ``size`` from a
+    table of them in a file beside, both scaled from the samples stored to 86,400 (best of 5)."""
+    import pandas as pd  # imported before the clock starts, as a server has it
+    from sqlalchemy import BigInteger, Column, LargeBinary, MetaData, Table, insert
+
+    store = MetricStore(make_engine(url))
+    names, ts, values, missing = given
+    table_ = Table("blocks", MetaData(), Column("start", BigInteger, primary_key=True),
+                   Column("data", LargeBinary, nullable=False))  # fmt: skip
+    engine = make_engine(f"sqlite:///{folder}/blocks-read.db")
+    table_.metadata.drop_all(engine)
+    table_.metadata.create_all(engine)
+    with engine.begin() as conn:
+        rows = [
+            {"start": int(ts[at]), "data": codec.encode_block(
+                ts[at : at + size], values[at : at + size], missing[at : at + size])}
+            for at in range(0, len(ts), size)
+        ]  # fmt: skip
+        conn.execute(insert(table_), rows)
+
+    def today(wanted: list[str]) -> None:
+        store.read_frame(host, 0, 4e9, wanted)
+
+    def from_blocks(wanted: list[str]) -> None:
+        with engine.connect() as conn:
+            blobs = conn.execute(select(table_.c.data).order_by(table_.c.start)).scalars().all()
+        positions = [names.index(n) for n in wanted]
+        parts = [codec.decode_block(blob, positions) for blob in blobs]
+        stamps = np.concatenate([p.ts for p in parts])
+        index = pd.DatetimeIndex(pd.to_datetime(stamps, unit="ms", utc=True), name="ts")
+        pd.DataFrame(np.concatenate([p.values for p in parts]), index=index, columns=wanted)
+
+    scale = DAY / len(ts)
+    out = []
+    for wanted, label in ((series, ", ".join(series)), (names, f"all {len(names)}")):
+        for name, step in (("rows (today)", today), (f"blocks of {size}", from_blocks)):
+            best = min(_timed(lambda s=step, w=wanted: s(w)) for _ in range(5))
+            out.append([name, label, f"{best * scale * 1000:.0f}"])
+    return out
+
+
+def _timed(step: Callable[[], None]) -> float:
+    began = time.perf_counter()
+    step()
+    return time.perf_counter() - began
+
+
 def stored_snapshots(url: str, host: str) -> list[bytes]:
     """The host's stored process snapshots, decompressed: one JSON document a sample."""
     store = MetricStore(make_engine(url))
@@ -158,23 +284,38 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--host", default=None)
-    parser.add_argument("--rows", default="60,300,900", help="block sizes to try, in samples")
+    parser.add_argument("--rows", default="60,300,900,3600", help="block sizes, in samples")
+    parser.add_argument("--read-rows", type=int, default=900, help="block size of the read")
+    parser.add_argument("--series", default="cpu.total,memory.percent", help="two to read")
+    parser.add_argument("--folder", default="/tmp", help="where the read's block table goes")
     parser.add_argument("--snapshot-rows", default="12,60", help="snapshots a block, to try")
     args = parser.parse_args()
     host, values = stored_values(args.database_url, args.host)
     print(f"## Block encodings ({machine()})\n")
     count, width = values.shape
     print(f"{count} real samples of {host}, {width} series; float64 today: 8 B a point\n")
+    sizes = [int(r) for r in args.rows.split(",") if int(r) <= count]
     rows = []
-    for size in (int(r) for r in args.rows.split(",")):
-        for codec_name, codec in codecs().items():
+    for size in sizes:
+        for codec_name, compressor in codecs().items():
             for transform in TRANSFORMS:
-                got = measure(values, size, codec, transform)
+                got = measure(values, size, compressor, transform)
                 rows.append(
                     [size, f"{transform} + {codec_name}", f"{got['bytes']:.3f}",
-                     f"{got['encode_us']:.3f}", f"{got['decode_us']:.3f}"]
+                     f"{got['encode_us'] * size * width:,.0f}",
+                     f"{got['decode_us'] * DAY * width:,.0f}"]
                 )  # fmt: skip
-    print(table(["block", "encoding", "B/point", "encode µs/point", "decode µs/point"], rows))
+    headers = ["block", "encoding", "B/point", "encode µs/block", "decode µs/day"]
+    print(table(headers, rows))
+    series = args.series.split(",")
+    given = stored_block_input(args.database_url, host)
+    names, ts, matrix, missing = given
+    print(f"\n`storage.blocks` (whole blobs; a day: {DAY} samples; subset: {', '.join(series)})\n")
+    got = codec_rows(ts, matrix, missing, sizes, [names.index(n) for n in series])
+    print(table([*headers, "decode µs/day, subset"], got))
+    print("\nA day read on SQLite into a DataFrame, ms (scaled from the stored samples)\n")
+    read = read_rows(args.database_url, host, given, args.read_rows, series, args.folder)
+    print(table(["read", "series", "ms a day"], read))
     documents = stored_snapshots(args.database_url, host)
     print(f"\nProcess snapshots: {len(documents)} (top lists as JSON), bytes a snapshot\n")
     sizes = [int(r) for r in args.snapshot_rows.split(",")]
