@@ -109,10 +109,10 @@ def post_fork(server: object, worker: object) -> None:
 
     limit_arenas()  # before the worker's threads start: fewer malloc arenas to hold freed memory
     if not server.cfg.preload_app:  # type: ignore[attr-defined]
-        from app.guard.startup import monitor_config
+        from app.config import Config
         from app.runtime.early import start_early
 
-        start_early(monitor_config(server))
+        start_early(Config.from_env())  # checked in the master's start checks
 
 
 def post_worker_init(worker: object) -> None:

@@ -15,10 +15,7 @@ import fcntl
 import logging
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-
-from storage.urls import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +34,17 @@ class DatabaseInUse(RuntimeError):
         self.pid = pid
 
 
-@dataclass
 class _Held:
-    fd: int
-    owner: int  # the pid that took the lock; a forked child holds it through inheritance
-    count: int
+    """A lock this process holds: its descriptor, the pid that took it (a forked child holds
+    it through inheritance) and how many holders share it. (Not a dataclass: gunicorn's master
+    takes the lock, and ``dataclasses`` alone would add to its memory.)"""
+
+    __slots__ = ("count", "fd", "owner")
+
+    def __init__(self, fd: int, owner: int, count: int) -> None:
+        self.fd = fd
+        self.owner = owner
+        self.count = count
 
 
 _held: dict[Path, _Held] = {}
@@ -52,6 +55,8 @@ _registry_lock = threading.Lock()
 def lock_path(database_url: str) -> Path | None:
     """The lock file of a SQLite database file (``monitor.db.lock``); None for PostgreSQL,
     in-memory databases and ``file:`` URIs."""
+    from storage.urls import sqlite_file
+
     database = sqlite_file(database_url)
     if database is None:
         return None
@@ -67,8 +72,13 @@ def hold_writer_lock(database_url: str) -> Path | None:
     (a read-only folder) is logged and not fatal: the database reports its own trouble.
     """
     path = lock_path(database_url)
-    if path is None:
-        return None
+    return None if path is None else hold_lock_file(path)
+
+
+def hold_lock_file(lock_file: str | Path) -> Path | None:
+    """``hold_writer_lock`` by the lock file's path (``lock_path``), as gunicorn's master takes
+    it from the answer of its start checks."""
+    path = Path(lock_file)
     with _registry_lock:
         held = _held.get(path)
         if held is not None:

@@ -1,53 +1,69 @@
 """``python -m app serve`` runs the dashboard under gunicorn, as production does.
 
-One master and one threaded worker, configured by ``gunicorn.conf.py`` (the same hooks: start
-sampling in the worker, flush storage on exit) with the bind address from the CLI's config.
-Werkzeug's development server is not used: besides its warning, it writes an HTTP response
-after a WebSocket closes, which browsers report as an invalid frame.
+Once its flags are checked (``app.cli.main``), the command hands them over as ``MONITOR_*``
+variables and replaces its process (same pid, same standard streams) with a fresh interpreter
+running ``app.cli.master``: a gunicorn master with ``gunicorn.conf.py`` and one worker that
+imports neither the CLI nor the settings code, and so stays at gunicorn's own size. Werkzeug's
+development server is not used: besides its warning, it writes an HTTP response after a
+WebSocket closes, which browsers report as an invalid frame.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import sys
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from gunicorn.app.base import Application
+from app.config import ENV_PREFIX, Config
 
-from app.config import Config
-
-GUNICORN_CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
-
-
-def bind_address(config: Config) -> str:
-    host = f"[{config.host}]" if ":" in config.host else config.host
-    return f"{host}:{config.port}"
-
-
-class DashboardServer(Application):
-    """gunicorn with the project's config file and this process's settings."""
-
-    def __init__(self, config: Config) -> None:
-        self.monitor_config = config
-        # Printed by gunicorn.conf.py's when_ready, once it listens (after every start check).
-        self.banner = f"Dashboard on http://{bind_address(config)}/ (Ctrl+C to stop)"
-        super().__init__(usage=None, prog="python -m app serve")
-
-    def load_config(self) -> None:
-        """gunicorn.conf.py, then the bind address and a single worker (no argv parsing)."""
-        self.load_config_from_file(str(GUNICORN_CONF))
-        self.cfg.set("bind", [bind_address(self.monitor_config)])
-        self.cfg.set("workers", 1)
-
-    def load(self) -> Any:
-        """Builds the app in the worker (after the fork), from the CLI's config."""
-        from app.web.factory import create_app
-
-        return create_app(self.monitor_config).server
+# The settings ``python -m app`` has flags for: what ``handed_over`` writes.
+SERVE_FLAGS = (
+    "host",
+    "port",
+    "insecure_no_auth",
+    "trusted_network",
+    "database_url",
+    "interval",
+    "hostname",
+    "top_n",
+    "log_level",
+)
+MASTER_MODULE = "app.cli.master"
 
 
-def serve_with_gunicorn(config: Config) -> int:
-    """Serves until SIGINT/SIGTERM; the worker flushes the storage buffer before it exits."""
-    os.environ.setdefault("MONITOR_LOG_LEVEL", config.log_level)
-    DashboardServer(config).run()
-    return 0
+def master_argv(orig_argv: list[str]) -> list[str]:
+    """The master's command line: this interpreter with its own options (``-X``, ``-W``...,
+    those before ``-m app``) running ``app.cli.master``."""
+    options = orig_argv[1 : orig_argv.index("-m")] if "-m" in orig_argv else []
+    return [sys.executable, *options, "-m", MASTER_MODULE]
+
+
+def env_text(value: Any) -> str:
+    """A setting as its ``MONITOR_*`` variable spells it, read back to the same value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)
+
+
+def handed_over(config: Config, environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with the flags' settings of ``config`` as ``MONITOR_*`` variables, so that
+    ``Config.from_env`` in the master's checks and in the worker reads ``config`` back."""
+    env = dict(environ)
+    for name in SERVE_FLAGS:
+        env[ENV_PREFIX + name.upper()] = env_text(getattr(config, name))
+    return env
+
+
+def serve_with_gunicorn(config: Config, environ: MutableMapping[str, str] = os.environ) -> int:
+    """Becomes the gunicorn master (``os.execve``: it does not return); SIGINT or SIGTERM then
+    stops it, and the worker flushes the storage buffer before it exits."""
+    env = handed_over(config, environ)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, master_argv(sys.orig_argv), env)
+    return 0  # not reached

@@ -9,9 +9,6 @@ at gunicorn's own size (docs/benchmarks.md, "A lean gunicorn master").
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-
 from app.config import Config
 
 
@@ -32,25 +29,3 @@ def files_problem(config: Config) -> str | None:
     except ConfigError as exc:  # RuleError is one
         return str(exc)
     return None
-
-
-def in_child(check: Callable[[], str | None]) -> str | None:
-    """Runs ``check`` in a forked child and returns its answer (a one-line problem or None);
-    an exception in the child is a problem too, in one line. The parent imports nothing."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: answer through the pipe, never return into gunicorn
-        os.close(read_end)
-        try:
-            answer = check() or ""
-        except BaseException as exc:  # a traceback would break the one line
-            answer = f"start check failed: {type(exc).__name__}: {exc}"
-        os.write(write_end, answer.encode())
-        os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        answer = pipe.read().decode()
-    _, status = os.waitpid(pid, 0)
-    if not answer and os.waitstatus_to_exitcode(status) != 0:
-        return "start check failed: its process ended abnormally"
-    return answer or None

@@ -2,14 +2,17 @@
 
 ``check_start`` runs once gunicorn's settings are final, after ``-b``/``--bind``, the config
 file and ``GUNICORN_CMD_ARGS``, and before it logs, binds or forks; a refusal is one line on
-stderr and exit code 2. It checks the settings, the users and rules files (in a child
-process: ``file_checks``), and binds the
-listening sockets itself, once (gunicorn would retry an address in use five times a second
-apart, logging each). ``check_ready`` then checks the sockets gunicorn really listens on
-(which also covers systemd socket activation and ``fd://``) and prints the banner of
-``python -m app serve``; ``listeners_problem`` checks them again after a reload.
+stderr and exit code 2. The checks that need the dashboard's settings (the ``MONITOR_*``
+variables: the exposure rule, SQLite with several workers, the users and rules files) run in a
+forked child (``app.guard.start_checks``), which hands back what the master needs: the SQLite
+file to lock, the workers' client limits, a line to log. The master binds the listening sockets
+itself, once (gunicorn would retry an address in use five times a second apart, logging each).
+``check_ready`` then checks the sockets gunicorn really listens on (which also covers systemd
+socket activation and ``fd://``) and prints the banner of ``python -m app serve``;
+``listeners_problem`` checks them again after a reload.
 
-Kept free of the web stack: gunicorn's master imports it.
+Imports neither the web stack nor ``app.config``: gunicorn's master imports it, and stays at
+gunicorn's own size.
 """
 
 from __future__ import annotations
@@ -22,31 +25,46 @@ from typing import Any, NoReturn
 from gunicorn import sock as gunicorn_sock
 from gunicorn import systemd
 
-from app.config import Config, ConfigError
-from app.guard.exposure import exposure_problem, trusted_exposure_note
-from app.guard.file_checks import files_problem, in_child
+from app.guard.child_check import ChildCheckFailed, run_in_child
 from app.guard.slow_clients import ClientLimits, GuardedThreadWorker
-from storage.file_lock import DatabaseInUse, hold_writer_lock
+from storage.file_lock import DatabaseInUse, hold_lock_file
 
 WORKER = "app.guard.slow_clients.GuardedThreadWorker"
+
+
+class StartFacts:
+    """What the checks in the child found: a ``problem`` (one line), else the SQLite lock file
+    to hold (``""``: none), the workers' client limits and the line to log for a trusted
+    exposure (``""``: none). ``text`` and ``parse`` carry it through the child's pipe."""
+
+    def __init__(
+        self,
+        problem: str = "",
+        lock_file: str = "",
+        read_timeout: float = 10.0,
+        per_client: int = 32,
+        note: str = "",
+    ) -> None:
+        self.problem = problem
+        self.lock_file = lock_file
+        self.read_timeout = read_timeout
+        self.per_client = per_client
+        self.note = note
+
+    def text(self) -> str:
+        values = (self.problem, self.lock_file, repr(self.read_timeout), self.per_client, self.note)
+        return "\n".join(str(value).replace("\n", " ") for value in values)
+
+    @classmethod
+    def parse(cls, text: str) -> StartFacts:
+        problem, lock_file, read_timeout, per_client, note = text.split("\n")
+        return cls(problem, lock_file, float(read_timeout), int(per_client), note)
 
 
 def refuse(message: str) -> NoReturn:
     """One line on stderr, exit code 2 (as for any bad setting of ``python -m app``)."""
     print(f"error: {message}", file=sys.stderr, flush=True)
     raise SystemExit(2)
-
-
-def monitor_config(server: Any) -> Config:
-    """The dashboard's settings: those ``python -m app serve`` hands over, else the
-    environment's (``gunicorn ... wsgi:app`` builds the app from it too)."""
-    config = getattr(server.app, "monitor_config", None)
-    if isinstance(config, Config):
-        return config
-    try:
-        return Config.from_env()
-    except ConfigError as exc:
-        refuse(str(exc))
 
 
 def bind_hosts(addresses: list[Any]) -> list[str]:
@@ -64,43 +82,42 @@ def listening_hosts(listeners: list[Any]) -> list[str]:
     return hosts
 
 
-def start_problem(server: Any, config: Config) -> str | None:
-    """Why this gunicorn set-up must not start, or None."""
-    cfg = server.cfg
-    if not issubclass(server.worker_class, GuardedThreadWorker):
-        return (
-            f"worker class {cfg.worker_class_str!r} cannot hold WebSockets or bound slow "
-            f"clients; use the default from gunicorn.conf.py ({WORKER})"
-        )
-    problem = exposure_problem(config, bind_hosts(cfg.address))
-    if problem:
-        return problem
-    if cfg.workers > 1 and config.database_url.startswith("sqlite"):
-        return (
-            f"{cfg.workers} workers on SQLite would each sample the host and contend for one "
-            "file; use MONITOR_WORKERS=1 with SQLite, or PostgreSQL for several workers"
-        )
-    return in_child(lambda: files_problem(config))
+def _facts_in_child(hosts: list[str], workers: int) -> str:
+    from app.guard.start_checks import start_facts
+
+    return start_facts(hosts, workers).text()
+
+
+def _listening_in_child(hosts: list[str]) -> str:
+    from app.guard.start_checks import listening_problem
+
+    return listening_problem(hosts)
 
 
 def check_start(server: Any) -> None:
-    """Refuses (one line, exit 2) or prepares the workers' limits and logs a trusted exposure."""
-    config = monitor_config(server)
-    problem = start_problem(server, config)
-    if problem:
-        refuse(problem)
-    try:  # one writer per SQLite file, for the whole deployment: the workers inherit the lock
-        hold_writer_lock(config.database_url)
-    except DatabaseInUse as exc:
+    """Refuses (one line, exit 2) or takes the SQLite writer lock, sets the workers' limits,
+    logs a trusted exposure and binds."""
+    cfg = server.cfg
+    if not issubclass(server.worker_class, GuardedThreadWorker):
+        refuse(
+            f"worker class {cfg.worker_class_str!r} cannot hold WebSockets or bound slow "
+            f"clients; use the default from gunicorn.conf.py ({WORKER})"
+        )
+    hosts, workers = bind_hosts(cfg.address), cfg.workers
+    try:
+        facts = StartFacts.parse(run_in_child(lambda: _facts_in_child(hosts, workers)))
+    except ChildCheckFailed as exc:
         refuse(str(exc))
-    server.worker_class.limits = ClientLimits(
-        read_timeout=config.request_read_timeout,
-        # Behind a trusted proxy every connection comes from the proxy: it limits per client.
-        per_client=0 if config.trust_proxy else config.connections_per_client,
-    )
-    note = trusted_exposure_note(config, bind_hosts(server.cfg.address))
-    if note:
-        server.log.warning(note)
+    if facts.problem:
+        refuse(facts.problem)
+    if facts.lock_file:  # one writer per SQLite file, for the deployment: workers inherit it
+        try:
+            hold_lock_file(facts.lock_file)
+        except DatabaseInUse as exc:
+            refuse(str(exc))
+    server.worker_class.limits = ClientLimits(facts.read_timeout, facts.per_client)
+    if facts.note:
+        server.log.warning(facts.note)
     bind_now(server)
 
 
@@ -136,7 +153,13 @@ def bind_now(server: Any) -> None:
 
 
 def listeners_problem(server: Any) -> str | None:
-    return exposure_problem(monitor_config(server), listening_hosts(server.LISTENERS))
+    """The exposure rule (in a child, like the start checks) on the sockets gunicorn listens
+    on, or None."""
+    hosts = listening_hosts(server.LISTENERS)
+    try:
+        return run_in_child(lambda: _listening_in_child(hosts)) or None
+    except ChildCheckFailed as exc:
+        return str(exc)
 
 
 def check_ready(server: Any) -> None:

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 from app.config import Config
-from app.guard.file_checks import files_problem, in_child
+from app.guard.child_check import in_child
+from app.guard.file_checks import files_problem
 
 
 def test_a_bad_rules_file_is_one_line_from_the_child(tmp_path: Path) -> None:
@@ -39,3 +40,26 @@ def test_an_exception_in_the_child_is_a_problem_in_one_line() -> None:
 
 def test_a_child_that_dies_is_a_problem() -> None:
     assert in_child(lambda: os._exit(3)) == "start check failed: its process ended abnormally"
+
+
+def test_the_childs_text_reaches_the_master_and_its_failure_is_one_line() -> None:
+    from app.guard.child_check import ChildCheckFailed, run_in_child
+
+    assert run_in_child(lambda: f"from {os.getpid()}") != f"from {os.getpid()}"  # the child's
+    try:
+        run_in_child(lambda: {}["gone"])
+    except ChildCheckFailed as exc:
+        assert str(exc) == "start check failed: KeyError: 'gone'"
+    else:
+        raise AssertionError("no failure")
+
+
+def test_the_start_facts_cross_the_pipe_whole() -> None:
+    from app.guard.startup import StartFacts
+
+    facts = StartFacts("", "/data/m.db.lock", 2.5, 0, "serving 0.0.0.0 WITHOUT\nauthentication")
+    back = StartFacts.parse(facts.text())
+    assert (back.problem, back.lock_file, back.read_timeout, back.per_client) == (
+        "", "/data/m.db.lock", 2.5, 0)  # fmt: skip
+    assert back.note == "serving 0.0.0.0 WITHOUT authentication"
+    assert StartFacts.parse(StartFacts(problem="bad").text()).problem == "bad"

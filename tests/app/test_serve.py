@@ -61,6 +61,10 @@ def test_serves_changing_samples_and_flushes_on_sigterm(tmp_path: Path) -> None:
         assert {"cpu", "memory", "load", "system", "disks", "network", "processes"} <= set(later)
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
         assert b"System monitor" in page
+        # The same process became the lean gunicorn master (app.cli.master) once its flags
+        # were checked: its pid, now running gunicorn.
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+        assert cmdline[1:3] == [b"-m", b"app.cli.master"], cmdline
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     finally:
@@ -82,3 +86,43 @@ def test_serves_changing_samples_and_flushes_on_sigterm(tmp_path: Path) -> None:
 def test_bad_flag_exits_2_with_one_line() -> None:
     line = app_exits_2_with_one_line("--interval", "-1")
     assert line == "error: --interval must be greater than 0 and at most 3600, got -1"
+
+
+SERVE_ARGS = [
+    "--host", "::1", "--port", "8123", "--trusted-network", "--insecure-no-auth",
+    "--database-url", "sqlite:////tmp/some where/m.db", "--interval", "0.1",
+    "--hostname", " web 1 ", "--top-n", "0", "--log-level", "debug",
+]  # fmt: skip
+
+
+def test_every_serve_flag_reaches_the_master_and_worker_unchanged(monkeypatch) -> None:
+    """``python -m app serve`` hands its flags over as ``MONITOR_*`` variables (it then becomes
+    ``app.cli.master``): the settings read back from them are the ones the flags gave, each
+    flag overriding the variable it names, and the other variables pass through."""
+    from app.cli.main import config_from_args, parse
+    from app.cli.serve import SERVE_FLAGS, handed_over
+    from app.config import Config
+
+    environ = {"MONITOR_PORT": "9999", "MONITOR_INTERVAL": "5", "MONITOR_CMDLINE_MAX": "77"}
+    for name in [n for n in os.environ if n.startswith("MONITOR_")]:
+        monkeypatch.delenv(name)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    args = parse(SERVE_ARGS)
+    assert {n for n in SERVE_FLAGS if getattr(args, n) is not None} == set(SERVE_FLAGS)
+    given = config_from_args(args)
+    assert (given.host, given.port, given.interval, given.hostname, given.cmdline_max) == (
+        "::1", 8123, 0.1, " web 1 ", 77)  # fmt: skip
+    assert given.trusted_network and given.insecure_no_auth and given.top_n == 0
+    assert given.database_url == "sqlite:////tmp/some where/m.db" and given.log_level == "debug"
+    env = handed_over(given, os.environ)
+    assert Config.from_env(env) == given
+    assert Config.from_env(env) != Config.from_env(os.environ)  # (what the flags changed)
+
+
+def test_the_master_keeps_the_interpreters_options() -> None:
+    from app.cli.serve import master_argv
+
+    assert master_argv(["python", "-X", "dev", "-W", "error", "-m", "app", "serve"])[1:] == [
+        "-X", "dev", "-W", "error", "-m", "app.cli.master"]  # fmt: skip
+    assert master_argv(["python", "-c", "..."])[1:] == ["-m", "app.cli.master"]
