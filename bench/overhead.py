@@ -277,11 +277,19 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="checkout whose dashboard also runs")
     parser.add_argument("--minutes", type=float, help="soak: windows filling this many minutes")
     parser.add_argument("--tab", action="store_true", help="a Chromium tab as the live client")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE if set (each start compiles the project's modules)",
+    )
     args = parser.parse_args()
+    if not args.no_bytecode_cache:  # as a deployment runs: Python's bytecode cache on
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     windows = args.windows
     if args.minutes is not None:
         windows = max(1, round(args.minutes * 60 / args.seconds))
     print(f"machine: {machine()}")
+    print(f"bytecode cache: {'off' if os.environ.get('PYTHONDONTWRITEBYTECODE') else 'on'}")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with ExitStack() as stack, TemporaryDirectory() as folder:
         ours, port = stack.enter_context(serve_dashboard(Path(folder), ROOT, "ours"))
