@@ -9,6 +9,7 @@ full". Deleting the filler frees room for the backlog and for folding the WAL th
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import time
@@ -248,7 +249,7 @@ def test_a_full_disk(tmp_path: Path) -> None:
     # One line when the disk filled (SQLite may first say "disk I/O error" rather than "full"),
     # one when the writer stored again.
     assert len(write_failed) == 2 and tracebacks == [], write_failed
-    assert " ERROR storage.outage: database " in write_failed[0], write_failed
+    assert re.search(r" ERROR \[\d+\] storage\.outage: database ", write_failed[0]), write_failed
     assert "works again" in write_failed[1], write_failed
     assert wal_after < min(wal_full, 64 * 1024), (wal_full, wal_after)
     assert code == 0, app.log()
