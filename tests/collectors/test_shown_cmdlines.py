@@ -12,7 +12,7 @@ from collectors import privacy, shown_cmdlines
 from collectors.process_table import CMDLINE_SHOWN_MAX
 from collectors.processes import ProcessesCollector
 from collectors.procfs import ProcfsReader
-from collectors.shown_cmdlines import ShownCmdlines
+from collectors.shown_cmdlines import PRUNE_EVERY, ShownCmdlines
 from tests.collectors.fakeproc import CLOCK_TICKS, PAGE_SIZE, FakeProc
 from tests.collectors.fakes import FakeClock, FakeProcess, FakePsutil, process_info
 
@@ -87,8 +87,9 @@ def test_vanished_and_reused_pids_drop_their_entries(
     assert len(collector._cmdlines) == 3
     proc.remove(2)
     proc.add(3, "app", start=500, cmdline=b"app\0-v\0")  # pid 3 reused by another process
-    clock.advance(1.0)
-    collector.collect()
+    for _ in range(PRUNE_EVERY):
+        clock.advance(1.0)
+        collector.collect()
     assert len(collector._cmdlines) == 2  # pid 2 and the old pid 3 forgotten
     assert len(masked) == 4  # the new process under pid 3 was masked afresh
 
@@ -106,7 +107,8 @@ def test_psutil_path_masks_once_and_forgets_processes_gone_from_the_scan(
         assert [row["cmdline"] for row in rows] == ["app --password=***", "db --secret ***"]
     assert len(masked) == 2
     fake.processes = [first]
-    collector.collect()
+    for _ in range(PRUNE_EVERY):
+        collector.collect()
     assert len(collector._cmdlines) == 1
 
 
@@ -126,3 +128,13 @@ def test_settings_and_limits_never_get_a_stale_answer(masked: list[tuple[str, ..
     assert shown.shown((1, 10), None, 256) is None  # unknown (access denied)
     assert shown.shown((1, 10), argv, 256) == "app --password=*** " + "x" * 40
     assert len(masked) == 1
+
+
+def test_prunes_every_few_scans_only() -> None:
+    shown = ShownCmdlines(hide_cmdline=False, mask_secrets=True, prune_every=3)
+    shown.shown((7, 70), ["gone"], 256)
+    shown.retain([])
+    shown.retain([])
+    assert len(shown) == 1  # not yet: a prune costs a set of the whole scan
+    shown.retain([])
+    assert len(shown) == 0
