@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from types import ModuleType
 from typing import Any
 
@@ -12,6 +12,7 @@ import psutil
 
 from collectors._common import optional_call, sum_known
 from collectors.base import Clock, MetricTable, RateTracker
+from collectors.mounts import mounts_changed_check
 
 # Filesystems with no disk behind them, or (network) ones whose statvfs may hang.
 PSEUDO_FSTYPES = frozenset(
@@ -72,6 +73,10 @@ class DisksCollector:
     backwards gives null for that tick. ``busy_pct`` is the share of elapsed time the disk was
     busy (null where psutil has no ``busy_time``). The ``total`` sums the known rates of the
     non-stacked disks (not dm-*, md*); null when none is known. No counters (containers): no rows.
+
+    The partitions are listed again only when ``mounts_changed()`` says the mount table changed
+    (default: ``collectors.mounts``, a poll of /proc/self/mounts with the real psutil on Linux,
+    else always True); ``disk_usage`` of each mount is read every tick.
     """
 
     name = "disks"
@@ -95,9 +100,16 @@ class DisksCollector:
         "total.write_iops": ("1/s", "write operations, all physical disks"),
     }
 
-    def __init__(self, psutil_module: ModuleType | Any = psutil, clock: Clock = time.monotonic):
+    def __init__(
+        self,
+        psutil_module: ModuleType | Any = psutil,
+        clock: Clock = time.monotonic,
+        mounts_changed: Callable[[], bool] | None = None,
+    ) -> None:
         self._psutil = psutil_module
         self._rates = RateTracker(clock)
+        self._mounts_changed = mounts_changed or mounts_changed_check(psutil_module is psutil)
+        self._partitions: list[Any] | None = None  # the last listing, kept until a change
         self._io()  # first sighting of the counters: the next collect has rates
 
     def collect(self) -> dict[str, Any]:
@@ -129,6 +141,14 @@ class DisksCollector:
         return rows
 
     def _real_partitions(self) -> list[Any]:
+        """The last listing of ``_list_partitions``, listed again after a mount table change."""
+        if self._mounts_changed():
+            self._partitions = None  # stays None if listing raises: listed again next tick
+        if self._partitions is None:
+            self._partitions = self._list_partitions()
+        return self._partitions
+
+    def _list_partitions(self) -> list[Any]:
         """Real mounts, one per device (its shortest mount point), sorted by mount point."""
         kept: dict[str, Any] = {}
         for part in self._psutil.disk_partitions(all=False):

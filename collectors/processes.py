@@ -16,8 +16,8 @@ import psutil
 from collectors import process_table
 from collectors._common import optional_call
 from collectors.base import Clock, MetricTable
-from collectors.privacy import mask_arguments
 from collectors.procfs import ProcfsReader, ProcStat
+from collectors.shown_cmdlines import ShownCmdlines
 
 # Read for every process by the one process_iter pass: enough to count by status and to rank by
 # CPU and by RSS. On Linux, psutil reads /proc/PID/stat once for cpu_percent and status (shared
@@ -77,7 +77,8 @@ class ProcessesCollector:
     AccessDenied or ZombieProcess is null; a process that vanished after the scan
     (NoSuchProcess) keeps its row, with the scan's pid, cpu, rss, mem and status, and null for
     its details: it was counted in ``total``, so the top lists still show it. Command lines
-    are truncated to ``cmdline_max`` characters.
+    are truncated to ``cmdline_max`` characters; each distinct command line of a process is
+    masked once and kept while the process stays in the scan (``collectors.shown_cmdlines``).
     """
 
     name = "processes"
@@ -118,8 +119,7 @@ class ProcessesCollector:
         self._psutil = psutil_module
         self._top_n = top_n
         self._cmdline_max = cmdline_max
-        self._hide_cmdline = hide_cmdline
-        self._mask_secrets = mask_secrets
+        self._cmdlines = ShownCmdlines(hide_cmdline=hide_cmdline, mask_secrets=mask_secrets)
         self._errors = _exceptions(psutil_module, "NoSuchProcess", "AccessDenied", "ZombieProcess")
         self._unreadable = _exceptions(psutil_module, "AccessDenied", "ZombieProcess")
         self._gone = _exceptions(psutil_module, "NoSuchProcess")
@@ -152,7 +152,9 @@ class ProcessesCollector:
             counts[status] = counts.get(status, 0) + 1
             scanned.append((process, info))
         self._by_id = {id(process): process for process, _ in scanned}
-        self.table.keep(process_table.psutil_scan_rows(scanned))
+        rows = process_table.psutil_scan_rows(scanned)
+        self.table.keep(rows)
+        self._cmdlines.retain(rows)
         top_cpu = heapq.nlargest(self._top_n, scanned, key=lambda pair: _cpu_key(pair[1]))
         top_mem = heapq.nlargest(self._top_n, scanned, key=lambda pair: _rss_key(pair[1]))
         details: dict[int, dict[str, Any]] = {}  # id(process) -> DETAIL_ATTRS, read once
@@ -184,7 +186,7 @@ class ProcessesCollector:
         for process, info in ranked:
             if id(process) not in details:
                 details[id(process)] = self._details(process)
-            rows.append(self._row(info, details[id(process)]))
+            rows.append(self._row(info, details[id(process)], id(process)))
         return rows
 
     def _details(self, process: Any) -> dict[str, Any]:
@@ -199,16 +201,17 @@ class ProcessesCollector:
             pass
         return details
 
-    def _row(self, info: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
+    def _row(self, info: dict[str, Any], details: dict[str, Any], start: int) -> dict[str, Any]:
+        pid = info.get("pid")
         return self._process_row(
-            info.get("pid"),
+            pid,
             details["name"],
             details["username"],
             info.get("cpu_percent"),
             getattr(info.get("memory_info"), "rss", None),
             details["num_threads"],
             info.get("status"),
-            self._cmdline(details["cmdline"]),
+            self._cmdlines.shown((pid, start), details["cmdline"], self._cmdline_max),
         )
 
     def _process_row(self, pid: Any, name: Any, user: Any, cpu: Any, rss: Any, threads: Any,
@@ -227,14 +230,6 @@ class ProcessesCollector:
             "cmdline": cmdline,
         }
 
-    def _cmdline(self, arguments: Any, limit: int | None = None) -> str | None:
-        """Masked (secrets), then truncated; None when hidden by configuration or unknown."""
-        if self._hide_cmdline:
-            return None
-        if self._mask_secrets and isinstance(arguments, list | tuple):
-            arguments = mask_arguments(arguments)
-        return process_table.truncate_cmdline(arguments, limit or self._cmdline_max)
-
     def _search_details(self, process: ProcStat) -> dict[str, Any]:
         """Name, user and whole command line (masked) of one process of the last scan."""
         found = dict.fromkeys(DETAIL_ATTRS)  # gone from the psutil path's scan since
@@ -242,7 +237,8 @@ class ProcessesCollector:
             found = self._procfs.details(process)
         elif (kept := self._by_id.get(process.start)) is not None:
             found = self._details(kept)
-        cmdline = self._cmdline(found["cmdline"], process_table.CMDLINE_SHOWN_MAX)
+        identity = (process.pid, process.start)
+        cmdline = self._cmdlines.shown(identity, found["cmdline"], process_table.CMDLINE_SHOWN_MAX)
         return {"name": found["name"], "user": found["username"], "cmdline": cmdline}
 
     # -- /proc path ---------------------------------------------------------------------------
@@ -250,6 +246,7 @@ class ProcessesCollector:
     def _collect_procfs(self, reader: ProcfsReader) -> dict[str, Any]:
         scanned = reader.scan()
         self.table.keep(scanned)
+        self._cmdlines.retain(scanned)
         counts = dict.fromkeys(COMMON_STATUSES, 0)
         counts.update(Counter(map(_STATUS, scanned)))  # others in order of first sighting
         # a stable sort, as nlargest: ties keep pid order (C-level, cheaper than nlargest's key)
@@ -262,7 +259,7 @@ class ProcessesCollector:
             key = (process.pid, process.start, process.comm)
             entry = kept.get(key) or self._kept.get(key)
             if entry is None or now - entry[0] >= self._details_ttl:
-                entry = (now, self._shown_details(reader.details(process)))
+                entry = (now, self._shown_details(process, reader.details(process)))
             kept[key] = entry
             details = entry[1]
             rows.append(
@@ -285,9 +282,10 @@ class ProcessesCollector:
             "top_mem": rows[len(top_cpu) :],
         }
 
-    def _shown_details(self, details: dict[str, Any]) -> dict[str, Any]:
+    def _shown_details(self, process: ProcStat, details: dict[str, Any]) -> dict[str, Any]:
+        identity = (process.pid, process.start)
         return {
             "name": details["name"],
             "user": details["username"],
-            "cmdline": self._cmdline(details["cmdline"]),
+            "cmdline": self._cmdlines.shown(identity, details["cmdline"], self._cmdline_max),
         }
