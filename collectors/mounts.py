@@ -32,9 +32,17 @@ class MountWatch:
     first call, after each change of the mount table, and always once anything failed."""
 
     def __init__(self, path: str = MOUNTS) -> None:
+        self._path = path
+        self._open()
+
+    def _open(self) -> None:
+        """A descriptor of its own (a forked child shares its parent's open file, whose change
+        flag the first to poll would take from the other), and ``changed`` True first."""
         self._fd: int | None = None
         self._poll: select.poll | None = None
         self._first = True
+        self._pid = os.getpid()
+        path = self._path
         try:
             self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
             self._poll = select.poll()
@@ -49,6 +57,8 @@ class MountWatch:
 
     def changed(self) -> bool:
         """True when the mount table may have changed since the previous call."""
+        if self._pid != os.getpid():  # in a forked child: watch with a descriptor of its own
+            self._drop_inherited()
         if self._poll is None:
             return True
         try:
@@ -58,6 +68,11 @@ class MountWatch:
             return True
         first, self._first = self._first, False
         return first or any(mask & CHANGED for _, mask in events)
+
+    def _drop_inherited(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # the child's copy only: the parent's stays open
+        self._open()
 
     def close(self) -> None:
         """Stops watching: ``changed`` says True from now on."""

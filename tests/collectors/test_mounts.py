@@ -74,8 +74,7 @@ def test_a_fake_psutil_lists_every_tick() -> None:
 
 def test_a_real_mounts_fd_where_nothing_changes_lists_once() -> None:
     watch = MountWatch()
-    if not watch.watching:
-        pytest.skip("/proc/self/mounts is not pollable here")
+    assert watch.watching, "/proc/self/mounts is not pollable here (Linux 2.6.15+ is)"
     fake = FakePsutil()
     collector = DisksCollector(fake, FakeClock(), mounts_changed=watch.changed)
     for _ in range(5):
@@ -116,12 +115,32 @@ print(seen)
 
 def test_a_real_mount_in_a_private_namespace_is_seen_once(tmp_path: Path) -> None:
     """Mounts a tmpfs inside ``unshare --mount`` (root only): nothing outside it changes."""
-    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("mount"):
-        pytest.skip("needs root, unshare and mount")
+    # CI runs as root with util-linux: this must run there, never skip (a failure says why).
+    assert os.geteuid() == 0, "this test needs root (as CI runs) for a private mount namespace"
+    assert shutil.which("unshare") and shutil.which("mount"), "util-linux's unshare and mount"
     command = ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", SCRIPT]
     done = subprocess.run(
         [*command, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
-    if done.returncode != 0:
-        pytest.skip(f"no private mount namespace here: {done.stderr.strip()[-200:]}")
+    assert done.returncode == 0, f"no private mount namespace: {done.stderr.strip()[-200:]}"
     assert done.stdout.strip() == str([True, False, True, False, True, False])
+
+
+def test_a_forked_child_watches_with_a_descriptor_of_its_own() -> None:
+    """A watch made before a fork (``--preload``): the child's first look says True (it lists
+    once) and its polls never take a change from the parent's descriptor."""
+    watch = MountWatch()
+    assert watch.changed() is True and watch.changed() is False
+    parent_fd = watch._fd
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        answer = f"{watch.changed()} {watch.changed()} {watch._fd is not None}"
+        os.write(write_end, answer.encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        answer = pipe.read()
+    os.waitpid(pid, 0)
+    assert answer.split() == ["True", "False", "True"], answer
+    assert watch.changed() is False and watch._fd == parent_fd
