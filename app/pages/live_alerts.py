@@ -7,7 +7,8 @@ followed host's newest sample carries another ``health.alerts_rev`` than the las
 at, and once a minute (``SAFETY_MS``); while no sample says a revision, every few seconds. It
 lists the followed host's firing alerts (severity as a word and a colour, the rule in words,
 value and threshold with units, since when, an Acknowledge button), counts those of other
-hosts, links to the alerts page, and leaves its root empty (hidden) while nothing fires. A failed read keeps what it showed and says it is not fresh.
+hosts, links to the alerts page, and leaves its root empty (hidden) while nothing fires. A
+failed read keeps what it showed and says it is not fresh.
 Per sample it compares one number; with one tab open and nothing changing it costs the server
 one request a minute.
 """
