@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
 
 from app import create_app
 from app.alerts.rules import parse_rule_set
@@ -96,7 +97,7 @@ def test_the_provider_never_touches_the_database() -> None:
 
 
 def test_the_refresh_reads_another_process_write_and_rides_out_an_outage(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     engine = make_engine(database_url)
     ours, theirs = AlertEventStore(engine, Revision()), AlertEventStore(engine, Revision())
@@ -107,7 +108,9 @@ def test_the_refresh_reads_another_process_write_and_rides_out_an_outage(
     assert service.health() == {"alerts_rev": 0}
     service.refresh()
     assert service.health() == {"alerts_rev": 1}
-    ours.engine = make_engine(f"sqlite:///{Path('/nonexistent/dir/x.db')}")  # the database gone
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")  # a file where the database's folder should be: every connect fails
+    ours.engine = create_engine(f"sqlite:///{blocker / 'x.db'}")  # the database gone
     ours._ready = True
     with caplog.at_level(logging.INFO):
         for _ in range(3):
