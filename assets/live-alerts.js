@@ -3,9 +3,12 @@
  * monitorLive.alerts, and the callback dash_clientside.liveAlerts.poll.
  *
  * The callback runs on the banner's own clock (every few seconds) and when the page's socket
- * opens or closes (a reconnect reads the alerts at once, at most once a second); a change of the
- * followed host (the URL's host=, live-hosts.js) redraws from what was read. GET api/v1/alerts gives the open alerts of every
- * host; the rules (their words and units) are read once a minute. Each alert is one line kept by
+ * opens or closes; live.js hands it each new whole sample of the followed host (`heard`). When
+ * GET api/v1/alerts is read is live-alerts-schedule.js's: at start, on the socket's opens and
+ * closes, when the samples' health.alerts_rev changes, once a minute, and every few seconds
+ * while no sample says a revision. A change of the followed host (the URL's host=,
+ * live-hosts.js) redraws from what was read. The API gives the open alerts of every host; the
+ * rules (their words and units) are read once a minute. Each alert is one line kept by
  * key, severity as a word and a colour, with an Acknowledge button that posts JSON with a
  * same-origin fetch (its Origin passes app/guard/csrf.py). A failed read keeps the lines and
  * says since when they are not fresh; nothing fires: the root is empty (CSS hides it). The
@@ -16,8 +19,7 @@
   const live = (root.monitorLive = root.monitorLive || {});
   const F = () => root.monitorFiring;
   const M = () => root.monitorAlerts;
-  const MIN_GAP_MS = 1000; // socket events read the alerts at most this often
-  const STALE_POLLS = 3; // lines not refreshed for this many polls say so
+  const Schedule = () => live.alertSchedule.AlertSchedule;
   // the open alerts; the API lists events too, and these ask for none (at most one)
   const OPEN_QUERY = "api/v1/alerts?kind=firing&since=now&limit=1";
   const nowS = () => Date.now() / 1000;
@@ -47,9 +49,12 @@
   }
 
   class Banner {
-    constructor(cfg) {
+    constructor(cfg, clock) {
       this.cfg = cfg;
+      this.clock = clock || (() => performance.now()); // ms, the callbacks' clock
       this.alerts = new live.api.Fetcher();
+      this.schedule = new (Schedule())(cfg.everyMs, cfg.safetyMs);
+      this.heardSample = null; // the newest whole sample handed to `heard`
       this.rules = new live.api.Fetcher();
       this.body = null;
       this.rulesBody = null;
@@ -64,18 +69,38 @@
       return (live.hosts && live.hosts.urlHost(window.location.search)) || this.cfg.host;
     }
 
+    /* A new whole sample of the followed host (live.js): a new revision reads at once. */
+    heard(sample, t) {
+      if (!sample || sample === this.heardSample) { return; }
+      this.heardSample = sample;
+      const rev = sample.health && sample.health.alerts_rev;
+      if (typeof rev !== "number") { return; }
+      this.schedule.sample(rev, t);
+      this.read(t);
+    }
+
+    /* Reads the alerts when the schedule says they are due. */
+    read(t) {
+      const schedule = this.schedule;
+      if (!schedule.due(t, this.alerts.busy)) { return; }
+      const url = live.api.prefix(document) + OPEN_QUERY;
+      const started = this.alerts.maybe(t, 0, url, 2 * this.cfg.everyMs, (text) => {
+        this.body = JSON.parse(text);
+        this.okAt = nowS();
+        schedule.answered(this.clock(), this.body.revision);
+        this.draw();
+        return true;
+      });
+      if (started) { schedule.started(t); }
+    }
+
     /* Reads what is due (`force`: the alerts now, unless read within MIN_GAP_MS), redraws. */
     poll(t, force) {
       const cfg = this.cfg;
       const every = cfg.everyMs * 0.8; // the clock's ticks are not exact
-      if (force && t >= this.alerts.nextAt - every + MIN_GAP_MS) { this.alerts.nextAt = 0; }
+      if (force) { this.schedule.force(); }
+      this.read(t);
       const prefix = live.api.prefix(document);
-      this.alerts.maybe(t, every, prefix + OPEN_QUERY, 2 * cfg.everyMs, (text) => {
-        this.body = JSON.parse(text);
-        this.okAt = nowS();
-        this.draw();
-        return true;
-      });
       const rulesEvery = this.rulesBody ? cfg.rulesEveryMs : every;
       this.rules.maybe(t, rulesEvery, prefix + "api/v1/alerts/rules", 2 * cfg.everyMs, (text) => {
         this.rulesBody = JSON.parse(text);
@@ -123,7 +148,7 @@
         : "alert-banner--elsewhere");
       setText(p.title, F().headline(view));
       setText(p.others, F().othersText(view));
-      const stale = this.okAt !== null && now - this.okAt > STALE_POLLS * this.cfg.everyMs / 1000;
+      const stale = this.okAt !== null && this.schedule.stale(this.clock());
       setText(p.stale, stale ? "not refreshed since " + F().clockText(this.okAt, now) : "");
       this.drawLines(view.rows, now);
       setText(p.more, view.more ? view.more + " more on the alerts page" : "");
@@ -226,7 +251,12 @@
     window.addEventListener("popstate", redraw);
   }
 
-  live.alerts = { Banner, banner: () => B };
+  /* The followed host's newest whole sample (live.js's render, after each new sample). */
+  function heard(sample) {
+    if (B) { B.heard(sample, performance.now()); }
+  }
+
+  live.alerts = { Banner, banner: () => B, heard };
   root.dash_clientside = Object.assign({}, root.dash_clientside, { liveAlerts: { poll: poll } });
   if (typeof module !== "undefined" && module.exports) { module.exports = live.alerts; }
 })(typeof window !== "undefined" ? window : globalThis);

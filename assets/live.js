@@ -237,7 +237,7 @@
       s.graphs.empty(out);
       s.panels.empty(s.samples.interval, out);
     }
-    s.samples.receive(s.inbox.take());
+    if (s.samples.receive(s.inbox.take()) && live.alerts) { live.alerts.heard(s.samples.received); }
     setPaused(s, nClicks);
     out.pause = s.paused ? "Resume" : "Pause";
     if (windowMin && windowMin !== s.windowMin) {

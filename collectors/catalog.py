@@ -35,6 +35,7 @@ HEALTH_METRICS: MetricTable = {
     "storage_ok": ("bool", "database writes succeed"),
     "subscribers": ("clients", "live clients of the sampling process"),
     "dropped_live": ("messages", "live messages dropped for slow clients since start"),
+    "alerts_rev": ("changes", "the alerts' revision the sampling process knows"),
 }
 
 # Section -> the group it is listed under, in the order the picker lists them.
@@ -122,7 +123,7 @@ LABELS: dict[str, str] = {
     "health.buffer_depth": "Storage buffer", "health.write_errors": "Write errors",
     "health.stored_samples": "Stored samples", "health.dropped_samples": "Dropped samples",
     "health.storage_ok": "Storage OK", "health.subscribers": "Live clients",
-    "health.dropped_live": "Dropped live messages",
+    "health.dropped_live": "Dropped live messages", "health.alerts_rev": "Alerts revision",
 }  # fmt: skip
 
 # head[entity].field, head[entity] or a plain dotted path; an entity may hold dots and spaces.

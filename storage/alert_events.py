@@ -1,7 +1,10 @@
 """Alert events, delivery attempts and silences in the database (SQLite and PostgreSQL).
 
 Rows are plain dicts with times in epoch seconds (stored as milliseconds), so this module knows
-nothing of the alerts room that writes them.
+nothing of the alerts room that writes them. Every write that changes what the alerts API
+answers (events, acknowledgements among them, notified times, silences) bumps the alerts'
+revision in its own transaction (``storage.alert_revision``) and raises ``revision``, the
+process's one holder of it for this engine.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, insert, select, update
 
+from storage import alert_revision
+from storage.alert_revision import Revision, revision_for
 from storage.schema import alert_deliveries, alert_events, alert_silences, create_schema
 
 STATE_KINDS = ("pending", "firing", "escalated", "resolved", "cancelled")
@@ -30,8 +35,9 @@ def _s(ms: int | None) -> float | None:
 class AlertEventStore:
     """Writes and reads alert events, delivery attempts and silences through one engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, revision: Revision | None = None) -> None:
         self.engine = engine
+        self.revision = revision if revision is not None else revision_for(engine)
         self._ready = False
 
     def ensure_schema(self) -> None:
@@ -54,7 +60,16 @@ class AlertEventStore:
                     evidence=event.get("evidence") or "",
                 )  # fmt: skip
                 ids.append(conn.execute(insert(alert_events).values(**row)).inserted_primary_key[0])
+            revision = alert_revision.bump(conn) if ids else None
+        if revision is not None:
+            self.revision.saw(revision)
         return ids
+
+    def read_revision(self) -> int:
+        """Reads the stored revision (one primary-key select) into ``revision``; the known one."""
+        self.ensure_schema()
+        with self.engine.connect() as conn:
+            return self.revision.saw(alert_revision.read(conn))
 
     def mark_notified(self, event_ids: Iterable[int], ts: float) -> None:
         """Records that these events' notification was delivered at ``ts``."""
@@ -64,6 +79,8 @@ class AlertEventStore:
             with self.engine.begin() as conn:
                 query = update(alert_events).where(alert_events.c.id.in_(ids))
                 conn.execute(query.values(notified_ts=_ms(ts)))
+                revision = alert_revision.bump(conn)
+            self.revision.saw(revision)
 
     def record_attempt(
         self, event_ids: Sequence[int], target: str, attempt: int, ok: bool, error: str, ts: float
@@ -171,7 +188,10 @@ class AlertEventStore:
         values = dict(rule=rule, host=host, series=series, until=_ms(until), created=_ms(now),
                       actor=actor, note=note)  # fmt: skip
         with self.engine.begin() as conn:
-            return conn.execute(insert(alert_silences).values(**values)).inserted_primary_key[0]
+            silence_id = conn.execute(insert(alert_silences).values(**values)).inserted_primary_key
+            revision = alert_revision.bump(conn)
+        self.revision.saw(revision)
+        return silence_id[0]
 
     def end_silence(self, silence_id: int, now: float) -> bool:
         """Ends a silence now; False when no such silence is still in force."""
@@ -179,7 +199,11 @@ class AlertEventStore:
         c = alert_silences.c
         query = update(alert_silences).where(c.id == silence_id, c.until > _ms(now))
         with self.engine.begin() as conn:
-            return conn.execute(query.values(until=_ms(now))).rowcount > 0
+            ended = conn.execute(query.values(until=_ms(now))).rowcount > 0
+            revision = alert_revision.bump(conn) if ended else None
+        if revision is not None:
+            self.revision.saw(revision)
+        return ended
 
     def silences(self, active_at: float | None = None) -> list[dict[str, Any]]:
         """Silences (only those still in force at ``active_at`` when given), newest first."""

@@ -154,6 +154,15 @@ alert_silences = Table(
     Column("note", Text, nullable=False, default=""),
 )
 
+# The alerts' revision (storage/alert_revision.py): one row (id 1) whose value every write that
+# changes what GET /api/v1/alerts answers bumps in its own transaction.
+alert_revision = Table(
+    "monitor_alert_revision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", BigInteger, nullable=False, default=0),
+)
+
 
 SCHEMA_LOCK_KEY = 0x6D6F6E69  # "moni": serializes schema creation across processes on PostgreSQL
 

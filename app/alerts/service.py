@@ -3,7 +3,9 @@
 ``submit`` (the sampler's sink) only appends the sample to a bounded queue, so evaluation can
 never delay a tick; a full queue drops the sample (counted). The service's thread evaluates,
 stores each event, queues its notification, and every ``refresh_every`` seconds reads the
-silences and acknowledgements that any process stored and checks hosts that stopped reporting.
+silences and acknowledgements that any process stored, reads the alerts' revision (one row:
+``health`` hands it to the sampler without I/O, so the live page sees any process's change
+within ``refresh_every`` and a tick) and checks hosts that stopped reporting.
 Which hosts this process evaluates is decided by the caller (the monitor: the host it
 samples; the silent-host check in the process elected for it).
 """
@@ -129,10 +131,16 @@ class AlertService:
 
     def refresh(self) -> None:
         """Reads acknowledgements from storage while an alert could take one (one is firing,
-        unacknowledged) and checks silent hosts. Silences are read when a notification is
-        decided (``_fresh_silences``), so an idle service reads nothing."""
+        unacknowledged), the alerts' revision (one primary-key select) and checks silent
+        hosts. Silences are read when a notification is decided (``_fresh_silences``)."""
         now = self._clock()
         self._next_refresh = now + self.refresh_every
+        try:
+            self.store.read_revision()
+        except SQLAlchemyError as exc:  # the process's one outage notice says it, once
+            self._database(exc)
+        else:
+            self._database()
         if any(a.status == "firing" and not a.acknowledged for a in self.evaluator.alerts.values()):
             try:
                 acks = self.store.events(kinds=["acknowledged"], since=now - ACK_LOOKBACK_S)
@@ -217,6 +225,11 @@ class AlertService:
         self._thread.stop(timeout)
         if self.notifier is not None:
             self.notifier.stop(timeout)
+
+    def health(self) -> dict[str, int]:
+        """The sampler's health provider: ``alerts_rev``, the alerts' revision this process
+        knows (its own writes, and the row as last read by ``refresh``); never any I/O."""
+        return {"alerts_rev": self.store.revision.known}
 
     @property
     def queued(self) -> int:

@@ -118,13 +118,15 @@ class Monitor:
         for collector in self._collector_factory(self.config):
             registry.register(collector)
         # The alert service's ``submit`` is a non-blocking queue put; the heap trim comes last.
+        # Its ``health`` (alerts_rev) reads a number in memory, never the database.
         alerts = [self.alerts.submit] if self.alerts is not None else []
+        revision = [self.alerts.health] if self.alerts is not None else []
         return Sampler(
             registry,
             host=self.config.hostname,
             interval=self.config.interval,
             sinks=[self._publish, self.writer.submit, *alerts, HeapTrim()],
-            health_providers=[self.writer.health, self.hub.health],
+            health_providers=[self.writer.health, self.hub.health, *revision],
             clock=self.clock,
             wall_clock=self.wall_clock,
         )

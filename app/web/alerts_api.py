@@ -60,11 +60,14 @@ def list_alerts() -> Response:
 
     A ``since`` at or after the request's time (``since=now``: the live banner's poll) lists no
     events and reads none: events are stamped when they are recorded, before the request.
+    ``revision`` is the alerts' revision this process knew before reading (no I/O): the live
+    banner compares it with the samples' ``health.alerts_rev``.
     """
     now = time.time()
     host, rule, kinds, since = _filters(now)
     limit = _int(request.args.get("limit", "200"), "limit")
     store = _store()
+    revision = store.revision.known
     open_alerts = [
         a for a in store.open_alerts([host] if host else None) if rule is None or a["rule"] == rule
     ]
@@ -73,8 +76,9 @@ def list_alerts() -> Response:
         if since < now
         else []
     )
+    silences = store.silences(active_at=now)
     return jsonify(
-        {"open": open_alerts, "events": events, "silences": store.silences(active_at=now)}
+        {"open": open_alerts, "events": events, "silences": silences, "revision": revision}
     )
 
 

@@ -240,10 +240,13 @@ def test_acknowledge_from_the_banner(page: Page, server: LiveServer) -> None:
     assert _open(server, "memory-high")["acked_at"] is None
 
 
-def test_a_failed_read_keeps_the_banner_and_says_it_is_not_fresh(page: Page) -> None:
+def test_a_failed_read_keeps_the_banner_and_says_it_is_not_fresh(
+    page: Page, server: LiveServer
+) -> None:
     wait_line(page, "memory-high")
     page.route(re.compile(r"/api/v1/alerts\?"), lambda route: route.abort())
     try:
+        changed(server)  # the next sample's revision is new: the banner reads, and fails
         wait_shown(page, ".alert-banner-stale")
         assert page.inner_text(".alert-banner-stale").startswith("not refreshed since ")
         assert page.locator("#live-alerts .alert-line").count() == 2
@@ -251,6 +254,16 @@ def test_a_failed_read_keeps_the_banner_and_says_it_is_not_fresh(page: Page) -> 
         page.unroute(re.compile(r"/api/v1/alerts\?"))
     wait_shown(page, ".alert-banner-stale", shown=False)
     wait_points(page, len(graph_ts(page)) + 2, timeout=20)  # the page itself went on
+
+
+def changed(server: LiveServer) -> None:
+    """Bumps the alerts' revision without changing what the banner shows: a silence of a rule
+    that does not exist, ended at once."""
+    store = AlertEventStore(server.monitor.store.engine)
+    now = time.time()
+    silence = store.add_silence(rule="no-such-rule", host="*", series="*", until=now + 60,
+                                actor="test", note="", now=now)  # fmt: skip
+    store.end_silence(silence, time.time())
 
 
 def test_the_banner_follows_the_host_and_links_to_the_alerts_page(
@@ -356,28 +369,51 @@ class SwitchableHost(FakeHost):
         return sample
 
 
+ALERTS_READ = re.compile(r"/api/v1/alerts\?")  # the banner's reads (not its rules)
+QUIET_S = 15.0  # the tab open, nothing changing
+SLACK_S = 1.5  # a loaded test machine: the fetch, the draw, the polls of this test
+
+
 def _firing(server: LiveServer) -> list[str]:
     return [a["rule"] for a in _api(server)["open"] if a["status"] == "firing"]
 
 
-def test_the_banner_is_gone_when_nothing_fires(
+def test_the_banner_reads_on_a_new_revision_and_is_gone_when_nothing_fires(
     browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The evaluator fires a rule, then resolves it when the value drops: the banner shows it,
-    then leaves no trace (no element, no height)."""
+    """With nothing changing, the open tab reads the alerts at most twice in 15 s (at start
+    and as the socket opens: the samples' health.alerts_rev stays the same; the old poll read
+    every 5 s). The evaluator fires a rule: the banner shows it within about two sample
+    intervals of its being stored (the next sample's revision); then resolves it when the
+    value drops: the banner leaves no trace (no element, no height)."""
     host = SwitchableHost()
+    host.long_queue = False
     monkeypatch.setattr(
         "tests.live.server.fake_collectors",
         lambda _config: [SectionCollector(name, host) for name in SECTIONS],
     )
     (tmp_path / "alerts.toml").write_text(QUEUE_RULE)
-    server = LiveServer(live_config(tmp_path, alerts_file=str(tmp_path / "alerts.toml"))).start()
+    config = live_config(tmp_path, interval=1.0, alerts_file=str(tmp_path / "alerts.toml"))
+    server = LiveServer(config).start()
     context = new_context(browser)
     page, problems = open_with_errors(context)
+    reads: list[float] = []
+    page.on(
+        "request", lambda r: reads.append(time.monotonic()) if ALERTS_READ.search(r.url) else None
+    )
     try:
-        wait_for(lambda: _firing(server) == ["run-queue"], timeout=20, message="the rule firing")
         page.goto(server.base_url + "/")
+        opened = time.monotonic()
+        wait_points(page, 3, timeout=20)
+        deadline = opened + QUIET_S
+        page.wait_for_timeout(max(0.0, deadline - time.monotonic()) * 1000)
+        assert 1 <= len(reads) <= 2, f"{len(reads)} reads of the alerts in {QUIET_S} s"
+        host.long_queue = True
+        wait_for(lambda: _firing(server) == ["run-queue"], timeout=20, message="the rule firing")
+        stored = time.monotonic()
         page.wait_for_function(BANNER_SHOWN_JS, timeout=30_000)
+        shown_after = time.monotonic() - stored
+        assert shown_after <= 2 * config.interval + SLACK_S, f"shown {shown_after:.1f} s late"
         assert page.inner_text(".alert-line-title") == "Run queue long"
         assert page.inner_text(".alert-line-value") == "50 · threshold above 10"
         host.long_queue = False
