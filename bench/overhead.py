@@ -283,8 +283,11 @@ def main() -> None:
         help="keep PYTHONDONTWRITEBYTECODE if set (each start compiles the project's modules)",
     )
     args = parser.parse_args()
-    if not args.no_bytecode_cache:  # as a deployment runs: Python's bytecode cache on
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not args.no_bytecode_cache:  # as a deployment runs: Python's bytecode cache on, filled
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # (as by its first start) beforehand
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "app", "collectors", "storage",
+                        "analysis", "lifecycle", "gunicorn.conf.py", "wsgi.py"], cwd=ROOT,
+                       check=True)  # fmt: skip
     windows = args.windows
     if args.minutes is not None:
         windows = max(1, round(args.minutes * 60 / args.seconds))
