@@ -120,7 +120,7 @@ def test_history_views_are_identical(twins, min_points: int) -> None:
                                                     ("1m", "wide"), ("1h", "long")])  # fmt: skip
 def test_export_csv_bytes_are_identical(twins, resolution: str, layout: str) -> None:
     compacted, plain = twins
-    series = tuple(series_of(plain)) + ("not.stored",)
+    series = (*series_of(plain), "not.stored")
     request = ExportRequest(HOST, T0 + 100, T0 + 2800, series, resolution, layout, "epoch")
     left = "".join(export_csv(compacted, request, chunk_rows=700)).encode()
     right = "".join(export_csv(plain, request, chunk_rows=700)).encode()
