@@ -87,6 +87,9 @@ class Config:
     retention_1m: float = 90 * 86400.0
     retention_1h: float = 2 * 365 * 86400.0
     rollup_every: float = 60.0
+    # Compact raw samples older than the writer's batches and rolled up into history blocks
+    # (storage/compaction.py); off until the next slices of issue 15 land.
+    compact_blocks: bool = False
     # Alerts (docs/alerts.md): the rule file ("": the default rules), Apprise notification URLs
     # (secrets: never shown), the dashboard's public URL for links in messages, and a switch.
     alerts_file: str = ""

@@ -25,11 +25,12 @@ import numpy as np
 from sqlalchemy import select
 
 from storage.aggregates import Aggregates
+from storage.cursors import stream_rows
 from storage.history import HistoryReader
 from storage.params import ExportRequest
 from storage.schema import process_snapshots
 from storage.store import MetricStore, to_ms
-from storage.tiers import TIERS, stream_rows
+from storage.tiers import TIERS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STAT_COLUMNS = ("min", "mean", "max", "count")

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from storage.aggregates import Aggregates, concat
-from storage.schema import rollups, samples
+from storage.raw_reads import raw_layout_ids
+from storage.schema import rollups
 from storage.store import MetricStore, to_ms
 from storage.tiers import (
     FINER,
@@ -216,7 +217,7 @@ class HistoryReader:
 
     def series_names(self, host: str) -> list[str]:
         """Every series stored for ``host``: layouts of its 1h rollups, of the 1m rollups not
-        yet in 1h, and of the samples not yet in 1m (each an index range scan)."""
+        yet in 1h, and of the raw samples (rows and blocks) not yet in 1m."""
         self.store.ensure_schema()
         with self.store.engine.connect() as conn:
             hid = self.host_id(conn, host)
@@ -232,9 +233,6 @@ class HistoryReader:
                 if since is not None:
                     query = query.where(rollups.c.bucket >= since)
                 layout_ids.update(conn.execute(query).scalars())
-            query = select(samples.c.layout_id).distinct().where(samples.c.host_id == hid)
-            if done_minute is not None:
-                query = query.where(samples.c.ts >= done_minute)
-            layout_ids.update(conn.execute(query).scalars())
+            layout_ids.update(raw_layout_ids(conn, hid, done_minute))
             by_layout = self.store.layout_names(conn, layout_ids)
         return sorted({n for names in by_layout.values() for n in names})

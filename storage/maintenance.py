@@ -1,9 +1,11 @@
-"""The background history job: rollups, then retention, every ``every`` seconds.
+"""The background history job: rollups, retention, then (when enabled) compaction of old
+sample rows into history blocks (``storage.compaction``), every ``every`` seconds.
 
 One thread per process. On PostgreSQL a session advisory lock (keyed by the schema, so
 deployments sharing a database do not block each other) elects one runner at a time, so
 several worker processes never do the same work twice (they would still be correct: rollups
-are upserts and retention deletes what is due). Failures are logged, counted and retried on
+are upserts and retention deletes what is due; compaction takes one block per transaction
+and runs inside the same lock). Failures are logged, counted and retried on
 the next run; they never stop the thread.
 """
 
@@ -19,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from lifecycle import BackgroundThread
+from storage.compaction import DEFAULT_HORIZON_S, BlockCompactor
 from storage.outage import DatabaseOutage, database_outage, first_line
 from storage.retention import RetentionPolicy, enforce_retention
 from storage.rollups import RollupJob
@@ -35,7 +38,8 @@ def maintenance_lock_key(schema: str) -> int:
 
 
 class HistoryMaintainer:
-    """Runs ``RollupJob`` and ``enforce_retention`` periodically from its own thread."""
+    """Runs ``RollupJob``, ``enforce_retention`` and, with ``compact_blocks``, a
+    ``BlockCompactor`` (rows older than ``compact_horizon`` seconds) from its own thread."""
 
     def __init__(
         self,
@@ -45,6 +49,8 @@ class HistoryMaintainer:
         every: float = 60.0,
         clock: Callable[[], float] = time.time,
         outage: DatabaseOutage = database_outage,
+        compact_blocks: bool = False,
+        compact_horizon: float = DEFAULT_HORIZON_S,
     ) -> None:
         self.store = store
         self._outage = outage
@@ -52,6 +58,11 @@ class HistoryMaintainer:
         self.every = every
         self.clock = clock
         self.job = RollupJob(store)
+        self.compactor = (
+            BlockCompactor(store, horizon=compact_horizon, cancel=self.job.cancel)
+            if compact_blocks
+            else None
+        )
         self.runs = 0
         self.errors = 0
         self.last_result: dict[str, Any] = {}
@@ -59,7 +70,8 @@ class HistoryMaintainer:
         self._stopping = self._thread.stopping
 
     def run_once(self) -> dict[str, Any] | None:
-        """One rollup and retention pass; None when another process holds the lock."""
+        """One rollup, retention and compaction pass; None when another process holds the
+        lock."""
         now = self.clock()
         if self.store.dialect != "postgresql":
             return self._work(now)
@@ -81,6 +93,8 @@ class HistoryMaintainer:
         deleted = enforce_retention(self.store, self.policy, now)
         self.runs += 1
         self.last_result = {"rolled_up": rolled, "deleted": deleted}
+        if self.compactor is not None:  # after retention: never compacts what it deletes
+            self.last_result["compacted"] = self.compactor.run(now)
         return self.last_result
 
     def run(self) -> None:

@@ -4,8 +4,10 @@ Each delete removes at most ``chunk_rows`` rows of one host, found by an index r
 primary key (host, [tier,] time), and commits on its own, so neither database holds long locks
 or builds a huge transaction, however much is due. Raw samples are only deleted once they are
 rolled up into 1-minute buckets, and 1-minute buckets once they are in 1-hour ones, so a stopped
-rollup job never loses history; process snapshots once their hours are in the process usage
-rollup, which is kept as long as 1-hour buckets.
+rollup job never loses history; history blocks (``storage.compaction``) once their newest
+sample is past the raw age, so a block straddling the cutoff is kept whole until its end passes
+(at most one block, 15 minutes at 1 Hz, beyond the age); process snapshots once their hours
+are in the process usage rollup, which is kept as long as 1-hour buckets.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, delete, select
 
+from storage.compaction import BLOCK_SAMPLES
 from storage.process_rollups import processes_done
-from storage.schema import hosts, process_snapshots, process_usage, rollups, samples
+from storage.schema import blocks, hosts, process_snapshots, process_usage, rollups, samples
 from storage.store import MetricStore, to_ms
 from storage.tiers import HOUR, MINUTE, done_until
 
@@ -35,7 +38,8 @@ class RetentionPolicy:
 def enforce_retention(
     store: MetricStore, policy: RetentionPolicy, now: float, *, chunk_rows: int = 10_000
 ) -> dict[str, int]:
-    """Deletes what is older than its tier's age as of ``now``; returns rows deleted per table."""
+    """Deletes what is older than its tier's age as of ``now``; returns rows deleted per table
+    (``samples``: raw samples, in rows and in blocks)."""
     store.ensure_schema()
     with store.engine.connect() as conn:
         host_ids = list(conn.execute(select(hosts.c.id)).scalars())
@@ -52,6 +56,7 @@ def enforce_retention(
         deleted["samples"] += _delete_before(
             store, samples, samples.c.ts, host, raw_cutoff, chunk_rows
         )
+        deleted["samples"] += _delete_blocks_before(store, host, raw_cutoff, chunk_rows)
         deleted["process_snapshots"] += _delete_before(
             store,
             process_snapshots,
@@ -120,3 +125,25 @@ def _delete(
 ) -> int:
     result = conn.execute(delete(table).where(*where, time_column < bound))
     return max(result.rowcount, 0)
+
+
+def _delete_blocks_before(store: MetricStore, host: int, cutoff_ms: int, chunk_rows: int) -> int:
+    """Deletes ``host``'s blocks whose newest sample is before ``cutoff_ms``, a few per
+    transaction (about ``chunk_rows`` samples); returns the samples they held."""
+    total = 0
+    per_chunk = max(1, chunk_rows // BLOCK_SAMPLES)
+    while True:
+        with store.engine.begin() as conn:
+            due = conn.execute(
+                select(blocks.c.start_ts, blocks.c.count)
+                .where(blocks.c.host_id == host, blocks.c.end_ts < cutoff_ms)
+                .order_by(blocks.c.start_ts)
+                .limit(per_chunk)
+            ).all()
+            if not due:
+                return total
+            starts = [row.start_ts for row in due]
+            conn.execute(
+                delete(blocks).where(blocks.c.host_id == host, blocks.c.start_ts.in_(starts))
+            )
+        total += sum(row.count for row in due)

@@ -55,6 +55,21 @@ samples = Table(
     sqlite_with_rowid=False,
 )
 
+# History blocks (storage/blocks.py, storage/compaction.py): ``count`` samples of one host and
+# layout, ``start_ts`` to ``end_ts`` (epoch ms, both included), encoded as one blob. Blocks of a
+# host never overlap; their samples are no longer in ``monitor_samples``.
+blocks = Table(
+    "monitor_blocks",
+    metadata,
+    Column("host_id", Integer, primary_key=True, autoincrement=False),
+    Column("start_ts", BigInteger, primary_key=True, autoincrement=False),
+    Column("end_ts", BigInteger, nullable=False),
+    Column("layout_id", Integer, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 process_snapshots = Table(
     "monitor_process_snapshots",
     metadata,

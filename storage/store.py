@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, and_, select, update
 from storage import host_records
 from storage.collisions import BatchOutcome, insert_samples
 from storage.engine import insert_for
-from storage.schema import create_schema, hosts, layouts, process_snapshots, samples
+from storage.schema import create_schema, hosts, layouts, process_snapshots
 from storage.series import flatten
 
 if TYPE_CHECKING:  # pandas is imported when a frame is first read, not at start
@@ -222,22 +222,27 @@ class MetricStore:
         end: float,
         series: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """Raw samples of ``host`` with ``start <= ts <= end`` (epoch seconds) as a DataFrame.
+        """Raw samples of ``host`` with ``start <= ts <= end`` (epoch seconds) as a DataFrame,
+        from sample rows and history blocks alike (``storage.raw_reads``).
 
         The index is a UTC DatetimeIndex named ``ts``; one float column per requested series
         (every stored series when None), NaN where a sample lacks it.
         """
-        query = (
-            select(samples.c.ts, samples.c.layout_id, samples.c.data)
-            .join(hosts, hosts.c.id == samples.c.host_id)
-            .where(hosts.c.name == host, samples.c.ts >= to_ms(start), samples.c.ts <= to_ms(end))
-            .order_by(samples.c.ts)
-        )
+        import pandas as pd
+
+        from storage.aggregates import Aggregates  # (both build on this module)
+        from storage.raw_reads import read_raw
+
         self.ensure_schema()
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-            names_by_layout = self.layout_names(conn, {r.layout_id for r in rows})
-        return unpack_rows(rows, names_by_layout, series)
+            found = conn.execute(select(hosts.c.id).where(hosts.c.name == host)).scalar()
+            if found is None:
+                data = Aggregates.empty(list(series or []))
+            else:
+                data = read_raw(conn, self, found, to_ms(start), to_ms(end) + 1, series)
+
+        index = pd.DatetimeIndex(pd.to_datetime(data.ts, unit="ms", utc=True), name="ts")
+        return pd.DataFrame(data.mean, index=index, columns=data.names)
 
     def process_snapshot_near(self, host: str, ts: float) -> dict[str, Any] | None:
         """The stored top-process snapshot of ``host`` nearest to ``ts``, with its own ``ts``."""
@@ -266,31 +271,3 @@ class MetricStore:
         snapshot = json.loads(zlib.decompress(best.data))
         snapshot["ts"] = best.ts / 1000
         return snapshot
-
-
-def unpack_rows(
-    rows: Sequence[Any], names_by_layout: dict[int, list[str]], series: Sequence[str] | None
-) -> pd.DataFrame:
-    """Turns (ts, layout_id, data) rows into a DataFrame: one ``frombuffer`` per layout run."""
-    if series is None:
-        wanted: list[str] = sorted({n for names in names_by_layout.values() for n in names})
-    else:
-        wanted = list(series)
-    values = np.full((len(rows), len(wanted)), np.nan)
-    ts = np.fromiter((r.ts for r in rows), dtype=np.int64, count=len(rows))
-    layout_of_row = np.fromiter((r.layout_id for r in rows), dtype=np.int64, count=len(rows))
-    for layout_id, names in names_by_layout.items():
-        positions = np.flatnonzero(layout_of_row == layout_id)
-        if positions.size == 0:
-            continue
-        matrix = np.frombuffer(b"".join(rows[p].data for p in positions), dtype=FLOAT)
-        matrix = matrix.reshape(positions.size, len(names))
-        index_of = {name: i for i, name in enumerate(names)}
-        for column, name in enumerate(wanted):
-            source = index_of.get(name)
-            if source is not None:
-                values[positions, column] = matrix[:, source]
-    import pandas as pd
-
-    index = pd.DatetimeIndex(pd.to_datetime(ts, unit="ms", utc=True), name="ts")
-    return pd.DataFrame(values, index=index, columns=wanted)

@@ -9,6 +9,7 @@ from storage.schema import metadata
 
 HISTORY_TABLES = (
     "monitor_samples",
+    "monitor_blocks",
     "monitor_rollups",
     "monitor_process_snapshots",
     "monitor_layouts",

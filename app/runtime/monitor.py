@@ -21,6 +21,7 @@ from collectors import default_collectors
 from collectors.base import Collector
 from collectors.process_table import ProcessTable
 from collectors.registry import CollectorRegistry
+from storage.compaction import DEFAULT_HORIZON_S
 from storage.engine import make_engine
 from storage.file_lock import hold_writer_lock, release_writer_lock
 from storage.maintenance import HistoryMaintainer
@@ -89,6 +90,8 @@ class Monitor:
             self.store,
             RetentionPolicy(config.retention_raw, config.retention_1m, config.retention_1h),
             every=config.rollup_every,
+            compact_blocks=config.compact_blocks,
+            compact_horizon=max(DEFAULT_HORIZON_S, 2 * config.takeover_seconds),
         )
         # Raises RuleError (a ConfigError) on a bad rule file, before any thread starts.
         self.alerts = alert_service_for(config, self.store.engine)
