@@ -43,11 +43,7 @@ def env_text(value: Any) -> str:
     """A setting as its ``MONITOR_*`` variable spells it, read back to the same value."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, tuple):
-        return ",".join(value)
-    return str(value)
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def handed_over(config: Config, environ: Mapping[str, str]) -> dict[str, str]:
