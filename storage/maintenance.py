@@ -25,6 +25,7 @@ from storage.compaction import DEFAULT_HORIZON_S, BlockCompactor
 from storage.outage import DatabaseOutage, database_outage, first_line
 from storage.retention import RetentionPolicy, enforce_retention
 from storage.rollups import RollupJob
+from storage.snapshot_compaction import SnapshotCompactor
 from storage.store import MetricStore
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,11 @@ class HistoryMaintainer:
             if compact_blocks
             else None
         )
+        self.snapshot_compactor = (
+            SnapshotCompactor(store, horizon=compact_horizon, cancel=self.job.cancel)
+            if compact_blocks
+            else None
+        )
         self.runs = 0
         self.errors = 0
         self.last_result: dict[str, Any] = {}
@@ -95,6 +101,8 @@ class HistoryMaintainer:
         self.last_result = {"rolled_up": rolled, "deleted": deleted}
         if self.compactor is not None:  # after retention: never compacts what it deletes
             self.last_result["compacted"] = self.compactor.run(now)
+        if self.snapshot_compactor is not None:
+            self.last_result["snapshots_compacted"] = self.snapshot_compactor.run(now)
         return self.last_result
 
     def run(self) -> None:
