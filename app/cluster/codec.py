@@ -5,15 +5,20 @@ A NOTIFY payload must stay under 8,000 bytes. A message's JSON is zlib-compresse
 are sent in one transaction (so they arrive together and in order). Each part reads
 ``origin|message id|part|parts|host|ts|seq|data``; ``origin`` identifies the sending process so
 it can ignore its own messages.
+
+A summary (``app.hub.summary``, about 250 bytes) travels as plain JSON in one payload:
+``origin|{"host":…,"ts":…,"seq":…,"cpu":…,…}``.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import zlib
 from dataclasses import dataclass
 
 from app.hub import Message
+from app.hub.summary import VALUES, Summary
 
 MAX_PAYLOAD = 7900  # bytes of one NOTIFY payload we allow ourselves (PostgreSQL's limit: 8000)
 SEPARATOR = "|"
@@ -82,3 +87,23 @@ class Reassembler:
         except (ValueError, IndexError, zlib.error):
             self.malformed += 1
             return None
+
+
+def encode_summary(summary: Summary, origin: str) -> str | None:
+    """The one NOTIFY payload of ``summary``; None when it would not fit (a host name of
+    thousands of characters)."""
+    body = {"host": summary.host, "ts": summary.ts, "seq": summary.seq, **summary.values}
+    payload = origin + SEPARATOR + json.dumps(body, separators=(",", ":"))
+    return payload if len(payload.encode()) <= MAX_PAYLOAD else None
+
+
+def decode_summary(payload: str, own_origin: str) -> Summary | None:
+    """The summary a payload carries; None when it is ours. Raises ValueError when malformed."""
+    origin, _, text = payload.partition(SEPARATOR)
+    if origin == own_origin:
+        return None
+    body = json.loads(text)
+    if not isinstance(body, dict) or not {"host", "ts", "seq"} <= body.keys():
+        raise ValueError("a summary is a JSON object with host, ts and seq")
+    values = {key: body.get(key) for key in VALUES}
+    return Summary(str(body["host"]), float(body["ts"]), int(body["seq"]), values)
