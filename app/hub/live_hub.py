@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.hub.summary import HostBoard, summarize
+from app.hub.text import json_text as _json_text
 from app.hub.thin import thin_sample
 from app.hub.watch import WatchedHosts
 
@@ -76,24 +77,6 @@ def encode_sample(sample: dict[str, Any]) -> Message:
     """Serializes ``sample`` compactly; NaN and infinities become null (valid JSON)."""
     host, ts, seq = str(sample.get("host", "")), float(sample["ts"]), int(sample.get("seq", 0))
     return Message(host, ts, seq, _json_text(sample), thin=_json_text(thin_sample(sample)))
-
-
-def _json_text(value: dict[str, Any]) -> str:
-    """Compact JSON of ``value``; NaN and infinities become null."""
-    text = json.dumps(value, separators=(",", ":"), default=str, allow_nan=True)
-    if "NaN" in text or "Infinity" in text:
-        text = json.dumps(_finite(value), separators=(",", ":"), default=str)
-    return text
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 class Subscription:
