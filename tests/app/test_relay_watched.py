@@ -19,18 +19,16 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.cluster.codec import MAX_PAYLOAD, decode_summary, encode_summary
-from app.cluster.listener import PgListener
-from app.cluster.pg import connector, host_channel, summary_channel
-from app.cluster.relay import PgNotifier, holder_silent, successor_ready
-from app.hub import LiveHub, encode_sample
+from app.cluster.pg import host_channel, summary_channel
+from app.cluster.relay import holder_silent, successor_ready
 from app.hub.reporting import LastHeard
 from app.hub.summary import Summary, summarize
 from storage.engine import make_engine
 from tests.support.polling import wait_for
 from tests.support.postgres import temporary_schema
+from tests.support.relay_fleet import OWN, Fleet
 from tests.support.samples import make_sample
 
-OWN = "web-1"  # the workers' own host
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")  # a valid unquoted PostgreSQL identifier
 
 
@@ -40,47 +38,6 @@ def engine() -> Iterator[Engine]:
         engine = make_engine(url)
         yield engine
         engine.dispose()
-
-
-class Fleet:
-    """Workers' listeners and one sampler's notifier on one deployment; stopped at the end."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.listeners: list[PgListener] = []
-        self.sender = PgNotifier(connector(engine), origin="sampler")
-        self.sender.start()
-        self.seq = 0
-
-    def worker(self, name: str, clock=time.monotonic) -> PgListener:
-        """A started listener of a worker on ``OWN``, LISTENing already."""
-        listener = PgListener(
-            connector(self.engine), LiveHub(), own_host=OWN, origin=name, clock=clock
-        )
-        listener.start()
-        self.listeners.append(listener)
-        wait_for(listener.listening.is_set, message=f"{name} listening")
-        return listener
-
-    def send(self, host: str, count: int = 1) -> None:
-        for _ in range(count):
-            self.seq += 1
-            self.sender.submit(encode_sample(make_sample(self.seq, host=host, ts0=1.7e9)))
-
-    def mark(self, *listeners: PgListener) -> None:
-        """Sends a sample of the own host and waits until every listener has it."""
-        self.send(OWN)
-        seq = self.seq
-        for listener in listeners:
-            wait_for(
-                lambda listener=listener: (m := listener._hub.latest(OWN)) and m.seq == seq,
-                message="the marker sample of the own host",
-            )
-
-    def close(self) -> None:
-        self.sender.stop()
-        for listener in self.listeners:
-            listener.stop()
 
 
 @pytest.fixture
