@@ -11,12 +11,14 @@ channel, while whole samples travel only to the processes that watch their host
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+log = logging.getLogger(__name__)
 SPARK_POINTS = 120  # CPU values a host's sparkline keeps
 # The values a summary carries, beside its identity (host, ts, seq).
 VALUES = ("interval_s", "cpu", "memory", "disk_full", "disk_bps", "net_bps", "uptime_s", "cores")
@@ -73,8 +75,8 @@ class HostBoard:
     """The newest summary of each host and its recent CPU values; thread-safe.
 
     ``put`` calls each hook with the summary (``reporting.LastHeard``: when each host was last
-    heard of), outside the board's lock. A summary of a sample already put (same ts and seq)
-    is ignored.
+    heard of), outside the board's lock; a hook that raises is logged and skipped. A summary
+    of a sample already put (same ts and seq) is ignored.
     """
 
     def __init__(self, spark_points: int = SPARK_POINTS) -> None:
@@ -100,7 +102,10 @@ class HostBoard:
             points.append(summary.values.get("cpu"))
             hooks = list(self._hooks)
         for hook in hooks:
-            hook(summary)
+            try:
+                hook(summary)
+            except Exception:  # a broken hook must not stop the relay or the sampler
+                log.exception("summary hook %r failed", hook)
 
     def latest(self, host: str) -> Summary | None:
         with self._lock:

@@ -43,6 +43,7 @@ def test_a_sample_without_sections_summarizes_to_none_values() -> None:
 def test_the_board_keeps_the_newest_summary_and_the_cpu_of_each_host() -> None:
     board = HostBoard(spark_points=3)
     heard: list[str] = []
+    board.add_hook(lambda summary: 1 / 0)  # a broken hook is logged, and skipped
     board.add_hook(lambda summary: heard.append(summary.host))
     for seq in range(5):
         board.put(Summary("a", 10.0 + seq, seq, {"cpu": float(seq)}))
