@@ -3,8 +3,8 @@
 A NOTIFY payload must stay under 8,000 bytes. A message's JSON is zlib-compressed and base64'd
 (a typical sample shrinks from ~6 KB to ~2 KB) and, when still too long, split into parts that
 are sent in one transaction (so they arrive together and in order). Each part reads
-``origin|message id|part|parts|host|ts|seq|data``; ``origin`` identifies the sending process so
-it can ignore its own messages.
+``origin|message id|part|parts|host|ts|seq|data`` (``host`` percent-encoded); ``origin``
+identifies the sending process so it can ignore its own messages.
 
 A summary (``app.hub.summary``, about 250 bytes) travels as plain JSON in one payload:
 ``origin|{"host":…,"ts":…,"seq":…,"cpu":…,…}``.
@@ -16,6 +16,7 @@ import base64
 import json
 import zlib
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 from app.hub import Message
 from app.hub.summary import VALUES, Summary
@@ -27,7 +28,7 @@ SEPARATOR = "|"
 def encode(message: Message, origin: str, message_id: int) -> list[str]:
     """The NOTIFY payloads that carry ``message``, in order."""
     data = base64.b64encode(zlib.compress(message.payload.encode(), 6)).decode("ascii")
-    host = message.host.replace(SEPARATOR, "_")
+    host = quote(message.host, safe="")  # no separator in it; the summary names it alike
     header_room = 200 + len(host)
     size = MAX_PAYLOAD - header_room
     chunks = [data[i : i + size] for i in range(0, len(data), size)] or [""]
@@ -74,7 +75,7 @@ class Reassembler:
             key = (origin, message_id)
             partial = self._partial.get(key)
             if partial is None:
-                partial = _Partial([None] * int(parts), host, float(ts), int(seq))
+                partial = _Partial([None] * int(parts), unquote(host), float(ts), int(seq))
                 self._partial[key] = partial
             partial.parts[int(part)] = chunk
             if any(p is None for p in partial.parts):

@@ -116,7 +116,8 @@ def test_codec_splits_long_messages_and_reassembles_interleaved_parts() -> None:
     received = [receiver.feed(p) for p in [big_parts[0], *small_parts, *big_parts[1:]]]
     messages = [m for m in received if m is not None]
     assert [m.payload for m in messages] == [small.payload, big.payload]
-    assert messages[1].host == "h_x" and messages[1].ts == 12.5 and messages[1].seq == 3
+    assert messages[1].host == "h|x"  # percent-encoded on the wire
+    assert messages[1].ts == 12.5 and messages[1].seq == 3
     assert Reassembler("p1").feed(big_parts[0]) is None  # its own messages are ignored
     garbage = Reassembler("me")
     assert garbage.feed("not|a|payload") is None and garbage.malformed == 1

@@ -185,3 +185,14 @@ def test_summaries_keep_a_host_heard_for_the_election_and_the_reports(fleet: Fle
     assert holder_silent(worker, "edge-9", silence=5)
     assert successor_ready(worker, "edge-9", history=20, silence=5)
     assert heard.age("edge-9") == 6.0
+
+
+def test_an_odd_host_name_is_one_name_on_both_channels(fleet: Fleet) -> None:
+    odd = "edge|1 ü'\""
+    worker = fleet.worker("worker")
+    worker._hub.watched.watch(odd)
+    wait_for(lambda: odd in worker.listened, message="LISTEN")
+    fleet.send(odd, 2)
+    fleet.mark(worker)
+    assert worker.whole_received[odd] == 2 and worker.summaries_received[odd] == 2
+    assert worker._hub.latest(odd).seq == worker._hub.summaries.latest(odd).seq == 2
