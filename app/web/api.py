@@ -12,7 +12,7 @@ from app.hub.reporting import HostReport, HostReports
 from app.runtime.monitor import Monitor
 from app.web import prometheus
 from app.web.alerts_api import alert_metrics
-from app.web.host_summaries import HostSummaries
+from app.web.host_summaries import HostSummaries, OverviewQuery
 from app.web.relayed import current_hosts, latest_whole, wait_for_host
 from storage.health import failure_kind
 
@@ -119,11 +119,17 @@ def healthz() -> Response:
 
 @api.get("/api/v1/overview")
 def overview() -> Response:
-    """Every host's key values, a CPU sparkline and whether it still reports (the same
-    reports as ``/api/v1/hosts``: hosts known from the database alone have no values)."""
+    """A page of hosts (``?q=`` search, ``?sort=name|worst``, ``?page=``, ``?per_page=``):
+    each one's key values, a CPU sparkline and whether it still reports (the same reports as
+    ``/api/v1/hosts``: hosts known from the database alone have no values), and the whole
+    fleet's counts; 400 naming a bad parameter."""
+    try:
+        query = OverviewQuery.parse(request.args)
+    except ValueError as bad:
+        return json_error(400, str(bad), parameter=str(bad).split(":", 1)[0])
     monitor = current_monitor()
     summaries = current_app.extensions.setdefault("host_summaries", HostSummaries(monitor.hub))
-    response = jsonify({"hosts": summaries.overview(host_reports(monitor))})
+    response = jsonify(summaries.overview(host_reports(monitor), query))
     response.headers["Cache-Control"] = "no-store"
     return response
 
