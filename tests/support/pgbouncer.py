@@ -115,6 +115,8 @@ def pgbouncer(server_url: str, pool_size: int = POOL_SIZE) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
+        if process is not None and process.stderr is not None:
+            process.stderr.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 

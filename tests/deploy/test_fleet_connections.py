@@ -1,0 +1,110 @@
+"""Issue 15's must-show: 200 hosts fit a default PostgreSQL (max_connections = 100).
+
+200 simulated agents (``bench.fleet_hosts``: each with the agent's own engine, writer and
+notifier, no election) write and relay through a throwaway PgBouncer in transaction pooling
+mode into a database of the test's own, while a dashboard's ``PgListener`` listens directly on
+the server. Every sample of every host must be stored and relayed, and the sessions on the
+database, counted in ``pg_stat_activity`` all along, must stay at PgBouncer's pool plus the
+listener: far from the server's limit, whatever the number of hosts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import psycopg2
+import pytest
+
+from app.cluster.pg import connector
+from app.cluster.relay import PgListener
+from app.hub import LiveHub, Message
+from bench.fleet_hosts import Fleet
+from bench.pg_watch import SessionWatch
+from storage.engine import make_engine
+from tests.support.pgbouncer import POOL_SIZE, pgbouncer
+from tests.support.polling import wait_for
+from tests.support.postgres import temporary_database
+
+HOSTS = 200
+TICKS = 12
+INTERVAL = 0.5  # seconds between the fleet's ticks
+TEMPLATE = {"cpu": {"total": 12.5, "per_core": [10.0, 15.0]}, "memory": {"percent": 40.0}}
+
+
+class Heard:
+    """Counts the messages a listener's hub delivers, per host (a publish hook)."""
+
+    def __init__(self) -> None:
+        self.per_host: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, message: Message) -> None:
+        with self._lock:
+            self.per_host[message.host] += 1
+
+    def hosts_with(self, count: int) -> int:
+        with self._lock:
+            return sum(1 for n in self.per_host.values() if n >= count)
+
+
+def stored_per_host(url: str) -> dict[str, int]:
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT h.name, count(*) FROM monitor_samples s"
+                " JOIN monitor_hosts h ON h.id = s.host_id GROUP BY h.name"
+            )
+            return dict(cursor.fetchall())
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    with temporary_database() as url:
+        yield url
+
+
+def test_two_hundred_hosts_through_pgbouncer_stay_far_below_max_connections(
+    database_url: str,
+) -> None:
+    base, name = database_url.rsplit("/", 1)
+    watch = SessionWatch(f"{base}/postgres", name)
+    max_connections = int(watch.show("max_connections"))
+    engine = make_engine(database_url)
+    hub, heard = LiveHub(backlog_size=10), Heard()
+    hub.add_publish_hook(heard)
+    listener = PgListener(connector(engine), hub, origin="dashboard")  # directly: LISTEN
+    listener.start()
+    with pgbouncer(database_url) as pooled:
+        fleet = Fleet(pooled, HOSTS, TEMPLATE, batch_interval=1.0)
+        try:
+            wait_for(listener.listening.is_set, message="LISTEN")
+            watch.start()
+            fleet.start()
+            start = time.time()
+            for seq in range(TICKS):  # the fleet's cadence, on the wall clock
+                threading.Event().wait(max(0.0, start + seq * INTERVAL - time.time()))
+                fleet.tick(seq, round(start + seq * INTERVAL, 3))
+            wait_for(
+                lambda: heard.hosts_with(TICKS) == HOSTS,
+                timeout=60,
+                interval=0.1,
+                message=f"every sample relayed ({heard.hosts_with(TICKS)} hosts complete)",
+            )
+        finally:
+            flushed = fleet.stop(timeout=30)
+            watch.stop()
+            listener.stop()
+            engine.dispose()
+    assert flushed
+    stored = stored_per_host(database_url)
+    assert len(stored) == HOSTS and set(stored.values()) == {TICKS}
+    assert set(heard.per_host.values()) == {TICKS} and len(heard.per_host) == HOSTS
+    print(f"\npeak sessions: {watch.peak} on the fleet's database, {watch.peak_server} in all")
+    assert 2 <= watch.peak <= POOL_SIZE + 1  # PgBouncer's pool and the listener
+    assert watch.peak < max_connections // 4
