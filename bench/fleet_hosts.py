@@ -12,6 +12,7 @@ per host); the writer gets a shallow copy of the template with the host's name a
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,17 +71,33 @@ class Fleet:
     batch_interval: float = 5.0
     prefix: str = "sim"
     hosts: list[SimulatedHost] = field(default_factory=list)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _starter: threading.Thread = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._starter = threading.Thread(target=self._start_writers, name="fleet-writers")
 
     def start(self) -> None:
-        """Builds and starts every host (no connection is opened before its first use)."""
+        """Builds and starts every host (no connection is opened before its first use). The
+        writers start spread over one batch interval, from a thread, as agents started at
+        different times write at different moments (all at once would be a burst every batch
+        interval that no real fleet makes); until then their samples wait in their buffers."""
         for i in range(self.count):
             name = f"{self.prefix}-{i:04d}"
             store = TimedStore(make_engine(self.url, **agent_pool(self.url)))
             writer = StorageWriter(store, batch_interval=self.batch_interval)
             notifier = agent_notifier(store.engine, queue_size=120, origin=f"{name}-agent")
-            writer.start()
             notifier.start()
             self.hosts.append(SimulatedHost(name, store, writer, notifier))
+        self._starter.start()
+
+    def _start_writers(self) -> None:
+        began = time.monotonic()
+        for i, host in enumerate(self.hosts):
+            delay = began + i * self.batch_interval / self.count - time.monotonic()
+            if self._stopping.wait(max(0.0, delay)):
+                return
+            host.writer.start()
 
     def tick(self, seq: int, ts: float) -> None:
         """Every host publishes and stores one sample stamped ``ts``: one encoding in all."""
@@ -92,7 +109,11 @@ class Fleet:
             host.writer.submit({**sample, "host": host.name})
 
     def stop(self, timeout: float = 30.0) -> bool:
-        """Stops every host; True when every sample of every host was stored."""
+        """Stops every host; True when every sample of every host was stored (a writer not
+        started yet flushes its buffer in ``stop`` all the same)."""
+        self._stopping.set()
+        if self._starter.ident is not None:
+            self._starter.join()
         return all([host.stop(timeout) for host in self.hosts])
 
     def write_cost(self) -> tuple[int, float]:
