@@ -106,8 +106,14 @@ def agent_monitor(database_url: str, **settings: Any) -> Monitor:
     return Monitor(config, agent=True, collector_factory=lambda _config: [FixedCollector()])
 
 
-def test_an_agent_samples_without_election_or_history_job(database_url, listened) -> None:
+def test_an_agent_samples_without_election_or_history_job(
+    database_url, listened, monkeypatch
+) -> None:
+    """Nor server-side cursors (storage.cursors: history reads), which hold a transaction."""
     hub, _ = listened
+    streamed: list[object] = []
+    for module in ("storage.raw_reads", "storage.tiers", "storage.export"):
+        monkeypatch.setattr(f"{module}.stream_rows", lambda *args: streamed.append(args))
     monitor = agent_monitor(database_url)
     monitor.start()
     try:
@@ -118,6 +124,7 @@ def test_an_agent_samples_without_election_or_history_job(database_url, listened
         pool = monitor.store.engine.pool
         assert pool.checkedin() + pool.checkedout() == 1  # writer and relay: one connection
         assert sessions(database_url) == 2  # and no other: the agent's and the listener's
+        assert streamed == []
     finally:
         assert monitor.stop(5)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -117,6 +118,12 @@ def test_the_agent_role_deletes_and_creates_nothing(agent_url: str) -> None:
                 cur.execute(statement)
         finally:
             connection.close()
+
+
+def test_the_readme_shows_these_grants() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for statement in agent_grants("monitor_agent", "monitor"):
+        assert f"{statement};\n" in readme, statement
 
 
 REVOCABLE = [
