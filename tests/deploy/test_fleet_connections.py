@@ -2,25 +2,30 @@
 
 200 simulated agents (``bench.fleet_hosts``: each with the agent's own engine, writer and
 notifier, no election) write and relay through a throwaway PgBouncer in transaction pooling
-mode into a database of the test's own, while a dashboard's ``PgListener`` listens directly on
-the server. Every sample of every host must be stored and relayed, and the sessions on the
-database, counted in ``pg_stat_activity`` all along, must stay at PgBouncer's pool plus the
-listener: far from the server's limit, whatever the number of hosts.
+mode into a fresh database of the test's own (they create its schema, all at once, through
+PgBouncer), while a dashboard's ``PgListener`` listens directly on the server. Every sample of
+every host must be stored and relayed, and the sessions on the database, counted in
+``pg_stat_activity`` all along, must stay at PgBouncer's pool plus the listener: far from the
+server's limit, whatever the number of hosts.
 """
 
 from __future__ import annotations
 
+import argparse
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from types import SimpleNamespace
 
+import numpy as np
 import psycopg2
 import pytest
 
 from app.cluster.pg import connector
 from app.cluster.relay import PgListener
 from app.hub import LiveHub, Message
+from bench.fleet import figures
 from bench.fleet_hosts import Fleet
 from bench.pg_watch import SessionWatch
 from storage.engine import make_engine
@@ -108,3 +113,31 @@ def test_two_hundred_hosts_through_pgbouncer_stay_far_below_max_connections(
     print(f"\npeak sessions: {watch.peak} on the fleet's database, {watch.peak_server} in all")
     assert 2 <= watch.peak <= POOL_SIZE + 1  # PgBouncer's pool and the listener
     assert watch.peak < max_connections // 4
+
+
+def test_pgbouncer_refuses_a_search_path_in_the_url(database_url: str) -> None:
+    """Why the fleet's test and benchmark use a database of their own, not a schema."""
+    with pgbouncer(database_url) as pooled:
+        with pytest.raises(psycopg2.OperationalError, match="unsupported startup parameter"):
+            psycopg2.connect(f"{pooled}?options=-csearch_path%3Dpublic")
+        psycopg2.connect(pooled).close()
+
+
+def test_the_fleet_report_says_na_when_nothing_arrived() -> None:
+    """bench.fleet's report once failed with an IndexError when no sample was relayed."""
+    args = argparse.Namespace(hosts=20)
+    watch = SimpleNamespace(server_cpu=lambda: None, peak=0, peak_server=0)
+    outcome = {
+        "written": 0,
+        "ticks": 3,
+        "max_lag": 0.0,
+        "cpu": 0.1,
+        "write_seconds": 0.0,
+        "used": 0,
+        "latency_ms": np.array([]),
+        "watch": watch,
+        "max_connections": "100",
+    }
+    rows = dict(figures(args, outcome))
+    assert rows["NOTIFY delivery p99"] == "n/a"
+    assert rows["samples stored / expected"] == "0 / 60"
