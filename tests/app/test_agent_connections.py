@@ -89,6 +89,32 @@ def test_the_relay_and_the_writer_share_one_pooled_connection(database_url, list
         engine.dispose()
 
 
+def test_the_relay_goes_on_after_its_connection_is_killed(database_url, listened) -> None:
+    """A server that ends the agent's session (a restart, an administrator): the pool's
+    connection is replaced and nothing queued is lost."""
+    _, subscription = listened
+    engine = make_engine(database_url, **agent_pool(database_url))
+    notifier = agent_notifier(engine, queue_size=1000, origin="agent")
+    notifier.start()
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    try:
+        notifier.submit(Message("killed-host", 1.0, 0, "{}"))
+        wait_for(lambda: len(subscription) == 1, message="the first message")
+        with engine.connect() as conn:  # the pool's one connection, the relay's too
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+        for seq in range(1, 11):
+            notifier.submit(Message("killed-host", 1.0 + seq, seq, "{}"))
+        wait_for(lambda: len(subscription) == 11, message="every message after the kill")
+        assert [m.seq for m in drain(subscription)] == list(range(11))
+    finally:
+        admin.close()
+        notifier.stop()
+        engine.dispose()
+
+
 def test_a_pooled_connection_fails_with_psycopg2_errors() -> None:
     """The notifier retries psycopg2's errors; SQLAlchemy's would end its thread."""
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/none"
