@@ -4,7 +4,9 @@ An agent (``python -m app agent``) that leaves alerts and the history job to the
 (``MONITOR_ALERTS_ENABLED=false``, no ``--maintenance``) only writes samples: it reads and adds
 host and layout ids, updates its host's record, inserts samples (``RETURNING`` the keys stored,
 and on a collision reading the stored rows of those keys: ``storage.collisions``) and process
-snapshots, and NOTIFYs (which needs no privilege). Found by running the write path under a role
+snapshots, reads the history blocks and snapshot blocks that may hold a batch's times (a late
+sample is never stored beside its block: ``storage.collisions``, ``storage.snapshot_keys``),
+and NOTIFYs (which needs no privilege). Found by running the write path under a role
 with these grants alone (tests/storage/test_agent_role.py). The tables are created by the
 dashboard's role (their owner); an agent's role creates nothing.
 
@@ -15,7 +17,7 @@ pool per role); it is not done here.
 
 from __future__ import annotations
 
-from storage.schema import hosts, layouts, process_snapshots, samples
+from storage.schema import blocks, hosts, layouts, process_snapshots, samples, snapshot_blocks
 
 # Table -> privileges the agent's write path uses on it.
 AGENT_TABLE_PRIVILEGES: dict[str, str] = {
@@ -23,6 +25,8 @@ AGENT_TABLE_PRIVILEGES: dict[str, str] = {
     layouts.name: "SELECT, INSERT",
     samples.name: "SELECT, INSERT",
     process_snapshots.name: "INSERT",
+    blocks.name: "SELECT",
+    snapshot_blocks.name: "SELECT",
 }
 AGENT_SEQUENCES = (f"{hosts.name}_id_seq", f"{layouts.name}_id_seq")
 
