@@ -1,18 +1,19 @@
 """Benchmark: a fleet of simulated agents at 1 Hz into one PostgreSQL, through PgBouncer.
 
-Run: ``.venv/bin/python -m bench.fleet [--hosts 200] [--seconds 30] [--pool-size 10]``
+Run: ``.venv/bin/python -m bench.fleet [--hosts 200] [--seconds 30] [--processes 1] [--watch 1]``
 
-A child process simulates the hosts (``bench.fleet_hosts``): each is an agent's storage and
+Child processes simulate the hosts (``bench.fleet_hosts``): each is an agent's storage and
 relay side (its own engine with the agent's one pooled connection, a writer batching every 5 s,
 a notifier over that connection, no election), and each tick encodes one realistic sample (the
 shape of a real sample of this machine) once for all hosts. The agents connect through a
 PgBouncer in transaction pooling mode (a throwaway one from ``tests.support.pgbouncer``, or
 ``--pgbouncer URL``) to a database of the benchmark's own. This process plays a dashboard
 worker: it LISTENs directly on the server (``listen``) and records each sample's delay from its
-due time to its arrival. Reported: samples stored and relayed, PostgreSQL CPU per sample (the
-database's backends, from /proc), the agents' CPU and write time per sample, database growth
-per host per day, NOTIFY delivery p50/p99, peak sessions (pg_stat_activity), and how late the
-generator's ticks ran (the fleet is sustained when every tick started within its second).
+due time to its arrival: every host's summary, and the whole samples of the ``--watch`` hosts
+(a worker whose browsers follow them). Reported: samples stored and relayed, PostgreSQL CPU
+per sample (the database's backends, from /proc), the agents' CPU and write time per sample,
+database growth per host per day, NOTIFY delivery p50/p99, peak sessions (pg_stat_activity),
+and how late the generator's ticks ran (sustained: every tick started within its second).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,7 +29,7 @@ import numpy as np
 
 from app.cluster.pg import connector
 from app.cluster.relay import PgListener
-from app.hub import LiveHub, Message, encode_sample
+from app.hub import LiveHub, encode_sample
 from bench.common import PG_URL, database_bytes, machine, pg_database, table
 from bench.fleet_hosts import Fleet
 from bench.pg_watch import SessionWatch
@@ -38,6 +39,7 @@ from storage.schema import hosts, layouts, process_snapshots, samples
 from storage.store import MetricStore
 
 TABLES = [samples.name, process_snapshots.name, hosts.name, layouts.name]
+Arrival = Callable[[str, float], None]  # (host, the sample's time) as it arrives
 
 
 def simulate(
@@ -69,13 +71,19 @@ def simulate(
 
 
 @contextmanager
-def listen(url: str, on_message: Callable[[Message], None]) -> Iterator[PgListener]:
-    """A dashboard worker's side: a listener on the server directly (LISTEN needs a session),
-    calling ``on_message`` for every sample it publishes into its hub. This is the one place
-    to change for a worker that watches one host."""
+def listen(
+    url: str, watched: Iterable[str], on_whole: Arrival, on_summary: Arrival
+) -> Iterator[PgListener]:
+    """A dashboard worker's side: a listener on the server directly (LISTEN needs a session)
+    that hears every host's summaries and the whole samples of the ``watched`` hosts (as when
+    browsers follow them), calling ``on_summary(host, ts)`` and ``on_whole(host, ts)`` as they
+    arrive."""
     engine = make_engine(url)
     hub = LiveHub(backlog_size=10)
-    hub.add_publish_hook(on_message)
+    for host in watched:
+        hub.watched.watch(host)
+    hub.add_publish_hook(lambda message: on_whole(message.host, message.ts))
+    hub.summaries.add_hook(lambda summary: on_summary(summary.host, summary.ts))
     listener = PgListener(connector(engine), hub, origin="dashboard")
     listener.start()
     try:
@@ -85,6 +93,15 @@ def listen(url: str, on_message: Callable[[Message], None]) -> Iterator[PgListen
     finally:
         listener.stop()
         engine.dispose()
+
+
+def host_names(args: argparse.Namespace) -> list[str]:
+    """The simulated hosts' names, as the children name them (``simulate``)."""
+    return [
+        f"sim{index}-{i:04d}"
+        for index in range(args.processes)
+        for i in range(len(range(index, args.hosts, args.processes)))
+    ]
 
 
 @contextmanager
@@ -130,7 +147,8 @@ def simulate_in_children(
 
 def run(args: argparse.Namespace, template: dict[str, Any]) -> dict[str, Any]:
     """Runs the fleet once; the figures as a dict."""
-    delays: list[float] = []
+    delays: dict[str, list[float]] = {"whole": [], "summary": []}
+    watched = host_names(args)[: args.watch]
     with pg_database(args.database_url) as url:
         owner = make_engine(url)
         MetricStore(owner).create_schema()  # the dashboard's role creates it
@@ -141,15 +159,21 @@ def run(args: argparse.Namespace, template: dict[str, Any]) -> dict[str, Any]:
         max_connections = watch.show("max_connections")
         with (
             pooled(url, args) as agents_url,
-            listen(url, lambda m: delays.append(time.time() - m.ts)),
+            listen(
+                url,
+                watched,
+                lambda _host, ts: delays["whole"].append(time.time() - ts),
+                lambda _host, ts: delays["summary"].append(time.time() - ts),
+            ),
         ):
             watch.start()
             outcome = simulate_in_children(agents_url, template, args)
             watch.stop()
         used = database_bytes(url, TABLES) - empty
-    latency_ms = np.array(delays) * 1000
+    latency_ms = {kind: np.array(found) * 1000 for kind, found in delays.items()}
     return {**outcome, "used": used, "latency_ms": latency_ms, "watch": watch} | {
-        "max_connections": max_connections
+        "watched": len(watched),
+        "max_connections": max_connections,
     }
 
 
@@ -157,15 +181,20 @@ def figures(args: argparse.Namespace, run_: dict[str, Any]) -> list[list[object]
     """The report's rows; "n/a" where nothing was measured (nothing arrived, no /proc)."""
     written = run_["written"] or 1
     per_host = run_["written"] / args.hosts or 1
-    lat = run_["latency_ms"]
+    summaries, whole = run_["latency_ms"]["summary"], run_["latency_ms"]["whole"]
     server = run_["watch"].server_cpu()
+    expected = args.hosts * run_["ticks"]
 
-    def pct(q: float) -> str:
+    def pct(lat: np.ndarray, q: float) -> str:
         return f"{np.percentile(lat, q):.1f} ms" if len(lat) else "n/a"
 
     return [
-        ["samples stored / expected", f"{run_['written']} / {args.hosts * run_['ticks']}"],
-        ["samples relayed and received", len(lat)],
+        ["samples stored / expected", f"{run_['written']} / {expected}"],
+        ["summaries received / expected", f"{len(summaries)} / {expected}"],
+        [
+            f"whole samples received / expected ({run_['watched']} hosts watched)",
+            f"{len(whole)} / {run_['watched'] * run_['ticks']}",
+        ],
         ["latest tick start after its second", f"{run_['max_lag'] * 1000:.0f} ms"],
         [
             "PostgreSQL CPU per sample (the database's backends)",
@@ -183,8 +212,8 @@ def figures(args: argparse.Namespace, run_: dict[str, Any]) -> list[list[object]
             "database growth per host per day",
             f"{run_['used'] / args.hosts / per_host * 86400 / 1e6:.1f} MB",
         ],
-        ["NOTIFY delivery p50", pct(50)],
-        ["NOTIFY delivery p99", pct(99)],
+        ["NOTIFY delivery p50 / p99, summaries", f"{pct(summaries, 50)} / {pct(summaries, 99)}"],
+        ["NOTIFY delivery p50 / p99, whole samples", f"{pct(whole, 50)} / {pct(whole, 99)}"],
         ["peak sessions on the fleet's database", run_["watch"].peak],
         ["peak client sessions on the server (every database)", run_["watch"].peak_server],
         ["server max_connections", run_["max_connections"]],
@@ -198,10 +227,13 @@ def main() -> None:
     parser.add_argument("--pool-size", type=int, default=10, help="PgBouncer's server pool")
     parser.add_argument("--batch-interval", type=float, default=5.0)
     parser.add_argument("--processes", type=int, default=1, help="child processes of agents")
+    parser.add_argument(
+        "--watch", type=int, default=1, help="hosts the dashboard watches (whole samples)"
+    )
     parser.add_argument("--pgbouncer", help="an existing PgBouncer's URL (transaction pooling)")
     parser.add_argument("--database-url", default=PG_URL.split("?", 1)[0])
     args = parser.parse_args()
-    if min(args.hosts, args.seconds, args.pool_size, args.processes) < 1:
+    if min(args.hosts, args.seconds, args.pool_size, args.processes) < 1 or args.watch < 0:
         parser.error("--hosts, --seconds, --pool-size and --processes must be 1 or more")
     template = real_samples(6)[-1]
     payload_bytes = len(encode_sample(template).payload)

@@ -4,6 +4,7 @@ its host name is shared, no history job unless asked (real PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from app.config import Config
 from app.hub import LiveHub, Message
 from app.runtime.coordination import agent_notifier
 from app.runtime.monitor import Monitor
+from storage import cursors
 from storage.engine import agent_pool, make_engine
 from tests.support.counting import count_samples, drain
 from tests.support.polling import wait_for
@@ -56,9 +58,12 @@ def sessions(database_url: str) -> int:
 
 @pytest.fixture
 def listened(database_url: str) -> Iterator[tuple[LiveHub, Any]]:
-    """A dashboard's listener on the schema and a subscription to what it publishes."""
+    """A dashboard's listener on the database, watching the tests' hosts, and a subscription
+    to what it publishes."""
     engine = make_engine(database_url)
     hub = LiveHub()
+    for host in ("pooled-host", "killed-host", "agent-box"):  # whole samples: watched only
+        hub.watched.watch(host)
     subscription = hub.subscribe(maxsize=10_000)
     listener = PgListener(connector(engine), hub, origin="dashboard")
     listener.start()
@@ -138,8 +143,9 @@ def test_an_agent_samples_without_election_or_history_job(
     """Nor server-side cursors (storage.cursors: history reads), which hold a transaction."""
     hub, _ = listened
     streamed: list[object] = []
-    for module in ("storage.raw_reads", "storage.tiers", "storage.export"):
-        monkeypatch.setattr(f"{module}.stream_rows", lambda *args: streamed.append(args))
+    for module in list(sys.modules.values()):  # every module that took it by name
+        if getattr(module, "stream_rows", None) is cursors.stream_rows:
+            monkeypatch.setattr(module, "stream_rows", lambda *args: streamed.append(args))
     monitor = agent_monitor(database_url)
     monitor.start()
     try:

@@ -4,7 +4,8 @@
 notifier, no election) write and relay through a throwaway PgBouncer in transaction pooling
 mode into a fresh database of the test's own (they create its schema, all at once, through
 PgBouncer), while a dashboard's ``PgListener`` listens directly on the server. Every sample of
-every host must be stored and relayed, and the sessions on the database, counted in
+every host must be stored and relayed (every host's summary, and the whole samples of the hosts
+the dashboard watches), and the sessions on the database, counted in
 ``pg_stat_activity`` all along, must stay at PgBouncer's pool plus the listener: far from the
 server's limit, whatever the number of hosts.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -24,7 +24,7 @@ import pytest
 
 from app.cluster.pg import connector
 from app.cluster.relay import PgListener
-from app.hub import LiveHub, Message
+from app.hub import LiveHub
 from bench.fleet import figures
 from bench.fleet_hosts import Fleet
 from bench.pg_watch import SessionWatch
@@ -34,25 +34,21 @@ from tests.support.polling import wait_for
 from tests.support.postgres import temporary_database
 
 HOSTS = 200
+WATCHED = ("sim-0000", "sim-0199")  # hosts a browser follows: their whole samples come too
 TICKS = 12
 INTERVAL = 0.5  # seconds between the fleet's ticks
 TEMPLATE = {"cpu": {"total": 12.5, "per_core": [10.0, 15.0]}, "memory": {"percent": 40.0}}
 
 
-class Heard:
-    """Counts the messages a listener's hub delivers, per host (a publish hook)."""
-
-    def __init__(self) -> None:
-        self.per_host: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def __call__(self, message: Message) -> None:
-        with self._lock:
-            self.per_host[message.host] += 1
-
-    def hosts_with(self, count: int) -> int:
-        with self._lock:
-            return sum(1 for n in self.per_host.values() if n >= count)
+def complete(listener: PgListener) -> int:
+    """Hosts whose every summary, and whole samples where watched, the listener received."""
+    summaries = dict(listener.summaries_received)
+    whole = dict(listener.whole_received)
+    return sum(
+        1
+        for host, count in summaries.items()
+        if count >= TICKS and (host not in WATCHED or whole.get(host, 0) >= TICKS)
+    )
 
 
 def stored_per_host(url: str) -> dict[str, int]:
@@ -81,8 +77,9 @@ def test_two_hundred_hosts_through_pgbouncer_stay_far_below_max_connections(
     watch = SessionWatch(f"{base}/postgres", name)
     max_connections = int(watch.show("max_connections"))
     engine = make_engine(database_url)
-    hub, heard = LiveHub(backlog_size=10), Heard()
-    hub.add_publish_hook(heard)
+    hub = LiveHub(backlog_size=10)
+    for host in WATCHED:
+        hub.watched.watch(host)
     listener = PgListener(connector(engine), hub, origin="dashboard")  # directly: LISTEN
     listener.start()
     with pgbouncer(database_url) as pooled:
@@ -96,10 +93,10 @@ def test_two_hundred_hosts_through_pgbouncer_stay_far_below_max_connections(
                 threading.Event().wait(max(0.0, start + seq * INTERVAL - time.time()))
                 fleet.tick(seq, round(start + seq * INTERVAL, 3))
             wait_for(
-                lambda: heard.hosts_with(TICKS) == HOSTS,
+                lambda: complete(listener) == HOSTS,
                 timeout=60,
                 interval=0.1,
-                message=f"every sample relayed ({heard.hosts_with(TICKS)} hosts complete)",
+                message=f"every sample relayed ({complete(listener)} hosts complete)",
             )
         finally:
             flushed = fleet.stop(timeout=30)
@@ -109,7 +106,9 @@ def test_two_hundred_hosts_through_pgbouncer_stay_far_below_max_connections(
     assert flushed
     stored = stored_per_host(database_url)
     assert len(stored) == HOSTS and set(stored.values()) == {TICKS}
-    assert set(heard.per_host.values()) == {TICKS} and len(heard.per_host) == HOSTS
+    summaries = dict(listener.summaries_received)  # every host's, exactly once each
+    assert len(summaries) == HOSTS and set(summaries.values()) == {TICKS}
+    assert dict(listener.whole_received) == dict.fromkeys(WATCHED, TICKS)
     print(f"\npeak sessions: {watch.peak} on the fleet's database, {watch.peak_server} in all")
     assert 2 <= watch.peak <= POOL_SIZE + 1  # PgBouncer's pool and the listener
     assert watch.peak < max_connections // 4
@@ -134,10 +133,11 @@ def test_the_fleet_report_says_na_when_nothing_arrived() -> None:
         "cpu": 0.1,
         "write_seconds": 0.0,
         "used": 0,
-        "latency_ms": np.array([]),
+        "latency_ms": {"summary": np.array([]), "whole": np.array([])},
+        "watched": 1,
         "watch": watch,
         "max_connections": "100",
     }
     rows = dict(figures(args, outcome))
-    assert rows["NOTIFY delivery p99"] == "n/a"
+    assert rows["NOTIFY delivery p50 / p99, summaries"] == "n/a / n/a"
     assert rows["samples stored / expected"] == "0 / 60"
