@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +34,8 @@ from app.cluster.pg import connector
 from app.cluster.relay import PgListener
 from app.hub import LiveHub, encode_sample
 from bench.common import PG_URL, database_bytes, machine, pg_database, table
-from bench.fleet_hosts import Fleet
+from bench.fleet_hosts import Fleet, InlineFleet
+from bench.fleet_replay import ReplayFleet
 from bench.pg_watch import SessionWatch
 from bench.sampler import real_samples
 from storage.engine import make_engine
@@ -48,7 +52,8 @@ def simulate(
     """Child process ``index``: its share of the agents, storing and relaying a sample a
     second each, on the same whole seconds as the other children."""
     count = len(range(index, args.hosts, args.processes))
-    fleet = Fleet(url, count, template, batch_interval=args.batch_interval, prefix=f"sim{index}")
+    kind = {"threads": Fleet, "inline": InlineFleet, "replay": ReplayFleet}[args.agents]
+    fleet = kind(url, count, template, batch_interval=args.batch_interval, prefix=f"sim{index}")
     fleet.start()
     cpu_before = time.process_time()
     start = args.start
@@ -93,6 +98,14 @@ def listen(
     finally:
         listener.stop()
         engine.dispose()
+
+
+def listener_cpu() -> float:
+    """CPU seconds of this process's listener thread (``monitor-listen``), from /proc."""
+    thread = next(t for t in threading.enumerate() if t.name == "monitor-listen")
+    stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def host_names(args: argparse.Namespace) -> list[str]:
@@ -167,11 +180,14 @@ def run(args: argparse.Namespace, template: dict[str, Any]) -> dict[str, Any]:
             ),
         ):
             watch.start()
+            listener_before, began = listener_cpu(), time.monotonic()
             outcome = simulate_in_children(agents_url, template, args)
+            listener_share = (listener_cpu() - listener_before) / (time.monotonic() - began)
             watch.stop()
         used = database_bytes(url, TABLES) - empty
     latency_ms = {kind: np.array(found) * 1000 for kind, found in delays.items()}
     return {**outcome, "used": used, "latency_ms": latency_ms, "watch": watch} | {
+        "listener_share": listener_share,
         "watched": len(watched),
         "max_connections": max_connections,
     }
@@ -214,6 +230,10 @@ def figures(args: argparse.Namespace, run_: dict[str, Any]) -> list[list[object]
         ],
         ["NOTIFY delivery p50 / p99, summaries", f"{pct(summaries, 50)} / {pct(summaries, 99)}"],
         ["NOTIFY delivery p50 / p99, whole samples", f"{pct(whole, 50)} / {pct(whole, 99)}"],
+        [
+            "the listener's CPU (every summary, the watched hosts' whole samples)",
+            f"{run_['listener_share'] * 100:.1f} % of a core",
+        ],
         ["peak sessions on the fleet's database", run_["watch"].peak],
         ["peak client sessions on the server (every database)", run_["watch"].peak_server],
         ["server max_connections", run_["max_connections"]],
@@ -231,6 +251,13 @@ def main() -> None:
         "--watch", type=int, default=1, help="hosts the dashboard watches (whole samples)"
     )
     parser.add_argument("--pgbouncer", help="an existing PgBouncer's URL (transaction pooling)")
+    parser.add_argument(
+        "--agents",
+        choices=("threads", "inline", "replay"),
+        default="threads",
+        help="threads: the agents' code, a writer and a notifier thread each; inline: the same "
+        "code from each child's tick loop; replay: their recorded SQL, pre-encoded (cheap)",
+    )
     parser.add_argument("--database-url", default=PG_URL.split("?", 1)[0])
     args = parser.parse_args()
     if min(args.hosts, args.seconds, args.pool_size, args.processes) < 1 or args.watch < 0:

@@ -27,7 +27,7 @@ from collections import defaultdict
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from storage.blocks import decode_block
 from storage.engine import insert_for
@@ -101,6 +101,27 @@ def _rows_holding(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple, t
     return found
 
 
+def reaching(table: Any, *columns: Any) -> Any:
+    """``columns`` of ``:host``'s rows of ``table`` (a blocks table: host_id, start_ts,
+    end_ts) whose span reaches ``[:low, :high]``; built once (its SQL compiled once)."""
+    c = table.c
+    # Blocks never overlap: only the last one starting at or before ``low`` may reach it.
+    first = (
+        select(func.max(c.start_ts))
+        .where(c.host_id == bindparam("host"), c.start_ts <= bindparam("low"))
+        .scalar_subquery()
+    )
+    return select(*columns).where(
+        c.host_id == bindparam("host"),
+        c.start_ts >= func.coalesce(first, bindparam("low")),
+        c.start_ts <= bindparam("high"),
+        c.end_ts >= bindparam("low"),
+    )
+
+
+REACHING_BLOCKS = reaching(blocks, blocks.c.layout_id, blocks.c.data)
+
+
 def _content(row: dict[str, Any]) -> tuple[int, bytes]:
     return row["layout_id"], bytes(row["data"])
 
@@ -112,23 +133,10 @@ def _held_by_blocks(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple,
     for row in rows:
         spans[row["host_id"]].append(row["ts"])
     found: dict[tuple, tuple] = {}
-    c = blocks.c
     for host_id, stamps in spans.items():
-        low, high = min(stamps), max(stamps)
-        # Blocks never overlap: only the last one starting at or before ``low`` may reach it.
-        first = (
-            select(func.max(c.start_ts))
-            .where(c.host_id == host_id, c.start_ts <= low)
-            .scalar_subquery()
-        )
-        query = select(c.layout_id, c.data).where(
-            c.host_id == host_id,
-            c.start_ts >= func.coalesce(first, low),
-            c.start_ts <= high,
-            c.end_ts >= low,
-        )
+        query = {"host": host_id, "low": min(stamps), "high": max(stamps)}
         wanted = np.array(stamps, dtype=np.int64)
-        for layout_id, data in conn.execute(query):
+        for layout_id, data in conn.execute(REACHING_BLOCKS, query):
             times = decode_block(bytes(data), []).ts
             if not np.isin(wanted, times).any():
                 continue

@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
+from storage.collisions import reaching
 from storage.schema import snapshot_blocks
 from storage.snapshot_blocks import decode_snapshots
+
+REACHING_SNAPSHOT_BLOCKS = reaching(snapshot_blocks, snapshot_blocks.c.data)
 
 
 def held_times(conn: Connection, host: int, stamps: Iterable[int]) -> set[int]:
@@ -17,19 +20,9 @@ def held_times(conn: Connection, host: int, stamps: Iterable[int]) -> set[int]:
     wanted = set(stamps)
     if not wanted:
         return set()
-    b = snapshot_blocks.c
-    low, high = min(wanted), max(wanted)
-    reaching = (
-        select(func.max(b.start_ts)).where(b.host_id == host, b.start_ts <= low).scalar_subquery()
-    )
-    query = select(b.data).where(
-        b.host_id == host,
-        b.start_ts >= func.coalesce(reaching, low),
-        b.start_ts <= high,
-        b.end_ts >= low,
-    )
+    query = {"host": host, "low": min(wanted), "high": max(wanted)}
     held: set[int] = set()
-    for (data,) in conn.execute(query):
+    for (data,) in conn.execute(REACHING_SNAPSHOT_BLOCKS, query):
         held.update(ts for ts, _ in decode_snapshots(bytes(data)) if ts in wanted)
     return held
 

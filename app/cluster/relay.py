@@ -92,6 +92,18 @@ class PgNotifier:
             self._queue.append(message)
             self._wake.notify()
 
+    def send(self, message: Message) -> None:
+        """Sends ``message`` now, from the caller's thread, as the notifier's thread sends each
+        queued one; on psycopg2.Error or OSError the connection is closed (the next send
+        opens another) and the error raised."""
+        try:
+            self._send(message)
+        except (psycopg2.Error, OSError):
+            if self._connection is not None:
+                _close(self._connection)
+                self._connection = None
+            raise
+
     def _send(self, message: Message) -> None:
         """The whole sample on its host's channel, then its summary, in one transaction."""
         if self._connection is None:
@@ -121,12 +133,9 @@ class PgNotifier:
                     continue
                 message = self._queue[0]
             try:
-                self._send(message)
+                self.send(message)
             except (psycopg2.Error, OSError) as exc:
                 self.errors += 1
-                if self._connection is not None:
-                    _close(self._connection)
-                    self._connection = None
                 self._outage.failed(NOTIFY, exc)
                 backoff = min(5.0, max(0.1, backoff * 2))
                 self._stop.wait(backoff)
