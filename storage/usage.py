@@ -20,7 +20,8 @@ HISTORY_TABLES = (
 
 def storage_bytes(engine: Engine) -> dict[str, int]:
     """Bytes per history table, indexes included: ``pg_total_relation_size`` on PostgreSQL
-    (the tables of the connection's search path), ``dbstat`` pages on SQLite."""
+    (the tables of the connection's search path; a partitioned table's partitions summed),
+    ``dbstat`` pages on SQLite."""
     names = [t for t in HISTORY_TABLES if t in metadata.tables]
     sizes: dict[str, int] = {}
     try:
@@ -37,7 +38,10 @@ def storage_bytes(engine: Engine) -> dict[str, int]:
 def _sizes(engine: Engine, names: list[str], sizes: dict[str, int]) -> dict[str, int]:
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            query = text("SELECT coalesce(pg_total_relation_size(to_regclass(:t)), 0)")
+            query = text(
+                "SELECT coalesce(sum(pg_total_relation_size(relid)), 0)"
+                " FROM pg_partition_tree(to_regclass(:t))"
+            )
             for name in names:
                 sizes[name] = int(conn.execute(query, {"t": name}).scalar_one())
             return sizes
