@@ -168,22 +168,20 @@ def tidy_default(engine: Engine) -> list[int]:
     return [day for day in days if ensure_day(engine, day)]
 
 
-def drop_expired(engine: Engine, cutoffs: dict[int, int]) -> int:
-    """Drops (DETACH, DROP) each partition whose every block ends before its host's cutoff
-    (``cutoffs``: host id -> epoch ms); returns the samples the dropped blocks held. DEFAULT
-    and partitions holding a block of a host without a cutoff are kept."""
-    if not cutoffs:
-        return 0
-    latest = max(cutoffs.values())
+def drop_expired(engine: Engine, cutoffs: dict[int, int], age_cutoff_ms: int) -> int:
+    """Drops (DETACH, DROP) each partition that ends at or before ``age_cutoff_ms`` (the raw
+    age: a later partition may still be written) and whose every block ends before its host's
+    cutoff (``cutoffs``: host id -> epoch ms); returns the samples the dropped blocks held.
+    DEFAULT, and partitions holding a block of a host without a cutoff, are kept."""
     with engine.connect() as conn:
         if not is_partitioned(conn):
             return 0
-        due = [p for p in partitions(conn) if not p.default and p.upper is not None]
-    dropped = 0
-    for partition in due:
-        if partition.upper is not None and partition.upper <= latest:
-            dropped += _drop_if_expired(engine, partition, cutoffs)
-    return dropped
+        due = [
+            p
+            for p in partitions(conn)
+            if not p.default and p.upper is not None and p.upper <= age_cutoff_ms
+        ]
+    return sum(_drop_if_expired(engine, partition, cutoffs) for partition in due)
 
 
 def _drop_if_expired(engine: Engine, partition: Partition, cutoffs: dict[int, int]) -> int:

@@ -61,7 +61,7 @@ def enforce_retention(
                 processes_done(conn, host) or 0,
             )
     raw_cutoffs = {host: min(now_ms - to_ms(policy.raw), done[host][0]) for host in host_ids}
-    deleted["samples"] += drop_expired(store.engine, raw_cutoffs)
+    deleted["samples"] += drop_expired(store.engine, raw_cutoffs, now_ms - to_ms(policy.raw))
     for host in host_ids:
         _, hour_done, processes_rolled = done[host]
         raw_cutoff = raw_cutoffs[host]
