@@ -82,12 +82,15 @@ class BlockCompactor:
         self.cancel = cancel or threading.Event()
         self.last_run = CompactionRun()
         self._days: set[int] = set()  # days whose partition exists (PostgreSQL)
+        self._partitioned = False
 
     def run(self, now: float) -> int:
         """Compacts what is due as of ``now`` (epoch seconds); returns the blocks written."""
         self.store.ensure_schema()
         with self.store.engine.connect() as conn:
             host_ids = list(conn.execute(select(hosts.c.id).order_by(hosts.c.id)).scalars())
+        with self.store.engine.connect() as conn:
+            self._partitioned = is_partitioned(conn)  # (the upgrade runs between passes)
         started = self.timer()
         written = held = 0
         for host in host_ids:
@@ -113,18 +116,17 @@ class BlockCompactor:
     def _ensure_partition(self, start_ms: int) -> None:
         """Makes the partition of ``start_ms``'s day unless known to exist (PostgreSQL)."""
         day = day_of(start_ms)
-        if self.store.dialect == "postgresql" and day not in self._days:
+        if day not in self._days:
             ensure_day(self.store.engine, day)  # False: one covered it, or DEFAULT takes it
             self._days.add(day)
 
     def compact_one(self, host: int, before_ms: int) -> int:
         """Writes ``host``'s next block of rows older than ``before_ms`` and rolled up to the
         minute; returns its samples, 0 when no whole run is due."""
-        if self.store.dialect == "postgresql":
+        if self._partitioned:
             with self.store.engine.connect() as conn:
                 first = self._first_row(conn, host, before_ms)
-                partitioned = is_partitioned(conn)
-            if first is not None and partitioned:
+            if first is not None:
                 self._ensure_partition(first)
         with self.store.engine.begin() as conn:
             rolled = done_until(conn, host, MINUTE)

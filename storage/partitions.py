@@ -21,6 +21,8 @@ integers by this module, never from input.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -105,23 +107,40 @@ def _value(literal: str) -> int | None:
     return int(literal.strip("'"))
 
 
-def _begin_ddl(conn: Connection) -> None:
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
-    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+class LockNotGranted(RuntimeError):
+    """A lock was not granted within ``LOCK_TIMEOUT``; the step is left for the next run."""
+
+
+@contextmanager
+def _transaction(engine: Engine, *, ddl: bool = False) -> Iterator[Connection]:
+    """A transaction whose every lock wait is at most ``LOCK_TIMEOUT`` (the catalog reads too:
+    ``pg_get_expr`` opens each partition), under the schema's advisory lock for ``ddl``."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+            if ddl:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
+            yield conn
+    except OperationalError as error:
+        if "lock timeout" in str(error):
+            raise LockNotGranted(str(error).splitlines()[0]) from error
+        raise
 
 
 def ensure_day(engine: Engine, day: int) -> bool:
     """Creates the partition of UTC day ``day`` unless a partition covers it, moving that
     day's blocks out of DEFAULT; True when created. False on SQLite, on a plain table, and when
     a lock was not granted in time (DEFAULT keeps taking the day's blocks meanwhile)."""
+    if engine.dialect.name != "postgresql":
+        return False
     lower, upper = day * DAY_MS, (day + 1) * DAY_MS
     name = day_name(day)
     try:
-        with engine.begin() as conn:
-            if not is_partitioned(conn):
+        with _transaction(engine) as conn:  # the usual answer, without the advisory lock
+            if not is_partitioned(conn) or any(p.covers(lower) for p in partitions(conn)):
                 return False
-            _begin_ddl(conn)
-            if any(p.covers(lower) for p in partitions(conn)):
+        with _transaction(engine, ddl=True) as conn:
+            if any(p.covers(lower) for p in partitions(conn)):  # made meanwhile
                 return False
             conn.execute(
                 text(
@@ -144,10 +163,8 @@ def ensure_day(engine: Engine, day: int) -> bool:
                 )
             )
         return True
-    except OperationalError as error:
-        if "lock timeout" in str(error):
-            return False
-        raise
+    except LockNotGranted:
+        return False
 
 
 def ensure_ahead(engine: Engine, now_ms: int, ahead: int = AHEAD_DAYS) -> list[int]:
@@ -158,13 +175,18 @@ def ensure_ahead(engine: Engine, now_ms: int, ahead: int = AHEAD_DAYS) -> list[i
 
 def tidy_default(engine: Engine) -> list[int]:
     """Moves every block in DEFAULT into its day's new partition; returns those days."""
-    with engine.connect() as conn:
-        if not is_partitioned(conn):
-            return []
-        days = conn.execute(
-            text(f"SELECT DISTINCT floor(start_ts / {DAY_MS}.0)::bigint FROM {DEFAULT}")
-        ).scalars()
-        days = sorted(int(day) for day in days)
+    if engine.dialect.name != "postgresql":
+        return []
+    try:
+        with _transaction(engine) as conn:
+            if not is_partitioned(conn):
+                return []
+            found = conn.execute(
+                text(f"SELECT DISTINCT floor(start_ts / {DAY_MS}.0)::bigint FROM {DEFAULT}")
+            ).scalars()
+            days = sorted(int(day) for day in found)
+    except LockNotGranted:
+        return []
     return [day for day in days if ensure_day(engine, day)]
 
 
@@ -173,42 +195,44 @@ def drop_expired(engine: Engine, cutoffs: dict[int, int], age_cutoff_ms: int) ->
     age: a later partition may still be written) and whose every block ends before its host's
     cutoff (``cutoffs``: host id -> epoch ms); returns the samples the dropped blocks held.
     DEFAULT, and partitions holding a block of a host without a cutoff, are kept."""
-    with engine.connect() as conn:
-        if not is_partitioned(conn):
-            return 0
-        due = [
-            p
-            for p in partitions(conn)
-            if not p.default and p.upper is not None and p.upper <= age_cutoff_ms
-        ]
-    return sum(_drop_if_expired(engine, partition, cutoffs) for partition in due)
+    if engine.dialect.name != "postgresql":
+        return 0
+    try:
+        with _transaction(engine) as conn:
+            if not is_partitioned(conn):
+                return 0
+            due = [
+                p
+                for p in partitions(conn)
+                if not p.default and p.upper is not None and p.upper <= age_cutoff_ms
+            ]
+    except LockNotGranted:
+        return 0
+    dropped = 0
+    for partition in due:
+        try:
+            dropped += _drop_if_expired(engine, partition, cutoffs)
+        except LockNotGranted:  # (its blocks are deleted one by one meanwhile)
+            continue
+    return dropped
 
 
 def _drop_if_expired(engine: Engine, partition: Partition, cutoffs: dict[int, int]) -> int:
     """Checks and drops ``partition`` under an ACCESS EXCLUSIVE lock on the parent (taken
     first, as writers do, so no block arrives between the check and the drop)."""
-    try:
-        with engine.begin() as conn:
-            _begin_ddl(conn)
-            conn.execute(text(f"LOCK TABLE {PARENT} IN ACCESS EXCLUSIVE MODE"))
-            if not any(p.name == partition.name for p in partitions(conn)):
-                return 0  # another process dropped it
-            held = conn.execute(
-                text(
-                    "SELECT host_id, max(end_ts), sum(count) FROM"
-                    f" {_checked(partition.name)} GROUP BY host_id"
-                )
-            ).all()
-            if any(host not in cutoffs or end >= cutoffs[host] for host, end, _ in held):
-                return 0
-            name = _checked(partition.name)
-            conn.execute(text(f"ALTER TABLE {PARENT} DETACH PARTITION {name}"))
-            conn.execute(text(f"DROP TABLE {name}"))
-            return sum(int(samples) for _, _, samples in held)
-    except OperationalError as error:
-        if "lock timeout" in str(error):
+    name = _checked(partition.name)
+    with _transaction(engine, ddl=True) as conn:
+        conn.execute(text(f"LOCK TABLE {PARENT} IN ACCESS EXCLUSIVE MODE"))
+        if not any(p.name == name for p in partitions(conn)):
+            return 0  # another process dropped it
+        held = conn.execute(
+            text(f"SELECT host_id, max(end_ts), sum(count) FROM {name} GROUP BY host_id")
+        ).all()
+        if any(host not in cutoffs or end >= cutoffs[host] for host, end, _ in held):
             return 0
-        raise
+        conn.execute(text(f"ALTER TABLE {PARENT} DETACH PARTITION {name}"))
+        conn.execute(text(f"DROP TABLE {name}"))
+        return sum(int(samples) for _, _, samples in held)
 
 
 def _checked(name: str) -> str:

@@ -168,3 +168,23 @@ def test_empty_past_partitions_are_dropped_and_the_boundary_one_kept(
         day_name(20414), day_name(20415), day_name(20416), "monitor_blocks_default",
     ]  # fmt: skip
     assert block_spans(pg_store) == spans
+
+
+def test_a_reader_holding_the_table_delays_a_drop_not_the_retention(
+    pg_store: MetricStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(partitions, "LOCK_TIMEOUT", "50ms")
+    pg_store.write_batch(sparse_samples(3000))
+    roll_up_and_compact(pg_store, D0 + 7 * 86400)
+    spans = block_spans(pg_store)
+    cutoff_ms = spans[3][1] + 1  # every block of the first day ends before it
+    now = (cutoff_ms + 3_600_000) / 1000
+    with pg_store.engine.connect() as reader:  # a long export: ACCESS SHARE until it ends
+        reader.execute(text("SELECT count(*) FROM monitor_blocks"))
+        deleted = enforce_retention(pg_store, RetentionPolicy(raw=3600), now)["samples"]
+        assert deleted == sum(count for _, _, count in spans[:4])  # one by one instead
+        assert day_name(20415) in children(pg_store.engine)
+        reader.rollback()
+    assert block_spans(pg_store) == spans[4:]
+    assert enforce_retention(pg_store, RetentionPolicy(raw=3600), now)["samples"] == 0
+    assert day_name(20415) not in children(pg_store.engine)  # dropped once the reader went
