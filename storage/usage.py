@@ -38,9 +38,10 @@ def storage_bytes(engine: Engine) -> dict[str, int]:
 def _sizes(engine: Engine, names: list[str], sizes: dict[str, int]) -> dict[str, int]:
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            query = text(
-                "SELECT coalesce(sum(pg_total_relation_size(relid)), 0)"
-                " FROM pg_partition_tree(to_regclass(:t))"
+            query = text(  # (no partition tree for a plain table: its own size)
+                "SELECT coalesce((SELECT sum(pg_total_relation_size(relid))"
+                " FROM pg_partition_tree(to_regclass(:t))),"
+                " pg_total_relation_size(to_regclass(:t)), 0)"
             )
             for name in names:
                 sizes[name] = int(conn.execute(query, {"t": name}).scalar_one())
