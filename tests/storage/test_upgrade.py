@@ -6,7 +6,9 @@ the plain blocks table, interrupted and resumed, and retention dropping its part
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +234,23 @@ def test_retention_drops_the_upgraded_partition_whole_and_keeps_what_is_left() -
             assert np.array_equal(bits(same), bits(again.to_numpy()))
         assert sum(len(after[f"{host} frame"]) for host in rolled) == 2
         store.engine.dispose()
+
+
+def test_two_processes_converting_at_once_convert_once() -> None:
+    with temporary_schema() as url:
+        load_postgres(url)
+        stores = [open_store(url) for _ in range(2)]
+        before = everything(stores[0])
+        start = threading.Barrier(2)
+
+        def convert(store: MetricStore) -> bool:
+            start.wait()
+            return convert_blocks_table(store.engine)
+
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = sorted(pool.map(convert, stores))
+        assert outcomes == [False, True]
+        assert partition_names(url) == ["monitor_blocks_default", "monitor_blocks_legacy"]
+        assert_same(before, everything(stores[1]))
+        for store in stores:
+            store.engine.dispose()
