@@ -88,7 +88,8 @@ def stored_samples(store: MetricStore) -> int:
 
 
 def everything(store: MetricStore) -> dict[str, Any]:
-    """What the product reads of each host: frame, each tier, a view, CSV of each tier."""
+    """What the product reads of each host: frame, each tier, a view, CSV of each tier and of
+    the process snapshots."""
     reader = HistoryReader(store)
     out: dict[str, Any] = {"samples": stored_samples(store), "series": sample_series(store)}
     for host in store.host_names():
@@ -104,6 +105,9 @@ def everything(store: MetricStore) -> dict[str, Any]:
         for resolution in ("raw", "1m", "1h"):
             request = ExportRequest(host, START, END, tuple(names), resolution)
             out[f"{host} csv {resolution}"] = "".join(export_csv(store, request, chunk_rows=700))
+        processes = ExportRequest(host, START, END, (), "raw", kind="processes")
+        out[f"{host} csv processes"] = "".join(export_csv(store, processes, chunk_rows=700))
+        assert out[f"{host} csv processes"].count("\n") > 100
     return out
 
 
