@@ -88,8 +88,8 @@ class Config:
     retention_1h: float = 2 * 365 * 86400.0
     rollup_every: float = 60.0
     # Compact raw samples older than the writer's batches and rolled up into history blocks
-    # (storage/compaction.py); off until the next slices of issue 15 land.
-    compact_blocks: bool = False
+    # (storage/compaction.py: about 0.4 B a point against 16 B a point in rows); 0 keeps rows.
+    compact_blocks: bool = True
     # Alerts (docs/alerts.md): the rule file ("": the default rules), Apprise notification URLs
     # (secrets: never shown), the dashboard's public URL for links in messages, and a switch.
     alerts_file: str = ""

@@ -40,6 +40,11 @@
     return isNumber(v) ? v.toFixed(digits === undefined ? 1 : digits) + " %" : "–";
   }
 
+  /* 1234567 -> "1,234,567": a count of things, whole, grouped by thousands. */
+  function count(n) {
+    return isNumber(n) ? Math.round(n).toLocaleString("en-US") : "–";
+  }
+
   function number(v, digits) {
     return isNumber(v) ? v.toFixed(digits === undefined ? 2 : digits) : "–";
   }
@@ -92,7 +97,7 @@
   }
 
   const monitorFormat = {
-    bytes, rate, binaryScale, pct, number, duration, localIso, clock, when, isNumber,
+    bytes, rate, binaryScale, pct, number, count, duration, localIso, clock, when, isNumber,
   };
   root.monitorFormat = monitorFormat;
   if (typeof module !== "undefined" && module.exports) { module.exports = monitorFormat; }

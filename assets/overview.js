@@ -1,5 +1,6 @@
-/* Fleet overview (app/pages/hosts.py): fetches /api/v1/overview once an interval and returns
- * one tile per host as Dash components (its name links to that host's live page, ./?host=NAME,
+/* Fleet overview (app/pages/hosts.py): fetches a page of /api/v1/overview once an interval
+ * (and at once on a search, an order or a page turn) and returns one tile per host on it as
+ * Dash components (its name links to that host's live page, ./?host=NAME,
  * and the link covers the tile). A host that stopped reporting gets the tile class host-down
  * (red) and says since when. A host with firing alerts gets a mark ("2 critical", the worst
  * severity's colour) that links to the alerts page filtered to it; the open alerts are read
@@ -128,39 +129,82 @@
     ]);
   }
 
-  function summary(hosts, marks) {
-    const down = hosts.filter((host) => !host.reporting).length;
-    const total = hosts.length + (hosts.length === 1 ? " host" : " hosts");
-    const alerting = hosts.filter((host) => marks[host.host]).length;
-    const line = down ? total + " · " + down + " not reporting" : total + ", all reporting";
-    return alerting ? line + " · " + alerting + " with firing alerts" : line;
+  /* "1,000 hosts · 3 not reporting · 2 with firing alerts" over the whole fleet; with a
+   * search, how many of them match it. */
+  function summary(body, marks) {
+    const F = fmt();
+    const count = (n, one) => F.count(n) + (n === 1 ? " " + one : " " + one + "s");
+    let line = count(body.total, "host");
+    line += body.down ? " · " + F.count(body.down) + " not reporting" : ", all reporting";
+    const alerting = Object.keys(marks).length;
+    if (alerting) { line += " · " + count(alerting, "host") + " with firing alerts"; }
+    if (view.search) { line += " · " + F.count(body.matched) + " match \u201c" + view.search + "\u201d"; }
+    return line;
   }
 
-  /* Callback: poll tick -> [tiles, summary line]; a failed fetch leaves both as they are. The
+  /* "61–120 of 1,000" (nothing when one page holds them all). */
+  function pager(body) {
+    if (body.pages <= 1) { return ""; }
+    const F = fmt();
+    const first = (body.page - 1) * body.per_page + 1;
+    const last = Math.min(body.matched, body.page * body.per_page);
+    return F.count(first) + "\u2013" + F.count(last) + " of " + F.count(body.matched);
+  }
+
+  /* What the page asks for; a new search or order starts again at page 1. */
+  const view = { search: "", sort: "name", page: 1, pages: 1 };
+
+  function follow(search, sort) {
+    const trigger = ((root.dash_clientside.callback_context || {}).triggered || [])
+      .map((t) => t.prop_id.split(".")[0]);
+    const wanted = (search || "").trim();
+    if (wanted !== view.search || (sort || "name") !== view.sort) {
+      view.search = wanted;
+      view.sort = sort || "name";
+      view.page = 1;
+    } else if (trigger.includes("overview-prev")) {
+      view.page = Math.max(1, view.page - 1);
+    } else if (trigger.includes("overview-next")) {
+      view.page = Math.min(view.pages, view.page + 1);
+    }
+    const query = new URLSearchParams({ sort: view.sort, page: String(view.page) });
+    if (view.search) { query.set("q", view.search); }
+    return "api/v1/overview?" + query.toString();
+  }
+
+  /* Callback: a poll tick, a search, an order or a page turn -> [tiles, summary line, pager,
+   * previous disabled, next disabled]; a failed fetch leaves them all as they are. The
    * header's host name is set to this server's (the live page may have named another). */
-  async function render(_n, cfg) {
+  async function render(_n, search, sort, _previous, _next, cfg) {
     const noUpdate = root.dash_clientside.no_update;
+    const unchanged = [noUpdate, noUpdate, noUpdate, noUpdate, noUpdate];
     readAlerts();
+    const url = follow(search, sort);
     let body;
     try {
-      const response = await fetch("api/v1/overview", { cache: "no-store" });
-      if (!response.ok) { return [noUpdate, noUpdate]; }
+      const response = await fetch(url, { cache: "no-store" });
+      if (!response.ok) { return unchanged; }
       body = await response.json();
     } catch (_error) {
-      return [noUpdate, noUpdate];
+      return unchanged;
     }
     const header = cfg && document.getElementById(cfg.hostnameId);
     if (header && header.textContent !== cfg.host) { // this server, not a host the live page
       root.dash_clientside.set_props(cfg.hostnameId, { children: cfg.host }); // followed
     }
-    const hosts = (body && body.hosts) || [];
+    view.page = body.page; // the server keeps it inside the pages there are
+    view.pages = body.pages;
+    const hosts = body.hosts || [];
+    const edges = [pager(body), body.page <= 1, body.page >= body.pages];
     if (!hosts.length) {
-      return [h("P", { className: "overview-empty" }, "No host has reported yet."), ""];
+      const empty = body.total ? "No host matches \u201c" + view.search + "\u201d."
+        : "No host has reported yet.";
+      return [h("P", { className: "overview-empty" }, empty), body.total ? summary(body, alerts.marks) : "", ...edges];
     }
     const color = cssColor("--accent", "#2f6fde");
     const own = cfg && cfg.host;
     const tiles = hosts.map((host) => tile(host, own, color, alerts.marks[host.host]));
-    return [tiles, summary(hosts, alerts.marks)];
+    return [tiles, summary(body, alerts.marks), ...edges];
   }
 
   root.dash_clientside = Object.assign({}, root.dash_clientside, {

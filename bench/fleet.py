@@ -101,6 +101,8 @@ def main() -> None:
         hub = LiveHub(backlog_size=10)
         subscription = hub.subscribe(maxsize=100_000)
         engine = make_engine(url)
+        for i in range(args.hosts):  # a browser follows each host: its whole samples come here
+            hub.watched.watch(f"sim-{i:02d}")
         listener = PgListener(connector(engine), hub, origin="dashboard")
         listener.start()
         listener.listening.wait(10)

@@ -92,11 +92,21 @@ class Aggregates:
         )
 
     def rows(self, keep: np.ndarray) -> Aggregates:
-        """The rows where the boolean mask ``keep`` is true."""
+        """The rows where the boolean mask ``keep`` is true (raw samples' one matrix of
+        values stays one)."""
+        if self.raw_values():
+            values = self.mean[keep]
+            return Aggregates(
+                self.names, self.ts[keep], self.count[keep], values, values, values, self.width_ms
+            )
         return Aggregates(
             self.names, self.ts[keep], self.count[keep], self.min[keep], self.mean[keep],
             self.max[keep], self.width_ms,
         )  # fmt: skip
+
+    def raw_values(self) -> bool:
+        """Whether min, mean and max are the one matrix of raw samples' values."""
+        return self.min is self.mean and self.max is self.mean
 
     def bucket(self, width_ms: int) -> Aggregates:
         """Combines rows into epoch-aligned buckets of ``width_ms`` (rows must be time-sorted).
@@ -135,6 +145,11 @@ def concat(parts: Sequence[Aggregates], names: Sequence[str], width_ms: int) -> 
     chosen = [p.select(names) for p in parts if len(p)]
     if not chosen:
         return Aggregates.empty(names, width_ms)
+    if all(p.raw_values() for p in chosen):  # one matrix to join, not three
+        values = np.concatenate([p.mean for p in chosen])
+        count = np.concatenate([p.count for p in chosen])
+        stamps = np.concatenate([p.ts for p in chosen])
+        return Aggregates(list(names), stamps, count, values, values, values, width_ms)
     return Aggregates(
         list(names),
         np.concatenate([p.ts for p in chosen]),

@@ -12,6 +12,13 @@
 
 ``insert_samples`` tells which by ``RETURNING`` the keys really inserted (on SQLite and
 PostgreSQL alike) and, only when some were not, by comparing the rows that hold those keys.
+
+A key is also taken when a history block (``storage.compaction``) holds a sample at that time:
+such a row is never inserted (it would read as the block's anyway) and is a duplicate when its
+values are the block's sample bit for bit, else a collision. A row at a time a block's span
+covers but holds no sample of (a late sample that fills a gap) is stored, and reads back in
+its place among the block's (``storage.raw_reads``). Finding the blocks costs one indexed
+query a host a batch; they are decoded only where a row falls inside one.
 """
 
 from __future__ import annotations
@@ -19,10 +26,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+import numpy as np
+from sqlalchemy import Connection, func, select
 
+from storage.blocks import decode_block
 from storage.engine import insert_for
-from storage.schema import samples
+from storage.schema import blocks, samples
 
 
 class BatchOutcome(NamedTuple):
@@ -36,6 +45,26 @@ class BatchOutcome(NamedTuple):
 def insert_samples(conn: Connection, rows: list[dict[str, Any]]) -> BatchOutcome:
     """Inserts ``rows`` (host_id, ts, layout_id, data) in ``conn``'s transaction, skipping
     taken keys, and says how many were stored, duplicates and collisions."""
+    if not rows:
+        return BatchOutcome(0)
+    held = _held_by_blocks(conn, rows)
+    if held:
+        free = [row for row in rows if (row["host_id"], row["ts"]) not in held]
+        duplicates = sum(
+            1 for row in rows if held.get((row["host_id"], row["ts"])) == _content(row)
+        )
+        outcome = _insert_rows(conn, free)
+        blocked = len(rows) - len(free)
+        return BatchOutcome(
+            outcome.stored,
+            outcome.duplicates + duplicates,
+            outcome.collisions + blocked - duplicates,
+        )
+    return _insert_rows(conn, rows)
+
+
+def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> BatchOutcome:
+    """Inserts ``rows``, none of whose keys a block holds; the outcome as ``insert_samples``."""
     if not rows:
         return BatchOutcome(0)
     insert = insert_for(conn.dialect.name)
@@ -52,9 +81,7 @@ def insert_samples(conn: Connection, rows: list[dict[str, Any]]) -> BatchOutcome
         return BatchOutcome(len(rows))
     stored_rows = _rows_holding(conn, left)
     duplicates = sum(
-        1
-        for row in left
-        if stored_rows.get((row["host_id"], row["ts"])) == (row["layout_id"], bytes(row["data"]))
+        1 for row in left if stored_rows.get((row["host_id"], row["ts"])) == _content(row)
     )
     return BatchOutcome(len(rows) - len(left), duplicates, len(left) - duplicates)
 
@@ -71,4 +98,42 @@ def _rows_holding(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple, t
         )
         for row in conn.execute(query):
             found[(host_id, row.ts)] = (row.layout_id, bytes(row.data))
+    return found
+
+
+def _content(row: dict[str, Any]) -> tuple[int, bytes]:
+    return row["layout_id"], bytes(row["data"])
+
+
+def _held_by_blocks(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple, tuple]:
+    """(host_id, ts) -> (layout_id, packed values) of the samples that blocks hold at the
+    times of ``rows``: empty unless some row falls inside a block's span."""
+    spans: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        spans[row["host_id"]].append(row["ts"])
+    found: dict[tuple, tuple] = {}
+    c = blocks.c
+    for host_id, stamps in spans.items():
+        low, high = min(stamps), max(stamps)
+        # Blocks never overlap: only the last one starting at or before ``low`` may reach it.
+        first = (
+            select(func.max(c.start_ts))
+            .where(c.host_id == host_id, c.start_ts <= low)
+            .scalar_subquery()
+        )
+        query = select(c.layout_id, c.data).where(
+            c.host_id == host_id,
+            c.start_ts >= func.coalesce(first, low),
+            c.start_ts <= high,
+            c.end_ts >= low,
+        )
+        wanted = np.array(stamps, dtype=np.int64)
+        for layout_id, data in conn.execute(query):
+            times = decode_block(bytes(data), []).ts
+            if not np.isin(wanted, times).any():
+                continue
+            block = decode_block(bytes(data))
+            for index in np.flatnonzero(np.isin(block.ts, wanted)):
+                packed = block.values[index].astype("<f8").tobytes()
+                found[(host_id, int(block.ts[index]))] = (layout_id, packed)
     return found

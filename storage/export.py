@@ -16,19 +16,17 @@ status,cmdline``, one line per process of each stored top-CPU and top-memory lis
 
 from __future__ import annotations
 
+import itertools
 import json
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from storage.aggregates import Aggregates
-from storage.cursors import stream_rows
 from storage.history import HistoryReader
 from storage.params import ExportRequest
-from storage.schema import process_snapshots
+from storage.snapshot_reads import snapshot_documents
 from storage.store import MetricStore, to_ms
 from storage.tiers import TIERS
 
@@ -178,20 +176,12 @@ def _process_chunks(
     store.ensure_schema()
     with store.engine.connect() as conn:
         host = reader.host_id(conn, request.host)
-        query = (
-            select(process_snapshots.c.ts, process_snapshots.c.data)
-            .where(
-                process_snapshots.c.host_id == host,
-                process_snapshots.c.ts >= start_ms,
-                process_snapshots.c.ts <= end_ms,
-            )
-            .order_by(process_snapshots.c.ts)
-        )
-        for partition in stream_rows(conn, query, chunk_rows):
+        snapshots = snapshot_documents(conn, host, start_ms, end_ms)
+        while partition := list(itertools.islice(snapshots, chunk_rows)):
             times = time_cells(np.array([r[0] for r in partition], dtype=np.int64), request.time)
             lines: list[str] = []
-            for when, row in zip(times, partition, strict=True):
-                snapshot = json.loads(zlib.decompress(row[1]))
+            for when, (_, document) in zip(times, partition, strict=True):
+                snapshot = json.loads(document)
                 for list_name in ("top_cpu", "top_mem"):
                     for rank, proc in enumerate(snapshot.get(list_name) or [], start=1):
                         cells = [_process_cell(proc.get(f)) for f in PROCESS_FIELDS]

@@ -28,6 +28,7 @@ from storage.outage import DatabaseOutage, database_outage, first_line
 from storage.partitions import ensure_ahead, tidy_default
 from storage.retention import RetentionPolicy, enforce_retention
 from storage.rollups import RollupJob
+from storage.snapshot_compaction import SnapshotCompactor
 from storage.store import MetricStore, to_ms
 from storage.upgrade import convert_blocks_table
 
@@ -76,6 +77,11 @@ class HistoryMaintainer:
             if compact_blocks
             else None
         )
+        self.snapshot_compactor = (
+            SnapshotCompactor(store, horizon=compact_horizon, cancel=self.job.cancel)
+            if compact_blocks
+            else None
+        )
         self.runs = 0
         self.errors = 0
         self.last_result: dict[str, Any] = {}
@@ -117,6 +123,8 @@ class HistoryMaintainer:
             self.last_result["compaction"] = {
                 "blocks": run.blocks, "samples": run.samples, "seconds": run.seconds
             }  # fmt: skip
+        if self.snapshot_compactor is not None:
+            self.last_result["snapshots_compacted"] = self.snapshot_compactor.run(now)
         return self.last_result
 
     def run(self) -> None:

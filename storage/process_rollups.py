@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 
 from storage.process_usage import ProcessUsage, merge_into, usage, usage_by_part
 from storage.schema import process_usage, rollup_state
-from storage.snapshot_reads import iter_snapshots
+from storage.snapshot_reads import first_snapshot_time, iter_snapshots
 from storage.store import MetricStore
 
 PROCESS_USAGE_CODE = -3600  # its row in monitor_rollup_state (series tiers use 60 and 3600)
@@ -44,7 +44,6 @@ def processes_done(conn: Connection, host: int) -> int | None:
 def roll_up_processes(store: MetricStore, host: int, host_name: str, frontier_ms: int) -> int:
     """Stores the hours of ``host`` that end at or before ``frontier_ms``; returns how many."""
     from storage.rollups import upsert
-    from storage.schema import process_snapshots
 
     limit = frontier_ms - frontier_ms % HOUR_MS
     written = 0
@@ -52,12 +51,7 @@ def roll_up_processes(store: MetricStore, host: int, host_name: str, frontier_ms
         with store.engine.begin() as conn:
             done = processes_done(conn, host)
             if done is None:  # from the hour of the host's first snapshot
-                first = conn.execute(
-                    select(process_snapshots.c.ts)
-                    .where(process_snapshots.c.host_id == host)
-                    .order_by(process_snapshots.c.ts)
-                    .limit(1)
-                ).scalar()
+                first = first_snapshot_time(conn, host)
                 done = limit if first is None else first - first % HOUR_MS
             if done >= limit:
                 _set_done(conn, host, max(done, limit), upsert)

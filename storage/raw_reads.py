@@ -133,7 +133,8 @@ def merge(first: Iterator[Aggregates], second: Iterator[Aggregates]) -> Iterator
     while a is not None and b is not None:
         cut = min(int(a.ts[-1]), int(b.ts[-1]))
         take_a, take_b = a.ts <= cut, b.ts <= cut
-        part_a, part_b = a.rows(take_a), b.rows(take_b)
+        part_a = a if take_a.all() else a.rows(take_a)
+        part_b = b if take_b.all() else b.rows(take_b)
         if len(part_b) and len(part_a):
             part_b = part_b.rows(~np.isin(part_b.ts, part_a.ts))
         if not len(part_b):
@@ -143,12 +144,20 @@ def merge(first: Iterator[Aggregates], second: Iterator[Aggregates]) -> Iterator
             names = names or _names((part_a.names, part_b.names), None)
             joined = concat([part_a, part_b], names, 0)
             yield joined.rows(np.argsort(joined.ts, kind="stable"))
-        a = _next(first) if take_a.all() else a.rows(~take_a)
-        b = _next(second) if take_b.all() else b.rows(~take_b)
+        a = _rest(a, take_a, first)
+        b = _rest(b, take_b, second)
     for head, rest in ((a, first), (b, second)):
         if head is not None:
             yield head
             yield from (chunk for chunk in rest if len(chunk))
+
+
+def _rest(chunk: Aggregates, taken: np.ndarray, chunks: Iterator[Aggregates]) -> Aggregates | None:
+    """What is left of ``chunk`` once its ``taken`` rows are out: the next chunk when all are,
+    ``chunk`` itself (no copy) when none is."""
+    if taken.all():
+        return _next(chunks)
+    return chunk.rows(~taken) if taken.any() else chunk
 
 
 def _next(chunks: Iterator[Aggregates]) -> Aggregates | None:
@@ -220,9 +229,12 @@ def _block_aggregates(
     index = {name: i for i, name in enumerate(names)}
     present = [(out, index[name]) for out, name in enumerate(chosen) if name in index]
     block = decode_block(bytes(data), [source for _, source in present])
-    values = np.full((block.ts.size, len(chosen)), np.nan)
-    for column, (out, _) in enumerate(present):
-        values[:, out] = block.values[:, column]
+    if len(present) == len(chosen):  # every series asked for is in the block, in that order
+        values = block.values
+    else:
+        values = np.full((block.ts.size, len(chosen)), np.nan)
+        for column, (out, _) in enumerate(present):
+            values[:, out] = block.values[:, column]
     result = Aggregates.from_values(chosen, block.ts, values)
     keep = (block.ts >= start_ms) & (block.ts < end_ms)
     return result if keep.all() else result.rows(keep)

@@ -25,7 +25,15 @@ from sqlalchemy import ColumnElement, Connection, Table, delete, select
 from storage.compaction import BLOCK_SAMPLES
 from storage.partitions import drop_expired
 from storage.process_rollups import processes_done
-from storage.schema import blocks, hosts, process_snapshots, process_usage, rollups, samples
+from storage.schema import (
+    blocks,
+    hosts,
+    process_snapshots,
+    process_usage,
+    rollups,
+    samples,
+    snapshot_blocks,
+)
 from storage.store import MetricStore, to_ms
 from storage.tiers import HOUR, MINUTE, done_until
 
@@ -50,7 +58,7 @@ def enforce_retention(
     with store.engine.connect() as conn:
         host_ids = list(conn.execute(select(hosts.c.id)).scalars())
     deleted = {"samples": 0, "process_snapshots": 0, "rollups_1m": 0, "rollups_1h": 0,
-               "process_usage": 0}  # fmt: skip
+               "process_usage": 0, "snapshot_blocks": 0}  # fmt: skip
     now_ms = to_ms(now)
     done: dict[int, tuple[int, int, int]] = {}
     for host in host_ids:
@@ -70,13 +78,12 @@ def enforce_retention(
             store, samples, samples.c.ts, host, raw_cutoff, chunk_rows
         )
         deleted["samples"] += _delete_blocks_before(store, host, raw_cutoff, chunk_rows)
+        snapshot_cutoff = min(now_ms - to_ms(policy.raw), processes_rolled)
         deleted["process_snapshots"] += _delete_before(
-            store,
-            process_snapshots,
-            process_snapshots.c.ts,
-            host,
-            min(now_ms - to_ms(policy.raw), processes_rolled),
-            chunk_rows,
+            store, process_snapshots, process_snapshots.c.ts, host, snapshot_cutoff, chunk_rows
+        )
+        deleted["snapshot_blocks"] += _delete_before(  # whole: once their newest is past it
+            store, snapshot_blocks, snapshot_blocks.c.end_ts, host, snapshot_cutoff, chunk_rows
         )
         deleted["process_usage"] += _delete_before(
             store, process_usage, process_usage.c.bucket, host, now_ms - to_ms(policy.hour),

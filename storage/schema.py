@@ -94,6 +94,19 @@ process_snapshots = Table(
     sqlite_with_rowid=False,
 )
 
+# Older process snapshots, many of a host in one compressed blob (storage/snapshot_blocks.py,
+# storage/snapshot_compaction.py): the snapshots from start_ts to end_ts (epoch ms).
+snapshot_blocks = Table(
+    "monitor_snapshot_blocks",
+    metadata,
+    Column("host_id", Integer, primary_key=True, autoincrement=False),
+    Column("start_ts", BigInteger, primary_key=True, autoincrement=False),
+    Column("end_ts", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # Rollups (storage/rollups.py): per host, tier (bucket width in seconds: 60 or 3600) and
 # bucket, the count, min, mean and max of every series over the bucket, packed like samples
 # (count as float64 too) under one layout.

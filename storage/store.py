@@ -17,6 +17,7 @@ from storage.collisions import BatchOutcome, insert_samples
 from storage.engine import insert_for
 from storage.schema import create_schema, hosts, layouts, process_snapshots
 from storage.series import flatten
+from storage.snapshot_keys import without_held
 
 if TYPE_CHECKING:  # pandas is imported when a frame is first read, not at start
     import pandas as pd
@@ -123,7 +124,7 @@ class MetricStore:
                 if snapshot is not None:
                     snapshot_rows.append({"host_id": host_id, "ts": ts_ms, "data": snapshot})
             outcome = insert_samples(conn, sample_rows)
-            if snapshot_rows:
+            if snapshot_rows := without_held(conn, snapshot_rows):
                 self._insert_ignoring_duplicates(conn, process_snapshots, snapshot_rows)
             self._update_hosts(conn, batch, {**self._host_ids, **new_hosts})
         with self._lock:
@@ -242,32 +243,4 @@ class MetricStore:
                 data = read_raw(conn, self, found, to_ms(start), to_ms(end) + 1, series)
 
         index = pd.DatetimeIndex(pd.to_datetime(data.ts, unit="ms", utc=True), name="ts")
-        return pd.DataFrame(data.mean, index=index, columns=data.names)
-
-    def process_snapshot_near(self, host: str, ts: float) -> dict[str, Any] | None:
-        """The stored top-process snapshot of ``host`` nearest to ``ts``, with its own ``ts``."""
-        target = to_ms(ts)
-        base = (
-            select(process_snapshots.c.ts, process_snapshots.c.data)
-            .join(hosts, hosts.c.id == process_snapshots.c.host_id)
-            .where(hosts.c.name == host)
-        )
-        self.ensure_schema()
-        with self.engine.connect() as conn:
-            before = conn.execute(
-                base.where(process_snapshots.c.ts <= target)
-                .order_by(process_snapshots.c.ts.desc())
-                .limit(1)
-            ).first()
-            after = conn.execute(
-                base.where(process_snapshots.c.ts >= target)
-                .order_by(process_snapshots.c.ts.asc())
-                .limit(1)
-            ).first()
-        candidates = [r for r in (before, after) if r is not None]
-        if not candidates:
-            return None
-        best = min(candidates, key=lambda r: abs(r.ts - target))
-        snapshot = json.loads(zlib.decompress(best.data))
-        snapshot["ts"] = best.ts / 1000
-        return snapshot
+        return pd.DataFrame(data.mean, index=index, columns=data.names, copy=False)  # ours alone

@@ -12,6 +12,7 @@ HISTORY_TABLES = (
     "monitor_blocks",
     "monitor_rollups",
     "monitor_process_snapshots",
+    "monitor_snapshot_blocks",
     "monitor_layouts",
     "monitor_hosts",
     "monitor_rollup_state",

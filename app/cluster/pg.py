@@ -1,7 +1,8 @@
 """PostgreSQL helpers of the cluster: connections, names and keys scoped to one deployment.
 
-A deployment is one database and schema: the relay's channel, the election's lock key and the
-election connection's ``application_name`` all carry it, so two dashboards sharing a server
+A deployment is one database and schema: the relay's channels (one for every host's summaries,
+one per host for its whole samples), the election's lock key and the election connection's
+``application_name`` all carry it, so two dashboards sharing a server
 never hear or block each other.
 """
 
@@ -41,9 +42,17 @@ def deployment_scope(connection: Any) -> str:
     return f"{database}/{schema}"
 
 
-def channel_name(scope: str) -> str:
-    """The NOTIFY channel of a deployment scope (a valid unquoted identifier)."""
-    return "monitor_" + hashlib.sha256(scope.encode()).hexdigest()[:16]
+def summary_channel(scope: str) -> str:
+    """The summary channel of a deployment scope: every host's summaries (a valid unquoted
+    identifier, lower-case hex: no host name or other input reaches a LISTEN raw)."""
+    return "monitor_s_" + hashlib.sha256(scope.encode()).hexdigest()[:16]
+
+
+def host_channel(scope: str, host: str) -> str:
+    """The channel of ``host``'s whole samples in a deployment scope, by hash (a valid unquoted
+    identifier whatever the host's name)."""
+    digest = hashlib.sha256(f"monitor-host:{scope}:{host}".encode()).hexdigest()[:24]
+    return "monitor_h_" + digest
 
 
 def sampler_lock_key(host: str, scope: str = "") -> int:

@@ -1,19 +1,18 @@
-"""The relay: every sample to every process (PostgreSQL ``NOTIFY``/``LISTEN``).
+"""The relay: samples between processes (PostgreSQL ``NOTIFY``/``LISTEN``).
 
 - ``PgNotifier``: the sampling process sends each sample with ``NOTIFY`` from its own thread
-  (the sampler never waits for it), split under PostgreSQL's payload limit (``codec``).
-- ``PgListener``: every web process ``LISTEN``s and publishes what it receives into its hub, so
-  each browser gets every live sample whichever worker it is connected to, and samples of other
-  hosts (agents) too.
-- ``successor_ready`` and ``holder_silent``: what the listener has heard, which the election
-  uses to decide when a process may take over sampling.
+  (the sampler never waits for it): the whole sample on its host's own channel, split under
+  PostgreSQL's payload limit (``codec``), and its summary (``app.hub.summary``) on the
+  deployment's summary channel, in one transaction.
+- ``PgListener`` (``app.cluster.listener``): every web process hears every host's summaries,
+  and the whole samples of its own host and of the hosts its connections watch.
+- ``successor_ready`` and ``holder_silent``: what the listener has heard (summaries included),
+  which the election uses to decide when a process may take over sampling.
 """
 
 from __future__ import annotations
 
-import select
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -21,14 +20,16 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 
-from app.cluster.codec import Reassembler, encode
-from app.cluster.pg import _close, channel_name, deployment_scope, process_origin
-from app.hub import LiveHub, Message
+from app.cluster.codec import encode, encode_summary
+from app.cluster.listener import LISTEN, PgListener
+from app.cluster.pg import _close, deployment_scope, host_channel, process_origin, summary_channel
+from app.hub import Message
+from app.hub.summary import summarize_text
 from lifecycle import BackgroundThread
 from storage.outage import DatabaseOutage, database_outage
 
 NOTIFY = "NOTIFY (the live relay)"
-LISTEN = "LISTEN (the live relay)"
+__all__ = ["LISTEN", "NOTIFY", "PgListener", "PgNotifier", "holder_silent", "successor_ready"]
 
 
 def successor_ready(listener: PgListener, host: str, *, history: float, silence: float) -> bool:
@@ -43,7 +44,7 @@ def successor_ready(listener: PgListener, host: str, *, history: float, silence:
     since = listener.listening_since
     if since is None:
         return True
-    now = time.monotonic()
+    now = listener.clock()
     if now - since >= history:
         return True
     heard = listener.last_heard.get(host)
@@ -56,7 +57,7 @@ def holder_silent(listener: PgListener, host: str, *, silence: float) -> bool:
     since = listener.listening_since
     if since is None:
         return False
-    now = time.monotonic()
+    now = listener.clock()
     heard = listener.last_heard.get(host)
     return now - since >= silence and (heard is None or now - heard >= silence)
 
@@ -79,7 +80,7 @@ class PgNotifier:
         self._thread = BackgroundThread("monitor-notify", self.run)
         self._stop = self._thread.stopping
         self._connection: Any = None
-        self._channel = ""
+        self._scope = ""
         self._message_id = 0
         self._outage = outage
         self.sent = 0
@@ -92,15 +93,22 @@ class PgNotifier:
             self._wake.notify()
 
     def _send(self, message: Message) -> None:
+        """The whole sample on its host's channel, then its summary, in one transaction."""
         if self._connection is None:
             self._connection = self._connect()
-            self._channel = channel_name(deployment_scope(self._connection))
+            self._scope = deployment_scope(self._connection)
             self._connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_READ_COMMITTED)
         self._message_id += 1
+        summary = summarize_text(message.host, message.ts, message.seq, message.payload)
+        summary_payload = encode_summary(summary, self._origin)
         with self._connection.cursor() as cursor:
+            channel = host_channel(self._scope, message.host)
             for payload in encode(message, self._origin, self._message_id):
-                cursor.execute("SELECT pg_notify(%s, %s)", (self._channel, payload))
-        self._connection.commit()  # parts are delivered together, at commit
+                cursor.execute("SELECT pg_notify(%s, %s)", (channel, payload))
+            if summary_payload is not None:
+                channel = summary_channel(self._scope)
+                cursor.execute("SELECT pg_notify(%s, %s)", (channel, summary_payload))
+        self._connection.commit()  # parts and summary are delivered together, at commit
         self.sent += 1
 
     def run(self) -> None:
@@ -141,71 +149,3 @@ class PgNotifier:
         self._thread.stop(5)
         if self._connection is not None:
             _close(self._connection)
-
-
-class PgListener:
-    """LISTENs for samples of other processes and publishes them into the local hub."""
-
-    def __init__(
-        self,
-        connect: Callable[[], Any],
-        hub: LiveHub,
-        *,
-        origin: str | None = None,
-        outage: DatabaseOutage = database_outage,
-    ) -> None:
-        self._connect = connect
-        self._hub = hub
-        self._reassembler = Reassembler(origin or process_origin())
-        self.listening = threading.Event()
-        self.listening_since: float | None = None
-        self.last_heard: dict[str, float] = {}
-        self._thread = BackgroundThread("monitor-listen", self.run)
-        self._stop = self._thread.stopping
-        self._outage = outage
-        self.received = 0
-
-    def _listen(self) -> None:
-        connection = self._connect()
-        try:
-            channel = channel_name(deployment_scope(connection))
-            with connection.cursor() as cursor:
-                cursor.execute(f"LISTEN {channel}")  # a hex identifier of ours, not user input
-            self.listening_since = time.monotonic()
-            self.listening.set()
-            self._outage.recovered(LISTEN)
-            while not self._stop.is_set():
-                ready, _, _ = select.select([connection], [], [], 0.5)
-                if not ready:
-                    continue
-                connection.poll()
-                while connection.notifies:
-                    notify = connection.notifies.pop(0)
-                    message = self._reassembler.feed(notify.payload)
-                    if message is not None:
-                        self.received += 1
-                        self.last_heard[message.host] = time.monotonic()
-                        self._hub.publish_message(message)
-        finally:
-            self.listening.clear()
-            self.listening_since = None
-            _close(connection)
-
-    def run(self) -> None:
-        backoff = 0.1
-        while not self._stop.is_set():
-            try:
-                self._listen()
-                backoff = 0.1
-            except (psycopg2.Error, OSError) as exc:
-                self._outage.failed(LISTEN, exc)
-                self._stop.wait(backoff)
-                backoff = min(5.0, backoff * 2)
-
-    def start(self) -> None:
-        """Starts listening, in the listener thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stops listening."""
-        self._thread.stop(5)

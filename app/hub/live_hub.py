@@ -9,7 +9,8 @@ live WebSocket builds its shared frames there: app/live/frames.py).
 
 The backlog keeps a sample whole for ``whole_seconds`` after it was taken, then only its thin
 form (``app.hub.thin``: what the live graphs draw), so 15 minutes of backlog cost about a
-megabyte rather than ten; ``latest`` is always whole.
+megabyte rather than ten; ``latest`` is always whole. ``summaries`` holds every host's newest
+summary (``app.hub.summary``), ``watched`` the hosts this process's consumers follow.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.hub.summary import HostBoard, summarize
+from app.hub.text import json_text as _json_text
 from app.hub.thin import thin_sample
+from app.hub.watch import WatchedHosts
 
 log = logging.getLogger(__name__)
 
@@ -73,24 +77,6 @@ def encode_sample(sample: dict[str, Any]) -> Message:
     """Serializes ``sample`` compactly; NaN and infinities become null (valid JSON)."""
     host, ts, seq = str(sample.get("host", "")), float(sample["ts"]), int(sample.get("seq", 0))
     return Message(host, ts, seq, _json_text(sample), thin=_json_text(thin_sample(sample)))
-
-
-def _json_text(value: dict[str, Any]) -> str:
-    """Compact JSON of ``value``; NaN and infinities become null."""
-    text = json.dumps(value, separators=(",", ":"), default=str, allow_nan=True)
-    if "NaN" in text or "Infinity" in text:
-        text = json.dumps(_finite(value), separators=(",", ":"), default=str)
-    return text
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 class Subscription:
@@ -202,11 +188,15 @@ class LiveHub:
         self._queue_size = queue_size
         self._dropped = 0
         self.published = 0
+        self.summaries = HostBoard()
+        self.watched = WatchedHosts()
 
     def publish(self, sample: dict[str, Any]) -> Message:
-        """Serializes ``sample`` once and hands it to the backlog and every subscriber."""
+        """Serializes ``sample`` once, hands it to the backlog and every subscriber, and puts
+        its summary on the board."""
         message = encode_sample(sample)
         self.publish_message(message)
+        self.summaries.put(summarize(sample))
         return message
 
     def publish_message(self, message: Message) -> None:
@@ -283,8 +273,10 @@ class LiveHub:
         ]
 
     def hosts(self) -> list[str]:
+        """Every host heard of: by a whole sample or by a summary."""
         with self._lock:
-            return sorted(self._latest)
+            whole = set(self._latest)
+        return sorted(whole.union(self.summaries.hosts()))
 
     def health(self) -> dict[str, int]:
         """Subscriber count and messages dropped for slow subscribers since start."""

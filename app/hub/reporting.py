@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.hub.live_hub import LiveHub, Message
+from app.hub.summary import Summary
 
 SILENT_INTERVALS = 3  # intervals without a sample before a host counts as not reporting
 GRACE_S = 1.0  # on top: a sample a little late (a slow tick, the relay's delay) is not silence
@@ -32,8 +33,9 @@ def still_reporting(age_s: float, interval_s: float) -> bool:
 class LastHeard:
     """When each host's newest sample was published here, on ``clock`` (monotonic).
 
-    Add it to a hub with ``LiveHub.add_publish_hook``; ``age(host)`` is then the seconds since
-    that host was last heard of (local samples and relayed ones alike), None if never.
+    Add it to a hub with ``LiveHub.add_publish_hook`` and to its board of summaries
+    (``LiveHub.summaries.add_hook``): ``age(host)`` is then the seconds since that host was last
+    heard of (local samples, relayed whole samples and relayed summaries alike), None if never.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -41,7 +43,7 @@ class LastHeard:
         self._heard: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, message: Message) -> None:
+    def __call__(self, message: Message | Summary) -> None:
         now = self._clock()
         with self._lock:
             self._heard[message.host] = now
@@ -80,8 +82,9 @@ class HostReports:
     """Every host known live (``hub``, ``heard``) or stored, judged by ``judge``.
 
     ``stored`` is ``MetricStore.host_info()``'s answer (host -> {"last_ts", "interval_s"}),
-    or None when the database cannot say. A live host's interval is read from its newest
-    message's health section, parsed once per message.
+    or None when the database cannot say. A live host's time and interval come from its newest
+    summary (``LiveHub.summaries``), else from its newest message's health section (parsed
+    once per message).
     """
 
     def __init__(self, hub: LiveHub, heard: LastHeard, default_interval: float) -> None:
@@ -100,6 +103,17 @@ class HostReports:
                 self._intervals[message.host] = known
             return known[1]
 
+    def _newest(self, host: str) -> tuple[float, float | None] | None:
+        """The time and interval of ``host``'s newest sample heard here: by its summary
+        (every host, on the board) or by its whole message; None if neither."""
+        summary = self._hub.summaries.latest(host)
+        message = self._hub.latest(host)
+        if summary is not None and (message is None or message.ts <= summary.ts):
+            return summary.ts, summary.values.get("interval_s")
+        if message is not None:
+            return message.ts, self._interval_of(message)
+        return None
+
     def reports(self, stored: dict[str, dict] | None, now: float) -> dict[str, HostReport]:
         """Host -> its report, for every host live or in ``stored``."""
         found: dict[str, HostReport] = {}
@@ -108,12 +122,12 @@ class HostReports:
                                 interval_s=info.get("interval_s"),
                                 default_interval=self._default_interval, now=now)  # fmt: skip
         for host in self._hub.hosts():
-            message = self._hub.latest(host)
             heard = self._heard.age(host)
-            if message is None or heard is None:
+            newest = self._newest(host)
+            if newest is None or heard is None:
                 continue
-            last_ts = max(message.ts, found[host].last_ts if host in found else message.ts)
-            found[host] = judge(host, heard_age=heard, last_ts=last_ts,
-                                interval_s=self._interval_of(message),
+            ts, interval = newest
+            last_ts = max(ts, found[host].last_ts if host in found else ts)
+            found[host] = judge(host, heard_age=heard, last_ts=last_ts, interval_s=interval,
                                 default_interval=self._default_interval, now=now)  # fmt: skip
         return dict(sorted(found.items()))

@@ -5,8 +5,10 @@ valid, else it is answered 403 or 400 (flask-sock accepts any origin by itself).
 can never be served (a host nobody knows, a ``since`` far ahead of this server's clock) is
 upgraded and then closed with 1008 and the reason, which a browser can read (it cannot read the
 status of a refused upgrade). The upgraded connection's socket is wrapped in
-``WholeFrameSocket`` and handed to ``stream``. A client that goes away during any of this is a
-normal disconnect: one debug line, and nothing written to its socket. The protocol (query
+``WholeFrameSocket`` and handed to ``stream``; while it is open it watches its host
+(``LiveHub.watched``), so on PostgreSQL the relay brings this process that host's whole
+samples. A client that goes away during any of this is a normal disconnect: one debug line,
+and nothing written to its socket. The protocol (query
 parameters, pings, close codes, the origin rule) is described in docs/websocket.md.
 """
 
@@ -130,7 +132,13 @@ def attach_websocket(server: Flask, monitor: Monitor, config: Config) -> None:
             if problem is not None:
                 ws.close(CLOSE_POLICY, problem)
                 return
-            with sockets.track(abort=lambda: raw.shutdown(socket.SHUT_RDWR)) as stop:
+            # While open, the connection watches its host (none: this server's own), so the
+            # relay brings this process that host's whole samples (app.cluster.listener).
+            watched = query.host or monitor.config.hostname
+            with (
+                sockets.track(abort=lambda: raw.shutdown(socket.SHUT_RDWR)) as stop,
+                monitor.hub.watched.watching(watched),
+            ):
                 stream(ws, monitor.hub, query, stop, streams, sockets.counts)
         finally:
             # The client closed (or answered our close): simple-websocket's reader thread is

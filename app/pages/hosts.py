@@ -1,6 +1,8 @@
 """The fleet overview (``/hosts``): a tile per host with live values and a CPU sparkline.
 
-The browser polls ``/api/v1/overview`` once an interval and draws the tiles itself
+The browser polls ``/api/v1/overview`` once an interval for one page of hosts (a search of
+their names, by name or worst first, 60 a page: a fleet of a thousand is never sent whole) and
+draws the tiles itself
 (assets/overview.js); a host that stopped reporting turns red and says since when (the server's
 one rule for "reporting", the same as ``/api/v1/hosts`` and ``/readyz``: docs/api.md; a host
 known from the database alone has a tile without values that says "stored 3 s ago"). A tile links
@@ -23,7 +25,8 @@ TITLE = "Hosts"
 
 
 def layout(config: Config) -> html.Div:
-    """Title with a one-line summary, the tile grid, the poll clock and the page's settings."""
+    """Title with a one-line summary, the search, order and pages of a large fleet, the tile
+    grid, the poll clock and the page's settings."""
     return html.Div(
         [
             html.Div(
@@ -32,6 +35,51 @@ def layout(config: Config) -> html.Div:
                     html.Span("", id=ids.OVERVIEW_SUMMARY, className="overview-summary"),
                 ],
                 className="overview-head",
+            ),
+            html.Div(
+                [
+                    html.Label(
+                        [
+                            html.Span("Search hosts by name", className="visually-hidden"),
+                            dcc.Input(
+                                id=ids.OVERVIEW_SEARCH,
+                                type="search",
+                                placeholder="Search hosts",
+                                debounce=0.3,
+                                className="input",
+                            ),
+                        ],
+                        className="overview-search",
+                    ),
+                    dcc.RadioItems(
+                        id=ids.OVERVIEW_SORT,
+                        options=[
+                            {"label": "By name", "value": "name"},
+                            {"label": "Worst first", "value": "worst"},
+                        ],
+                        value="name",
+                        inline=True,
+                        className="segmented overview-sort",
+                    ),
+                    html.Div(
+                        [
+                            html.Button(
+                                "Previous", id=ids.OVERVIEW_PREV, disabled=True, className="button"
+                            ),
+                            html.Span(
+                                "",
+                                id=ids.OVERVIEW_PAGER,
+                                className="overview-pager",
+                                **{"aria-live": "polite"},
+                            ),
+                            html.Button(
+                                "Next", id=ids.OVERVIEW_NEXT, disabled=True, className="button"
+                            ),
+                        ],
+                        className="overview-pages",
+                    ),
+                ],
+                className="overview-controls",
             ),
             html.Div(
                 html.P("Waiting for the first samples…", className="overview-empty"),
@@ -49,11 +97,19 @@ def layout(config: Config) -> html.Div:
 
 
 def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
-    """One clientside callback (assets/overview.js): each poll redraws tiles and summary."""
+    """One clientside callback (assets/overview.js): each poll, search, order or page turn
+    reads the page of hosts and redraws the tiles, the summary and the pager."""
     dash_app.clientside_callback(
         ClientsideFunction("overview", "render"),
         Output(ids.OVERVIEW_GRID, "children"),
         Output(ids.OVERVIEW_SUMMARY, "children"),
+        Output(ids.OVERVIEW_PAGER, "children"),
+        Output(ids.OVERVIEW_PREV, "disabled"),
+        Output(ids.OVERVIEW_NEXT, "disabled"),
         Input(ids.OVERVIEW_POLL, "n_intervals"),
+        Input(ids.OVERVIEW_SEARCH, "value"),
+        Input(ids.OVERVIEW_SORT, "value"),
+        Input(ids.OVERVIEW_PREV, "n_clicks"),
+        Input(ids.OVERVIEW_NEXT, "n_clicks"),
         State(ids.OVERVIEW_CONFIG, "data"),
     )

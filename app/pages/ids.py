@@ -61,6 +61,11 @@ LIVE_ALERTS_POLL = "live-alerts-poll"
 LIVE_ALERTS_CONFIG = "live-alerts-config"
 OVERVIEW_CONFIG = "overview-config"
 OVERVIEW_SUMMARY = "overview-summary"
+OVERVIEW_SEARCH = "overview-search"
+OVERVIEW_SORT = "overview-sort"
+OVERVIEW_PREV = "overview-prev"
+OVERVIEW_NEXT = "overview-next"
+OVERVIEW_PAGER = "overview-pager"
 
 # History page: its stores, controls, the chart and what it shows beside it.
 HISTORY_TZ = "history-tz"

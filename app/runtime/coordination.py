@@ -48,7 +48,7 @@ def start_relay(
     monitor.notifier = PgNotifier(connect, queue_size=monitor.config.subscriber_queue)
     monitor.notifier.start()
     if listen:
-        monitor.listener = PgListener(connect, monitor.hub)
+        monitor.listener = PgListener(connect, monitor.hub, own_host=monitor.config.hostname)
         monitor.listener.start()
     application_name = election_application_name()
     monitor.election = SamplerElection(

@@ -56,8 +56,9 @@ class Monitor:
     Nothing starts in the constructor: ``start`` builds the collectors and starts the threads,
     exactly once, in the process that serves (never at import, never before a fork). On SQLite
     this process samples. On PostgreSQL the processes of one host elect one sampler with an
-    advisory lock (``app.cluster``); the sampler NOTIFYs each sample and every web process
-    LISTENs, so each one's hub sees every sample of every host.
+    advisory lock (``app.cluster``); the sampler NOTIFYs each sample and its summary, and every
+    web process LISTENs: each one's hub hears every host's summaries, and the whole samples of
+    its own host and of the hosts its connections watch.
     """
 
     def __init__(
@@ -82,7 +83,8 @@ class Monitor:
         whole = config.takeover_seconds + 30 if self.coordinated else 0.0
         self.hub = LiveHub(config.backlog_size, config.subscriber_queue, whole_seconds=whole)
         self.heard = LastHeard(clock)  # when each host's newest sample arrived, on ``clock``
-        self.hub.add_publish_hook(self.heard)
+        self.hub.add_publish_hook(self.heard)  # whole samples, local or relayed
+        self.hub.summaries.add_hook(self.heard)  # and summaries: every host's, relayed
         self.writer = StorageWriter(
             self.store, batch_interval=config.batch_interval, buffer_max=config.buffer_max
         )

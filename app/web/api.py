@@ -12,7 +12,8 @@ from app.hub.reporting import HostReport, HostReports
 from app.runtime.monitor import Monitor
 from app.web import prometheus
 from app.web.alerts_api import alert_metrics
-from app.web.host_summaries import HostSummaries
+from app.web.host_summaries import HostSummaries, OverviewQuery
+from app.web.relayed import current_hosts, latest_whole, wait_for_host
 from storage.health import failure_kind
 
 api = Blueprint("api", __name__)
@@ -26,13 +27,16 @@ def current_monitor() -> Monitor:
 
 @api.get("/api/v1/latest")
 def latest() -> Response:
-    """The newest sample as JSON (of ``?host=`` when given); 503 before the first sample."""
+    """The newest sample as JSON (of ``?host=`` when given); 503 before the first sample.
+    A host whose whole samples do not reach this process now (on PostgreSQL: nobody here
+    watches it) is watched for up to one and a half intervals, for its next one."""
     monitor = current_monitor()
     host = request.args.get("host")
-    message = monitor.hub.latest(host)
+    known = monitor.hub.hosts()
+    if host is not None and known and host not in known:
+        return json_error(404, f"unknown host {host!r}", parameter="host")
+    message = latest_whole(monitor, host, wait_for_host(monitor, host))
     if message is None:
-        if host is not None and host not in monitor.hub.hosts() and monitor.hub.hosts():
-            return json_error(404, f"unknown host {host!r}", parameter="host")
         return json_error(503, "no sample yet: the sampler is starting")
     response = Response(message.payload, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
@@ -84,10 +88,11 @@ def readyz() -> Response:
 
 @api.get("/metrics")
 def metrics() -> Response:
-    """Every host's newest sample and this process's health, in Prometheus text format."""
+    """The newest sample of every host whose whole samples reach this process (on PostgreSQL
+    its own and the watched ones) and this process's health, in Prometheus text format."""
     monitor = current_monitor()
     hub = monitor.hub
-    latest = [m for host in hub.hosts() if (m := hub.latest(host)) is not None]
+    latest = [m for host in current_hosts(monitor) if (m := hub.latest(host)) is not None]
     local = {
         **hub.health(),
         **{k: v for k, v in monitor.writer.health().items() if isinstance(v, int | float)},
@@ -114,11 +119,17 @@ def healthz() -> Response:
 
 @api.get("/api/v1/overview")
 def overview() -> Response:
-    """Every host's key values, a CPU sparkline and whether it still reports (the same
-    reports as ``/api/v1/hosts``: hosts known from the database alone have no values)."""
+    """A page of hosts (``?q=`` search, ``?sort=name|worst``, ``?page=``, ``?per_page=``):
+    each one's key values, a CPU sparkline and whether it still reports (the same reports as
+    ``/api/v1/hosts``: hosts known from the database alone have no values), and the whole
+    fleet's counts; 400 naming a bad parameter."""
+    try:
+        query = OverviewQuery.parse(request.args)
+    except ValueError as bad:
+        return json_error(400, str(bad), parameter=str(bad).split(":", 1)[0])
     monitor = current_monitor()
     summaries = current_app.extensions.setdefault("host_summaries", HostSummaries(monitor.hub))
-    response = jsonify({"hosts": summaries.overview(host_reports(monitor))})
+    response = jsonify(summaries.overview(host_reports(monitor), query))
     response.headers["Cache-Control"] = "no-store"
     return response
 

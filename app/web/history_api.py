@@ -31,6 +31,7 @@ from storage.params import (
     parse_range,
     resolve_export,
 )
+from storage.snapshot_reads import snapshot_near
 from storage.store import MetricStore
 from storage.timeparse import iso_utc, parse_instant
 from storage.usage import storage_bytes
@@ -154,7 +155,7 @@ def processes() -> Response:
         at = parse_instant(at_text, time.time())
     except ValueError as exc:
         raise BadParameter("at", str(exc)) from None
-    snapshot = history_store().process_snapshot_near(host, at)
+    snapshot = snapshot_near(history_store(), host, at)
     if snapshot is None:
         return json_error(404, f"no process snapshot stored for {host!r}")
     return jsonify({"host": host, **snapshot})

@@ -1,102 +1,129 @@
-"""Per-host summaries for the fleet overview: current key values and a short CPU history.
+"""The fleet overview's entries: each host's current key values and a short CPU history.
 
-Built incrementally from the hub's backlog: each request parses only the messages that arrived
-since the previous one (found by position in the backlog, not by time: after a host's wall clock
-steps back its new samples carry earlier times), so the cost does not grow with the number of
-requests. Whether a host still reports is not judged here: ``overview`` is given every host's
-report (``app.hub.reporting.HostReports``, the one rule), and a host known from the database
-alone gets an entry without values.
+Read from the hub's board of summaries (``app.hub.summary``): every host's newest summary and
+its recent CPU values, which reach every process (on PostgreSQL through the relay's summary
+channel) whether or not anyone here watches the host's whole samples. Whether a host still
+reports is not judged here: ``overview`` is given every host's report
+(``app.hub.reporting.HostReports``, the one rule), and a host known from the database alone
+gets an entry without values.
+
+A fleet of a thousand hosts is not sent whole each interval: the overview answers one page
+(``OverviewQuery``: a search of host names, name or worst-first order, a page of at most
+``MAX_PER_PAGE``), with the counts of the whole fleet beside it.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import deque
-from typing import Any
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
-from app.hub import LiveHub, Message
+from app.hub import LiveHub
 from app.hub.reporting import HostReport
+from app.hub.summary import VALUES
 
-SPARK_POINTS = 120
-
-
-def summarize(sample: dict[str, Any]) -> dict[str, Any]:
-    """The few values a host tile shows."""
-    cpu = sample.get("cpu") or {}
-    memory = sample.get("memory") or {}
-    disks = sample.get("disks") or {}
-    network = (sample.get("network") or {}).get("total") or {}
-    usage = disks.get("usage") or []
-    fullest = max((d.get("percent") or 0 for d in usage), default=None)
-    disk_io = disks.get("total") or {}
-    return {
-        "ts": sample.get("ts"),
-        "interval_s": (sample.get("health") or {}).get("interval_s"),
-        "cpu": cpu.get("total"),
-        "memory": memory.get("percent"),
-        "disk_full": fullest,
-        "disk_bps": (disk_io.get("read_bps") or 0) + (disk_io.get("write_bps") or 0),
-        "net_bps": (network.get("rx_bps") or 0) + (network.get("tx_bps") or 0),
-        "uptime_s": (sample.get("system") or {}).get("uptime_s"),
-        "cores": (sample.get("system") or {}).get("cores_logical"),
-    }
+PER_PAGE = 60
+MAX_PER_PAGE = 500
+MAX_SEARCH = 100
+SORTS = ("name", "worst")
 
 
-EMPTY = tuple(summarize({}))  # the values of a host known from the database alone: None
+class OverviewQuery(NamedTuple):
+    """Which page of the overview to answer: hosts whose name contains ``search`` (any case),
+    in ``sort`` order (``worst``: not reporting first, then by the highest of CPU, memory and
+    fullest disk), page ``page`` (from 1) of ``per_page``."""
+
+    search: str = ""
+    sort: str = "name"
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @classmethod
+    def parse(cls, args: Mapping[str, str]) -> OverviewQuery:
+        """The query in ``args`` (a request's parameters); ValueError naming a bad one."""
+        search = args.get("q", "").strip()
+        if len(search) > MAX_SEARCH:
+            raise ValueError(f"q: at most {MAX_SEARCH} characters")
+        sort = args.get("sort", "name")
+        if sort not in SORTS:
+            raise ValueError(f"sort: one of {', '.join(SORTS)}, not {sort[:20]!r}")
+        page = _whole(args, "page", 1, 1, 1_000_000)
+        per_page = _whole(args, "per_page", PER_PAGE, 1, MAX_PER_PAGE)
+        return cls(search, sort, page, per_page)
 
 
 class HostSummaries:
-    """Latest summary and recent CPU values per host, updated from the hub on demand."""
+    """The overview of the reported hosts, from ``hub.summaries``."""
 
     def __init__(self, hub: LiveHub) -> None:
         self._hub = hub
-        self._latest: dict[str, dict[str, Any]] = {}
-        self._cpu: dict[str, deque[tuple[float, float | None]]] = {}
-        self._last: Message | None = None  # the newest message parsed
-        self._identity: dict[str, tuple[float, int]] = {}  # per host: ts and seq of the newest
-        self._lock = threading.Lock()
 
-    def refresh(self) -> None:
-        """Parses the messages published since the last refresh."""
-        with self._lock:
-            backlog = self._hub.backlog()
-            start = 0
-            last = self._last  # the backlog replaces old messages by their thin form: same identity
-            for position in range(len(backlog) - 1, -1, -1):
-                m = backlog[position]
-                if last is not None and (m.host, m.ts, m.seq) == (last.host, last.ts, last.seq):
-                    start = position + 1
-                    break
-            for message in backlog[start:]:
-                self._last = message
-                if self._identity.get(message.host) == (message.ts, message.seq):
-                    continue  # the same sample published again
-                self._identity[message.host] = (message.ts, message.seq)
-                summary = summarize(json.loads(message.payload))
-                if message.whole or message.host not in self._latest:  # thin: CPU only
-                    self._latest[message.host] = summary
-                points = self._cpu.setdefault(message.host, deque(maxlen=SPARK_POINTS))
-                points.append((message.ts, summary["cpu"]))
+    def overview(
+        self, reports: dict[str, HostReport], query: OverviewQuery | None = None
+    ) -> dict[str, Any]:
+        """The page of ``query``: one entry per host on it (its values, None for a host known
+        from the database alone; its CPU sparkline; its age; whether it still reports), the
+        page's place (``page``, ``pages``, ``per_page``, ``matched``) and the whole fleet's
+        ``total`` and ``down`` (not reporting)."""
+        query = query or OverviewQuery()
+        board = self._hub.summaries
+        needle = query.search.casefold()
+        entries = [
+            self._entry(host, report)
+            for host, report in reports.items()
+            if needle in host.casefold()
+        ]
+        entries.sort(key=_worst_first if query.sort == "worst" else _by_name)
+        pages = max(1, math.ceil(len(entries) / query.per_page))
+        page = min(query.page, pages)
+        shown = entries[(page - 1) * query.per_page : page * query.per_page]
+        for entry in shown:  # only the page's sparklines are sent
+            entry["spark"] = [
+                None if v is None else round(v, 1) for v in board.spark(entry["host"])
+            ]
+        return {
+            "hosts": shown,
+            "page": page,
+            "pages": pages,
+            "per_page": query.per_page,
+            "matched": len(entries),
+            "total": len(reports),
+            "down": sum(1 for report in reports.values() if not report.reporting),
+        }
 
-    def overview(self, reports: dict[str, HostReport]) -> list[dict[str, Any]]:
-        """One entry per reported host, in name order: its values (None for a host known from
-        the database alone), its CPU sparkline, its age and whether it still reports."""
-        self.refresh()
-        with self._lock:
-            hosts = []
-            for host, report in reports.items():
-                summary = self._latest.get(host) or dict.fromkeys(EMPTY)
-                hosts.append(
-                    {
-                        "host": host,
-                        **summary,
-                        "ts": report.last_ts,
-                        "interval_s": report.interval_s,
-                        "age_s": report.age_s,
-                        "reporting": report.reporting,
-                        "live": report.live,
-                        "spark": [v for _, v in self._cpu.get(host, ())],
-                    }
-                )
-            return hosts
+    def _entry(self, host: str, report: HostReport) -> dict[str, Any]:
+        summary = self._hub.summaries.latest(host)
+        values = summary.values if summary is not None else dict.fromkeys(VALUES)
+        return {
+            "host": host,
+            **values,
+            "ts": report.last_ts,
+            "interval_s": report.interval_s,
+            "age_s": report.age_s,
+            "reporting": report.reporting,
+            "live": report.live,
+        }
+
+
+def _by_name(entry: dict[str, Any]) -> tuple:
+    return (entry["host"].casefold(), entry["host"])
+
+
+def _worst_first(entry: dict[str, Any]) -> tuple:
+    """Not reporting first, then the highest of CPU, memory and fullest disk first."""
+    levels = [entry.get(key) for key in ("cpu", "memory", "disk_full")]
+    worst = max((v for v in levels if isinstance(v, int | float)), default=-1.0)
+    return (entry["reporting"], -worst, *_by_name(entry))
+
+
+def _whole(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = args.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name}: a whole number, not {text[:20]!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name}: from {low} to {high}, not {value}")
+    return value

@@ -116,7 +116,8 @@ def test_codec_splits_long_messages_and_reassembles_interleaved_parts() -> None:
     received = [receiver.feed(p) for p in [big_parts[0], *small_parts, *big_parts[1:]]]
     messages = [m for m in received if m is not None]
     assert [m.payload for m in messages] == [small.payload, big.payload]
-    assert messages[1].host == "h_x" and messages[1].ts == 12.5 and messages[1].seq == 3
+    assert messages[1].host == "h|x"  # percent-encoded on the wire
+    assert messages[1].ts == 12.5 and messages[1].seq == 3
     assert Reassembler("p1").feed(big_parts[0]) is None  # its own messages are ignored
     garbage = Reassembler("me")
     assert garbage.feed("not|a|payload") is None and garbage.malformed == 1
@@ -125,7 +126,7 @@ def test_codec_splits_long_messages_and_reassembles_interleaved_parts() -> None:
 def test_notify_reaches_listeners_in_order(engine) -> None:
     hub = LiveHub()
     subscription = hub.subscribe(maxsize=1000)
-    listener = PgListener(connector(engine), hub, origin="listener")
+    listener = PgListener(connector(engine), hub, own_host="relay-host", origin="listener")
     listener.start()
     wait_for(listener.listening.is_set, message="LISTEN")
     notifier = PgNotifier(connector(engine), origin="sender")
@@ -153,7 +154,7 @@ def test_a_forked_worker_gets_its_own_origin() -> None:
     assert child != parent and process_origin() == parent
 
 
-def test_a_fresh_listener_waits_for_history_before_competing(monkeypatch) -> None:
+def test_a_fresh_listener_waits_for_history_before_competing() -> None:
     """A worker gunicorn just restarted must not win the lock from followers that hold the dead
     sampler's relayed-but-unwritten samples; at a cold start (silence) it competes soon."""
     import types
@@ -161,8 +162,7 @@ def test_a_fresh_listener_waits_for_history_before_competing(monkeypatch) -> Non
     from app.cluster import relay as cluster
 
     now = [100.0]
-    monkeypatch.setattr(cluster.time, "monotonic", lambda: now[0])
-    listener = types.SimpleNamespace(listening_since=None, last_heard={})
+    listener = types.SimpleNamespace(listening_since=None, last_heard={}, clock=lambda: now[0])
     ready = lambda: cluster.successor_ready(listener, "h", history=7, silence=2)  # noqa: E731
     assert ready()  # not listening (database down): the election's own fallback decides
     listener.listening_since = 100.0

@@ -41,11 +41,11 @@ def test_monitor_policy_follows_the_config(tmp_path: object) -> None:
     monitor = Monitor(config)
     assert monitor.maintainer.policy == RetentionPolicy(DAY, 90 * DAY, 730 * DAY)
     assert monitor.maintainer.every == 5
-    assert monitor.maintainer.compactor is None  # compaction is off unless asked for
-    monitor.stop()
-    monitor = Monitor(Config.from_env({"MONITOR_COMPACT_BLOCKS": "1"}, database_url="sqlite://"))
-    assert monitor.maintainer.compactor is not None
+    assert monitor.maintainer.compactor is not None  # history is compacted into blocks
     assert monitor.maintainer.compactor.horizon_ms >= 2 * 60_000  # past a takeover's re-store
+    monitor.stop()
+    monitor = Monitor(Config.from_env({"MONITOR_COMPACT_BLOCKS": "0"}, database_url="sqlite://"))
+    assert monitor.maintainer.compactor is None  # unless told to keep rows
     monitor.stop()
 
 

@@ -28,6 +28,7 @@ test("missing or non-finite values show a dash, never NaN", () => {
     assert.equal(F.pct(value), "–", String(value));
     assert.equal(F.number(value), "–", String(value));
     assert.equal(F.duration(value), "–", String(value));
+    assert.equal(F.count(value), "–", String(value));
   }
 });
 
@@ -71,4 +72,11 @@ test("times are on a 24-hour clock in every locale, with the date on another day
   assert.equal(F.when(at, at, { locale: "en-US", timeZone: "Asia/Kolkata" }), "19:35");
   assert.equal(F.clock(null), "–");
   assert.equal(F.when(undefined, at), "–");
+});
+
+test("counts are whole and grouped by thousands", () => {
+  assert.equal(F.count(0), "0");
+  assert.equal(F.count(999), "999");
+  assert.equal(F.count(1000), "1,000");
+  assert.equal(F.count(1234567.4), "1,234,567");
 });

@@ -8,6 +8,7 @@ import pytest
 
 from storage.engine import make_engine
 from storage.series import flatten
+from storage.snapshot_reads import snapshot_near
 from storage.store import MetricStore
 from tests.support.counting import count_samples
 from tests.support.samples import make_sample
@@ -94,12 +95,12 @@ def test_range_bounds_are_inclusive(store: MetricStore) -> None:
 def test_process_snapshot_nearest_a_moment(store: MetricStore) -> None:
     batch = [make_sample(i) for i in range(12)]  # snapshots every 5 s: at seq 0, 5, 10
     store.write_batch(batch)
-    snapshot = store.process_snapshot_near("test-host", batch[6]["ts"] + 0.2)
+    snapshot = snapshot_near(store, "test-host", batch[6]["ts"] + 0.2)
     assert snapshot is not None
     assert snapshot["ts"] == batch[5]["ts"]
     assert snapshot["top_cpu"][0]["name"] == "proc5"
-    assert store.process_snapshot_near("test-host", batch[9]["ts"])["ts"] == batch[10]["ts"]
-    assert store.process_snapshot_near("nobody", batch[9]["ts"]) is None
+    assert snapshot_near(store, "test-host", batch[9]["ts"])["ts"] == batch[10]["ts"]
+    assert snapshot_near(store, "nobody", batch[9]["ts"]) is None
 
 
 def test_schema_creation_is_idempotent(database_url: str) -> None:

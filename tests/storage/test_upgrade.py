@@ -107,7 +107,6 @@ def everything(store: MetricStore) -> dict[str, Any]:
             out[f"{host} csv {resolution}"] = "".join(export_csv(store, request, chunk_rows=700))
         processes = ExportRequest(host, START, END, (), "raw", kind="processes")
         out[f"{host} csv processes"] = "".join(export_csv(store, processes, chunk_rows=700))
-        assert out[f"{host} csv processes"].count("\n") > 100
     return out
 
 
@@ -143,7 +142,7 @@ def upgrade_in_the_background(url: str, budget: float) -> list[dict[str, Any]]:
         store.engine.dispose()
         assert result is not None
         results.append(result)
-        if result["compacted"] == 0:
+        if result["compacted"] == 0 and result.get("snapshots_compacted", 0) == 0:
             return results
     raise AssertionError("compaction did not finish")
 
@@ -153,6 +152,7 @@ def test_the_previous_version_reads_back_identically_after_the_upgrade(
 ) -> None:
     store = open_store(previous_url)
     before = everything(store)  # today's code, on the database as the previous version left it
+    assert all(before[f"{h} csv processes"].count("\n") > 100 for h in store.host_names())
     left = backlog(store.engine)
     assert left["blocks"] == 3 and left["rows"] == 2600 - 1300 + 360
     store.engine.dispose()

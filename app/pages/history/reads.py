@@ -30,6 +30,7 @@ from collectors.catalog import catalog
 from collectors.units import format_value
 from storage.alert_events import AlertEventStore
 from storage.history import HistoryReader, UnknownHost
+from storage.snapshot_reads import snapshot_near
 from storage.store import MetricStore
 from storage.usage import storage_bytes
 
@@ -162,4 +163,4 @@ def show_snapshot(
         return no_update
     tz = safe_tz(tz)
     clicked = local_to_epoch(click["points"][0]["x"], tz)
-    return snapshot_panel(store.process_snapshot_near(host, clicked), clicked, tz)
+    return snapshot_panel(snapshot_near(store, host, clicked), clicked, tz)
