@@ -23,8 +23,9 @@ install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
 run: $(VENV)/.runtime ## Start the dashboard on http://127.0.0.1:8050 (SQLite in data/)
 	$(PY) -m app serve
 
-test: $(VENV)/.dev ## Run the whole test suite (starts its own PostgreSQL if none runs; installs Chromium as root)
+test: $(VENV)/.dev ## Run the whole test suite (starts its own PostgreSQL if none runs; installs Chromium and PgBouncer as root)
 	tools/ensure-chromium
+	tools/ensure-pgbouncer
 	node --test tests/js/
 	$(PY) -m pytest
 

@@ -96,6 +96,13 @@ class Config:
     notify_urls: str = field(default="", repr=False)
     public_url: str = ""
     alerts_enabled: bool = True
+    # Agents (docs/operations.md, "A fleet through PgBouncer"): an agent's host name is its own,
+    # so it takes part in the sampler election only when told that another process may sample
+    # under the same name; and it leaves the history job (rollups, retention) to the dashboard
+    # unless told to run it. Both hold a session advisory lock, which needs a direct connection
+    # (or session pooling), never PgBouncer's transaction pooling.
+    shared_hostname: bool = False
+    agent_maintenance: bool = False
 
     def __post_init__(self) -> None:
         for name in DURATION_FIELDS:

@@ -152,21 +152,24 @@
   }
 
   /* What the page asks for; a new search or order starts again at page 1. */
-  const view = { search: "", sort: "name", page: 1, pages: 1 };
+  const view = { search: "", sort: "name", page: 1, pages: 1, changes: 0 };
 
   function follow(search, sort) {
     const trigger = ((root.dash_clientside.callback_context || {}).triggered || [])
       .map((t) => t.prop_id.split(".")[0]);
     const wanted = (search || "").trim();
+    const page = view.page;
     if (wanted !== view.search || (sort || "name") !== view.sort) {
       view.search = wanted;
       view.sort = sort || "name";
       view.page = 1;
+      view.changes += 1;
     } else if (trigger.includes("overview-prev")) {
       view.page = Math.max(1, view.page - 1);
     } else if (trigger.includes("overview-next")) {
       view.page = Math.min(view.pages, view.page + 1);
     }
+    if (view.page !== page) { view.changes += 1; }
     const query = new URLSearchParams({ sort: view.sort, page: String(view.page) });
     if (view.search) { query.set("q", view.search); }
     return "api/v1/overview?" + query.toString();
@@ -180,6 +183,7 @@
     const unchanged = [noUpdate, noUpdate, noUpdate, noUpdate, noUpdate];
     readAlerts();
     const url = follow(search, sort);
+    const asked = view.changes;
     let body;
     try {
       const response = await fetch(url, { cache: "no-store" });
@@ -188,6 +192,9 @@
     } catch (_error) {
       return unchanged;
     }
+    // A poll sent before a search, an order or a page turn may answer after it: an answer to
+    // a view left since neither draws nor moves the page (polls of one view never do this).
+    if (asked !== view.changes) { return unchanged; }
     const header = cfg && document.getElementById(cfg.hostnameId);
     if (header && header.textContent !== cfg.host) { // this server, not a host the live page
       root.dash_clientside.set_props(cfg.hostnameId, { children: cfg.host }); // followed

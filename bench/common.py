@@ -45,6 +45,24 @@ def pg_schema(base_url: str = PG_URL) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def pg_database(base_url: str = PG_URL) -> Iterator[str]:
+    """A fresh PostgreSQL database for the duration of a benchmark (for clients that cannot
+    choose a schema, such as those behind PgBouncer); yields its URL, then drops it."""
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(
+        base_url.replace("postgresql://", "postgresql+psycopg2://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base_url.split("?", 1)[0].rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def database_bytes(url: str, tables: Sequence[str]) -> int:
     """Bytes the given tables take with their indexes: PostgreSQL relation sizes (TOAST too),
     SQLite pages from its ``dbstat`` table."""

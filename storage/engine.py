@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "SUPPORTED_DRIVERS",
     "SUPPORTED_URLS",
+    "agent_pool",
     "insert_for",
     "make_engine",
     "normalize_url",
@@ -53,6 +54,16 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: object) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)  # PostgreSQL: url_problem lets only the two through
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, **kwargs)
+
+
+def agent_pool(url: str, *, maintenance: bool = False) -> dict[str, Any]:
+    """The engine options of an agent's store on PostgreSQL: one pooled connection that the
+    writer, the relay (``app.cluster.pooled``) and the alerts share, taking turns, and none
+    opened beyond it; a second one only for an agent that runs the history job (its lock is
+    held on one connection while the work uses another). Nothing for SQLite."""
+    if parse_url(normalize_url(url)).backend == "sqlite":
+        return {}
+    return {"pool_size": 1, "max_overflow": 1 if maintenance else 0, "pool_timeout": 30}
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

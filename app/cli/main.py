@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="sample this host into a (shared PostgreSQL) database, without a web server",
     )
     add_sampling_arguments(agent)
+    add_agent_arguments(agent)
     sub.add_parser(
         "hash-password",
         help="read a password (twice, or once from stdin) and print a MONITOR_USERS_FILE line",
@@ -100,6 +101,26 @@ def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
 
 
+def add_agent_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``agent`` alone: what needs a session (a direct connection, not PgBouncer's
+    transaction pooling)."""
+    parser.add_argument(
+        "--shared-hostname",
+        action="store_true",
+        default=None,
+        help="another process may sample under this host name: elect one sampler "
+        "(MONITOR_SHARED_HOSTNAME; a session advisory lock, so not through PgBouncer)",
+    )
+    parser.add_argument(
+        "--maintenance",
+        dest="agent_maintenance",
+        action="store_true",
+        default=None,
+        help="run the history job (rollups, retention) here too; by default a dashboard does "
+        "(MONITOR_AGENT_MAINTENANCE; a session advisory lock, so not through PgBouncer)",
+    )
+
+
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Parses ``argv``; with no subcommand, ``serve`` is assumed."""
     argv = list(argv)
@@ -119,6 +140,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
         hostname=args.hostname,
         top_n=args.top_n,
         log_level=args.log_level,
+        shared_hostname=getattr(args, "shared_hostname", None),
+        agent_maintenance=getattr(args, "agent_maintenance", None),
     )
 
 
@@ -149,7 +172,7 @@ def run_agent(config: Config) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda *_: stopping.set())
     try:
-        monitor = Monitor(config, listen=False)
+        monitor = Monitor(config, agent=True)
         monitor.start()
     except (ConfigError, DatabaseInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,12 +1,12 @@
 """The election: exactly one process samples each host (a PostgreSQL advisory lock).
 
-The processes that could sample a host (gunicorn workers, an agent started twice) compete for a
-session-level advisory lock keyed by the host name; the holder samples, the others follow. When
-the holder dies its session ends, the lock is free, and a follower takes over at its next
-attempt (every half interval). While the database cannot be reached nobody can be elected, so a
-process that cannot reach it samples anyway rather than leave the host unwatched: duplicates
-cannot reach the database (one row per host and tick), and once the database is back the lock
-decides again.
+The processes that could sample a host (gunicorn workers, agents started with
+``--shared-hostname``) compete for a session-level advisory lock keyed by the host name; the
+holder samples, the others follow. When the holder dies its session ends, the lock is free,
+and a follower takes over at its next attempt (every half interval). While the database cannot
+be reached nobody can be elected, so a process that cannot reach it samples anyway rather than
+leave the host unwatched: duplicates cannot reach the database (one row per host and tick), and
+once the database is back the lock decides again.
 """
 
 from __future__ import annotations

@@ -36,51 +36,7 @@ def layout(config: Config) -> html.Div:
                 ],
                 className="overview-head",
             ),
-            html.Div(
-                [
-                    html.Label(
-                        [
-                            html.Span("Search hosts by name", className="visually-hidden"),
-                            dcc.Input(
-                                id=ids.OVERVIEW_SEARCH,
-                                type="search",
-                                placeholder="Search hosts",
-                                debounce=0.3,
-                                className="input",
-                            ),
-                        ],
-                        className="overview-search",
-                    ),
-                    dcc.RadioItems(
-                        id=ids.OVERVIEW_SORT,
-                        options=[
-                            {"label": "By name", "value": "name"},
-                            {"label": "Worst first", "value": "worst"},
-                        ],
-                        value="name",
-                        inline=True,
-                        className="segmented overview-sort",
-                    ),
-                    html.Div(
-                        [
-                            html.Button(
-                                "Previous", id=ids.OVERVIEW_PREV, disabled=True, className="button"
-                            ),
-                            html.Span(
-                                "",
-                                id=ids.OVERVIEW_PAGER,
-                                className="overview-pager",
-                                **{"aria-live": "polite"},
-                            ),
-                            html.Button(
-                                "Next", id=ids.OVERVIEW_NEXT, disabled=True, className="button"
-                            ),
-                        ],
-                        className="overview-pages",
-                    ),
-                ],
-                className="overview-controls",
-            ),
+            _controls(),
             html.Div(
                 html.P("Waiting for the first samples…", className="overview-empty"),
                 id=ids.OVERVIEW_GRID,
@@ -93,6 +49,53 @@ def layout(config: Config) -> html.Div:
             ),
         ],
         className="overview",
+    )
+
+
+def _controls() -> html.Div:
+    """The search of host names, the order (by name, worst first) and the pager."""
+    return html.Div(
+        [
+            html.Label(
+                [
+                    html.Span("Search hosts by name", className="visually-hidden"),
+                    dcc.Input(
+                        id=ids.OVERVIEW_SEARCH,
+                        type="search",
+                        placeholder="Search hosts",
+                        debounce=0.3,
+                        className="input",
+                    ),
+                ],
+                className="overview-search",
+            ),
+            dcc.RadioItems(
+                id=ids.OVERVIEW_SORT,
+                options=[
+                    {"label": "By name", "value": "name"},
+                    {"label": "Worst first", "value": "worst"},
+                ],
+                value="name",
+                inline=True,
+                className="segmented overview-sort",
+            ),
+            html.Div(
+                [
+                    html.Button(
+                        "Previous", id=ids.OVERVIEW_PREV, disabled=True, className="button"
+                    ),
+                    html.Span(
+                        "",
+                        id=ids.OVERVIEW_PAGER,
+                        className="overview-pager",
+                        **{"aria-live": "polite"},
+                    ),
+                    html.Button("Next", id=ids.OVERVIEW_NEXT, disabled=True, className="button"),
+                ],
+                className="overview-pages",
+            ),
+        ],
+        className="overview-controls",
     )
 
 

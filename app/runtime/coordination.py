@@ -12,13 +12,23 @@ from typing import TYPE_CHECKING
 
 from app.cluster.election import SamplerElection
 from app.cluster.pg import connector, election_application_name
+from app.cluster.pooled import pooled_connector
 from app.cluster.relay import PgListener, PgNotifier, holder_silent, successor_ready
 from app.runtime.alerting import WATCHDOG_HOST
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from app.runtime.monitor import Monitor
 
-__all__ = ["PgListener", "PgNotifier", "SamplerElection", "start_relay", "start_watchdog"]
+__all__ = [
+    "PgListener",
+    "PgNotifier",
+    "SamplerElection",
+    "agent_notifier",
+    "start_relay",
+    "start_watchdog",
+]
 
 
 def start_watchdog(monitor: Monitor, watch: Callable[[bool], None]) -> SamplerElection:
@@ -35,18 +45,37 @@ def start_watchdog(monitor: Monitor, watch: Callable[[bool], None]) -> SamplerEl
     return watchdog
 
 
+def agent_notifier(engine: Engine, *, queue_size: int, origin: str | None = None) -> PgNotifier:
+    """An agent's notifier: its NOTIFYs go through ``engine``'s pooled connection, the one the
+    writer uses, one transaction each (``app.cluster.pooled``), so an agent holds no
+    connection of its own for the relay and works through PgBouncer's transaction pooling."""
+    return PgNotifier(pooled_connector(engine), queue_size=queue_size, origin=origin)
+
+
 def start_relay(
     monitor: Monitor,
     *,
     listen: bool,
     on_elected: Callable[[], None],
     on_demoted: Callable[[], None],
+    agent: bool = False,
 ) -> None:
     """Starts ``monitor``'s notifier, its listener (``listen``: a web process) and the
-    election of this host's sampler, which calls ``on_elected`` and ``on_demoted``."""
+    election of this host's sampler, which calls ``on_elected`` and ``on_demoted``.
+
+    An ``agent`` relays through its store's pooled connection and, unless its configuration
+    says another process may sample under its host name (``shared_hostname``), is this host's
+    sampler without an election: no session, no lock, no connection held for it."""
     connect = connector(monitor.store.engine)
-    monitor.notifier = PgNotifier(connect, queue_size=monitor.config.subscriber_queue)
+    queue_size = monitor.config.subscriber_queue
+    if agent:
+        monitor.notifier = agent_notifier(monitor.store.engine, queue_size=queue_size)
+    else:
+        monitor.notifier = PgNotifier(connect, queue_size=queue_size)
     monitor.notifier.start()
+    if agent and not monitor.config.shared_hostname:
+        on_elected()
+        return
     if listen:
         monitor.listener = PgListener(connect, monitor.hub, own_host=monitor.config.hostname)
         monitor.listener.start()

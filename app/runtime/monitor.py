@@ -22,7 +22,7 @@ from collectors.base import Collector
 from collectors.process_table import ProcessTable
 from collectors.registry import CollectorRegistry
 from storage.compaction import DEFAULT_HORIZON_S
-from storage.engine import make_engine
+from storage.engine import agent_pool, make_engine
 from storage.file_lock import hold_writer_lock, release_writer_lock
 from storage.maintenance import HistoryMaintainer
 from storage.retention import RetentionPolicy
@@ -58,7 +58,10 @@ class Monitor:
     this process samples. On PostgreSQL the processes of one host elect one sampler with an
     advisory lock (``app.cluster``); the sampler NOTIFYs each sample and its summary, and every
     web process LISTENs: each one's hub hears every host's summaries, and the whole samples of
-    its own host and of the hosts its connections watch.
+    its own host and of the hosts its connections watch. An ``agent`` listens to nothing, shares
+    one pooled connection between writing and relaying, and on PostgreSQL joins the election
+    only with ``shared_hostname`` and runs the history job only with ``agent_maintenance``
+    (``app.runtime.coordination``).
     """
 
     def __init__(
@@ -68,14 +71,17 @@ class Monitor:
         collector_factory: CollectorFactory = collectors_for,
         store: MetricStore | None = None,
         listen: bool = True,
+        agent: bool = False,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.clock = clock  # the sampler's cadence and every freshness check
         self.wall_clock = wall_clock  # the samples' timestamps
+        self.agent = agent
+        pool = agent_pool(config.database_url, maintenance=config.agent_maintenance)
         self.store = store or MetricStore(
-            make_engine(config.database_url),
+            make_engine(config.database_url, **(pool if agent else {})),
             process_snapshot_every=config.process_snapshot_every,
         )
         # A sampler taking over (PostgreSQL) re-stores what the last one relayed, so the hub
@@ -99,7 +105,7 @@ class Monitor:
         self.alerts = alert_service_for(config, self.store.engine)
         self.watchdog: SamplerElection | None = None
         self._collector_factory = collector_factory
-        self._listen = listen
+        self._listen = listen and not agent
         self.sampler: Sampler | None = None
         self.election: SamplerElection | None = None
         self.notifier: PgNotifier | None = None
@@ -175,7 +181,8 @@ class Monitor:
                 self._writer_lock = hold_writer_lock(self.config.database_url)
             self._started = True
             self.writer.start()
-            self.maintainer.start()
+            if not (self.agent and self.coordinated) or self.config.agent_maintenance:
+                self.maintainer.start()
             self._start_alerts()
             if not self.coordinated:
                 self._start_sampling()
@@ -185,6 +192,7 @@ class Monitor:
             start_relay(
                 self,
                 listen=self._listen,
+                agent=self.agent,
                 on_elected=self._start_sampling,
                 on_demoted=self._stop_sampling,
             )

@@ -8,19 +8,17 @@ Screenshots at 1280 and 390 px, light and dark, in artifacts/.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from app.hub.summary import Summary
 from app.pages import ids
 from tests.browser.conftest import open_page, start_server
 from tests.browser.readability import contrast_failures, sideways_overflow
 from tests.live.server import LiveServer
+from tests.support.summary_feed import SummaryFeed
 
 pytestmark = pytest.mark.browser
 
@@ -31,44 +29,10 @@ BUSIEST = "edge-099"  # the highest CPU of those reporting
 TILES_JS = """() => Array.from(document.querySelectorAll('.host-tile'), (t) => t.dataset.host)"""
 
 
-class SummaryFeed:
-    """Puts a fresh summary of every remote host on the server's board once a second, as the
-    relay's summary channel does; ``SILENT`` hosts only once, long ago."""
-
-    def __init__(self, server: LiveServer) -> None:
-        self.board = server.monitor.hub.summaries
-        self.stopped = threading.Event()
-        now = time.time()
-        for host in SILENT:
-            self.board.put(Summary(host, now - 600, 0, self.values(host)))
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    @staticmethod
-    def values(host: str) -> dict:
-        cpu = int(host[-3:]) % 100 + 0.5
-        return {"interval_s": 1.0, "cpu": cpu, "memory": 40.0, "disk_full": 50.0,
-                "disk_bps": 2048.0, "net_bps": 4096.0, "uptime_s": 3600, "cores": 4}  # fmt: skip
-
-    def _run(self) -> None:
-        seq = 1
-        while not self.stopped.is_set():
-            now = time.time()
-            for host in REMOTES:
-                if host not in SILENT:
-                    self.board.put(Summary(host, now, seq, self.values(host)))
-            seq += 1
-            self.stopped.wait(1.0)
-
-    def close(self) -> None:
-        self.stopped.set()
-        self._thread.join(5)
-
-
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[LiveServer]:
     server = start_server(tmp_path)
-    feed = SummaryFeed(server)
+    feed = SummaryFeed(server.monitor.hub, REMOTES, SILENT)
     yield server
     feed.close()
     server.close()

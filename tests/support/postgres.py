@@ -50,3 +50,23 @@ def temporary_schema(base_url: str | None = None) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def temporary_database(base_url: str | None = None) -> Iterator[str]:
+    """Creates a fresh database on ``base_url``'s server, yields its URL, then drops it
+    (ending its sessions). For clients that cannot pick a schema with ``options``, such as
+    those behind PgBouncer in transaction pooling mode."""
+    base_url = base_url or test_database_url()
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        base_url.replace("postgresql://", "postgresql+psycopg2://", 1), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
