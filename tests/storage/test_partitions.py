@@ -15,7 +15,7 @@ import storage.partitions as partitions
 from storage.engine import make_engine
 from storage.partitions import DAY_MS, day_name, ensure_ahead, ensure_day, tidy_default
 from storage.retention import RetentionPolicy, enforce_retention
-from storage.schema import blocks
+from storage.schema import SCHEMA_LOCK_KEY, blocks
 from storage.store import MetricStore
 from storage.usage import storage_bytes
 from tests.storage.block_support import HOST, block_spans, noisy_samples, roll_up_and_compact
@@ -195,3 +195,20 @@ def test_a_reader_holding_the_table_delays_a_drop_not_the_retention(
     assert block_spans(pg_store) == spans[4:]
     assert enforce_retention(pg_store, RetentionPolicy(raw=3600), now)["samples"] == 0
     assert day_name(20415) not in children(pg_store.engine)  # dropped once the reader went
+
+
+def test_compaction_refused_its_partition_writes_to_default_and_the_job_tidies(
+    pg_store: MetricStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(partitions, "LOCK_TIMEOUT", "50ms")
+    pg_store.write_batch(sparse_samples(1000))
+    with pg_store.engine.connect() as holder:  # another process creating the schema, say
+        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
+        assert roll_up_and_compact(pg_store, D0 + 7 * 86400) == 1
+        holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK_KEY})
+        holder.commit()
+    assert rows_in(pg_store.engine, "monitor_blocks_default") == 1
+    spans = block_spans(pg_store)
+    assert tidy_default(pg_store.engine) == [20415]
+    assert rows_in(pg_store.engine, "monitor_blocks_default") == 0
+    assert rows_in(pg_store.engine, day_name(20415)) == 1 and block_spans(pg_store) == spans
