@@ -11,20 +11,27 @@ compacted range (a clock that went back) stays a row and reads as the block's ti
 Each block is one transaction: the block is encoded, decoded again and compared bit for bit,
 inserted, and exactly its rows deleted, so an interruption leaves either the rows or the
 block, never both and never neither; a re-run takes up where the last one stopped. A run
-writes at most ``max_blocks`` blocks, so it never holds up the maintenance job for long.
+writes at most ``max_blocks`` blocks and, with ``budget_s``, stops starting blocks once that
+many seconds of ``timer`` have gone (the maintenance job gives it a share of each minute, so a
+database of rows alone, an upgraded one, is compacted in the background at a measured rate,
+``last_run``). On PostgreSQL the partition of each block's day is made before the block is
+written (``storage.partitions``; without it the block lands in DEFAULT, never refused).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, delete, insert, select
 
 from storage.blocks import LEVEL, decode_block, encode_block
+from storage.partitions import day_of, ensure_day, is_partitioned
 from storage.schema import blocks, hosts, samples
 from storage.store import FLOAT, MetricStore, to_ms
 from storage.tiers import MINUTE, done_until
@@ -33,6 +40,16 @@ log = logging.getLogger(__name__)
 BLOCK_SAMPLES = 900  # docs/benchmarks.md, "History blocks: the encoding (issue 15)"
 DEFAULT_HORIZON_S = 600.0
 DEFAULT_MAX_BLOCKS = 40
+DEFAULT_BUDGET_S = 10.0  # of each minute's maintenance run (docs/benchmarks.md, "Upgrade")
+
+
+@dataclass(frozen=True)
+class CompactionRun:
+    """What one ``run`` did: blocks written, the samples in them, seconds of ``timer``."""
+
+    blocks: int = 0
+    samples: int = 0
+    seconds: float = 0.0
 
 
 class CompactionConflict(RuntimeError):
@@ -40,7 +57,8 @@ class CompactionConflict(RuntimeError):
 
 
 class BlockCompactor:
-    """Turns each host's old sample rows into blocks, ``max_blocks`` per ``run`` at most."""
+    """Turns each host's old sample rows into blocks, ``max_blocks`` (None: no limit) and
+    ``budget_s`` seconds (None: no limit) per ``run`` at most."""
 
     def __init__(
         self,
@@ -48,7 +66,9 @@ class BlockCompactor:
         *,
         horizon: float = DEFAULT_HORIZON_S,
         block_samples: int = BLOCK_SAMPLES,
-        max_blocks: int = DEFAULT_MAX_BLOCKS,
+        max_blocks: int | None = DEFAULT_MAX_BLOCKS,
+        budget_s: float | None = None,
+        timer: Callable[[], float] = time.monotonic,
         level: int = LEVEL,
         cancel: threading.Event | None = None,
     ) -> None:
@@ -56,36 +76,65 @@ class BlockCompactor:
         self.horizon_ms = to_ms(horizon)
         self.block_samples = block_samples
         self.max_blocks = max_blocks
+        self.budget_s = budget_s
+        self.timer = timer
         self.level = level
         self.cancel = cancel or threading.Event()
+        self.last_run = CompactionRun()
+        self._days: set[int] = set()  # days whose partition exists (PostgreSQL)
+        self._partitioned = False
 
     def run(self, now: float) -> int:
         """Compacts what is due as of ``now`` (epoch seconds); returns the blocks written."""
         self.store.ensure_schema()
         with self.store.engine.connect() as conn:
             host_ids = list(conn.execute(select(hosts.c.id).order_by(hosts.c.id)).scalars())
-        written = 0
+        with self.store.engine.connect() as conn:
+            self._partitioned = is_partitioned(conn)  # (the upgrade runs between passes)
+        started = self.timer()
+        written = held = 0
         for host in host_ids:
-            while written < self.max_blocks and not self.cancel.is_set():
+            while self._may_go_on(written, started):
                 try:
-                    if not self.compact_one(host, to_ms(now) - self.horizon_ms):
-                        break
+                    count = self.compact_one(host, to_ms(now) - self.horizon_ms)
                 except CompactionConflict as conflict:  # rolled back: the next run retries
                     log.warning("history compaction: %s", conflict)
                     break
-                written += 1
+                if not count:
+                    break
+                written, held = written + 1, held + count
+        self.last_run = CompactionRun(written, held, self.timer() - started)
         return written
 
-    def compact_one(self, host: int, before_ms: int) -> bool:
+    def _may_go_on(self, written: int, started: float) -> bool:
+        if self.cancel.is_set():
+            return False
+        if self.max_blocks is not None and written >= self.max_blocks:
+            return False
+        return self.budget_s is None or self.timer() - started < self.budget_s
+
+    def _ensure_partition(self, start_ms: int) -> None:
+        """Makes the partition of ``start_ms``'s day unless known to exist (PostgreSQL)."""
+        day = day_of(start_ms)
+        if day not in self._days:
+            ensure_day(self.store.engine, day)  # False: one covered it, or DEFAULT takes it
+            self._days.add(day)
+
+    def compact_one(self, host: int, before_ms: int) -> int:
         """Writes ``host``'s next block of rows older than ``before_ms`` and rolled up to the
-        minute; False when no whole run is due."""
+        minute; returns its samples, 0 when no whole run is due."""
+        if self._partitioned:
+            with self.store.engine.connect() as conn:
+                first = self._first_row(conn, host, before_ms)
+            if first is not None:
+                self._ensure_partition(first)
         with self.store.engine.begin() as conn:
             rolled = done_until(conn, host, MINUTE)
             if rolled is None:
-                return False
+                return 0
             run = self._next_run(conn, host, min(before_ms, rolled))
             if run is None:
-                return False
+                return 0
             names = self.store.layout_names(conn, [run[0][1]])[run[0][1]]
             ts = np.array([row[0] for row in run], dtype=np.int64)
             matrix = np.frombuffer(b"".join(bytes(row[2]) for row in run), dtype=FLOAT)
@@ -98,10 +147,10 @@ class BlockCompactor:
             block |= {"layout_id": run[0][1], "count": len(run), "data": data}
             conn.execute(insert(blocks), [block])
             delete_rows(conn, host, int(ts[0]), int(ts[-1]), len(run))
-        return True
+        return len(run)
 
-    def _next_run(self, conn: Connection, host: int, limit_ms: int) -> list[Any] | None:
-        """The rows of the next whole run older than ``limit_ms``, after the newest block."""
+    def _where(self, conn: Connection, host: int, limit_ms: int) -> list[Any]:
+        """The rows a next run may take: older than ``limit_ms``, after the newest block."""
         frontier = conn.execute(
             select(blocks.c.end_ts)
             .where(blocks.c.host_id == host)
@@ -111,6 +160,18 @@ class BlockCompactor:
         where = [samples.c.host_id == host, samples.c.ts < limit_ms]
         if frontier is not None:
             where.append(samples.c.ts > frontier)
+        return where
+
+    def _first_row(self, conn: Connection, host: int, limit_ms: int) -> int | None:
+        """The time the next block would start at, if one is due."""
+        where = self._where(conn, host, limit_ms)
+        return conn.execute(
+            select(samples.c.ts).where(*where).order_by(samples.c.ts).limit(1)
+        ).scalar()
+
+    def _next_run(self, conn: Connection, host: int, limit_ms: int) -> list[Any] | None:
+        """The rows of the next whole run older than ``limit_ms``, after the newest block."""
+        where = self._where(conn, host, limit_ms)
         rows = conn.execute(
             select(samples.c.ts, samples.c.layout_id, samples.c.data)
             .where(*where)

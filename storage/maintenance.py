@@ -1,5 +1,7 @@
-"""The background history job: rollups, retention, then (when enabled) compaction of old
-sample rows into history blocks (``storage.compaction``), every ``every`` seconds.
+"""The background history job: on PostgreSQL the upgrade of the blocks table and its
+partitions ahead (``storage.upgrade``, ``storage.partitions``), then rollups, retention, then
+(when enabled) compaction of old sample rows into history blocks (``storage.compaction``, up
+to ``compact_budget`` seconds a run), every ``every`` seconds.
 
 One thread per process. On PostgreSQL a session advisory lock (keyed by the schema, so
 deployments sharing a database do not block each other) elects one runner at a time, so
@@ -21,12 +23,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from lifecycle import BackgroundThread
-from storage.compaction import DEFAULT_HORIZON_S, BlockCompactor
+from storage.compaction import DEFAULT_BUDGET_S, DEFAULT_HORIZON_S, BlockCompactor
 from storage.outage import DatabaseOutage, database_outage, first_line
+from storage.partitions import ensure_ahead, tidy_default
 from storage.retention import RetentionPolicy, enforce_retention
 from storage.rollups import RollupJob
 from storage.snapshot_compaction import SnapshotCompactor
-from storage.store import MetricStore
+from storage.store import MetricStore, to_ms
+from storage.upgrade import convert_blocks_table
 
 log = logging.getLogger(__name__)
 PART = "history maintenance"
@@ -52,6 +56,8 @@ class HistoryMaintainer:
         outage: DatabaseOutage = database_outage,
         compact_blocks: bool = False,
         compact_horizon: float = DEFAULT_HORIZON_S,
+        compact_budget: float = DEFAULT_BUDGET_S,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self._outage = outage
@@ -60,7 +66,14 @@ class HistoryMaintainer:
         self.clock = clock
         self.job = RollupJob(store)
         self.compactor = (
-            BlockCompactor(store, horizon=compact_horizon, cancel=self.job.cancel)
+            BlockCompactor(
+                store,
+                horizon=compact_horizon,
+                cancel=self.job.cancel,
+                max_blocks=None,
+                budget_s=compact_budget,
+                timer=timer,
+            )
             if compact_blocks
             else None
         )
@@ -95,12 +108,21 @@ class HistoryMaintainer:
                 lock_conn.commit()
 
     def _work(self, now: float) -> dict[str, Any]:
+        if self.store.dialect == "postgresql":
+            self.store.ensure_schema()
+            convert_blocks_table(self.store.engine)  # once: a plain table of the last version
+            ensure_ahead(self.store.engine, to_ms(now))
+            tidy_default(self.store.engine)
         rolled = self.job.run(now)
         deleted = enforce_retention(self.store, self.policy, now)
         self.runs += 1
         self.last_result = {"rolled_up": rolled, "deleted": deleted}
         if self.compactor is not None:  # after retention: never compacts what it deletes
             self.last_result["compacted"] = self.compactor.run(now)
+            run = self.compactor.last_run
+            self.last_result["compaction"] = {
+                "blocks": run.blocks, "samples": run.samples, "seconds": run.seconds
+            }  # fmt: skip
         if self.snapshot_compactor is not None:
             self.last_result["snapshots_compacted"] = self.snapshot_compactor.run(now)
         return self.last_result

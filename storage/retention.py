@@ -8,6 +8,11 @@ rollup job never loses history; history blocks (``storage.compaction``) once the
 sample is past the raw age, so a block straddling the cutoff is kept whole until its end passes
 (at most one block, 15 minutes at 1 Hz, beyond the age); process snapshots once their hours
 are in the process usage rollup, which is kept as long as 1-hour buckets.
+
+On PostgreSQL the blocks table is partitioned by day (``storage.partitions``): first every
+partition whose every block is past its host's cutoff is dropped whole, then blocks are deleted
+one by one only where ``start_ts`` is before the cutoff, which prunes the scan to the partitions
+left there (the boundary day, and one before it held by a block that straddles its end).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, delete, select
 
 from storage.compaction import BLOCK_SAMPLES
+from storage.partitions import drop_expired
 from storage.process_rollups import processes_done
 from storage.schema import (
     blocks,
@@ -54,12 +60,19 @@ def enforce_retention(
     deleted = {"samples": 0, "process_snapshots": 0, "rollups_1m": 0, "rollups_1h": 0,
                "process_usage": 0, "snapshot_blocks": 0}  # fmt: skip
     now_ms = to_ms(now)
+    done: dict[int, tuple[int, int, int]] = {}
     for host in host_ids:
         with store.engine.connect() as conn:
-            minute_done = done_until(conn, host, MINUTE) or 0
-            hour_done = done_until(conn, host, HOUR) or 0
-            processes_rolled = processes_done(conn, host) or 0
-        raw_cutoff = min(now_ms - to_ms(policy.raw), minute_done)
+            done[host] = (
+                done_until(conn, host, MINUTE) or 0,
+                done_until(conn, host, HOUR) or 0,
+                processes_done(conn, host) or 0,
+            )
+    raw_cutoffs = {host: min(now_ms - to_ms(policy.raw), done[host][0]) for host in host_ids}
+    deleted["samples"] += drop_expired(store.engine, raw_cutoffs, now_ms - to_ms(policy.raw))
+    for host in host_ids:
+        _, hour_done, processes_rolled = done[host]
+        raw_cutoff = raw_cutoffs[host]
         minute_cutoff = min(now_ms - to_ms(policy.minute), hour_done)
         deleted["samples"] += _delete_before(
             store, samples, samples.c.ts, host, raw_cutoff, chunk_rows
@@ -143,7 +156,11 @@ def _delete_blocks_before(store: MetricStore, host: int, cutoff_ms: int, chunk_r
         with store.engine.begin() as conn:
             due = conn.execute(
                 select(blocks.c.start_ts, blocks.c.count)
-                .where(blocks.c.host_id == host, blocks.c.end_ts < cutoff_ms)
+                .where(
+                    blocks.c.host_id == host,
+                    blocks.c.start_ts < cutoff_ms,  # (implied: prunes later partitions)
+                    blocks.c.end_ts < cutoff_ms,
+                )
                 .order_by(blocks.c.start_ts)
                 .limit(per_chunk)
             ).all()

@@ -20,9 +20,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
     text,
 )
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import DDL
 
 metadata = MetaData()
 
@@ -57,7 +59,8 @@ samples = Table(
 
 # History blocks (storage/blocks.py, storage/compaction.py): ``count`` samples of one host and
 # layout, ``start_ts`` to ``end_ts`` (epoch ms, both included), encoded as one blob. Blocks of a
-# host never overlap; their samples are no longer in ``monitor_samples``.
+# host never overlap; their samples are no longer in ``monitor_samples``. On PostgreSQL the table
+# is partitioned by ``start_ts``, a partition a UTC day plus a DEFAULT one (storage/partitions.py).
 blocks = Table(
     "monitor_blocks",
     metadata,
@@ -68,6 +71,16 @@ blocks = Table(
     Column("count", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
     sqlite_with_rowid=False,
+    postgresql_partition_by="RANGE (start_ts)",
+)
+# Created with the parent (a new database, or the upgrade of a plain table, storage/upgrade.py),
+# so a block of a day without a partition yet is stored there, never refused.
+event.listen(
+    blocks,
+    "after_create",
+    DDL("CREATE TABLE monitor_blocks_default PARTITION OF monitor_blocks DEFAULT").execute_if(
+        dialect="postgresql"
+    ),
 )
 
 process_snapshots = Table(

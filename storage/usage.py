@@ -21,7 +21,8 @@ HISTORY_TABLES = (
 
 def storage_bytes(engine: Engine) -> dict[str, int]:
     """Bytes per history table, indexes included: ``pg_total_relation_size`` on PostgreSQL
-    (the tables of the connection's search path), ``dbstat`` pages on SQLite."""
+    (the tables of the connection's search path; a partitioned table's partitions summed),
+    ``dbstat`` pages on SQLite."""
     names = [t for t in HISTORY_TABLES if t in metadata.tables]
     sizes: dict[str, int] = {}
     try:
@@ -38,7 +39,11 @@ def storage_bytes(engine: Engine) -> dict[str, int]:
 def _sizes(engine: Engine, names: list[str], sizes: dict[str, int]) -> dict[str, int]:
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            query = text("SELECT coalesce(pg_total_relation_size(to_regclass(:t)), 0)")
+            query = text(  # (no partition tree for a plain table: its own size)
+                "SELECT coalesce((SELECT sum(pg_total_relation_size(relid))"
+                " FROM pg_partition_tree(to_regclass(:t))),"
+                " pg_total_relation_size(to_regclass(:t)), 0)"
+            )
             for name in names:
                 sizes[name] = int(conn.execute(query, {"t": name}).scalar_one())
             return sizes

@@ -146,3 +146,17 @@ def test_the_maintenance_job_compacts_only_when_asked(store: MetricStore) -> Non
     compacting = HistoryMaintainer(store, policy, clock=lambda: T0 + 7200, compact_blocks=True)
     assert compacting.run_once()["compacted"] == 1  # type: ignore[index]
     assert compacting.run_once()["compacted"] == 0  # type: ignore[index]
+
+
+def test_a_time_budget_bounds_a_run_and_the_run_says_what_it_did(store: MetricStore) -> None:
+    store.write_batch(noisy_samples(3000))
+    RollupJob(store).run(T0 + 7200)
+    ticks = iter(range(1000))
+    budgeted = BlockCompactor(store, max_blocks=None, budget_s=3, timer=lambda: next(ticks))
+    # Started at 0 s: a block at 1 s and at 2 s; at 3 s the budget is spent.
+    assert budgeted.run(T0 + 7200) == 2
+    assert (budgeted.last_run.blocks, budgeted.last_run.samples) == (2, 900 + 300)
+    assert budgeted.last_run.seconds == 4  # the run ends at 4 s
+    assert budgeted.run(T0 + 7200) == 2 and budgeted.last_run.samples == 100 + 900
+    assert budgeted.run(T0 + 7200) == 2 and budgeted.last_run.samples == 300 + 1
+    assert budgeted.run(T0 + 7200) == 0 and budgeted.last_run == compaction.CompactionRun(0, 0, 2)
