@@ -78,7 +78,14 @@ class HistoryMaintainer:
             else None
         )
         self.snapshot_compactor = (
-            SnapshotCompactor(store, horizon=compact_horizon, cancel=self.job.cancel)
+            SnapshotCompactor(  # a half budget: the samples' blocks come first
+                store,
+                horizon=compact_horizon,
+                cancel=self.job.cancel,
+                max_blocks=None,
+                budget_s=compact_budget / 2,
+                timer=timer,
+            )
             if compact_blocks
             else None
         )

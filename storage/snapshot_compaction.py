@@ -24,9 +24,9 @@ BLOCK_SNAPSHOTS = 180  # 15 minutes at the default 5 s: docs/benchmarks.md
 
 def compact_snapshots(
     conn: Connection, host: int, before_ms: int, size: int = BLOCK_SNAPSHOTS
-) -> bool:
+) -> int:
     """Writes ``host``'s next snapshot block of ``size`` rows older than ``before_ms`` in
-    ``conn``'s transaction; False when fewer are due."""
+    ``conn``'s transaction; returns the snapshots in it, 0 when fewer are due."""
     c = process_snapshots.c
     frontier = conn.execute(
         select(func.max(snapshot_blocks.c.end_ts)).where(snapshot_blocks.c.host_id == host)
@@ -36,7 +36,7 @@ def compact_snapshots(
         where.append(c.ts > frontier)
     rows = conn.execute(select(c.ts, c.data).where(*where).order_by(c.ts).limit(size)).all()
     if len(rows) < size:
-        return False
+        return 0
     stamps = [row.ts for row in rows]
     documents = [zlib.decompress(row.data) for row in rows]
     data = encode_snapshots(stamps, documents, LEVEL)
@@ -49,7 +49,7 @@ def compact_snapshots(
     ).rowcount
     if gone != size:
         raise CompactionConflict(f"host {host}: {gone} snapshot rows in a block of {size}")
-    return True
+    return size
 
 
 class SnapshotCompactor(BlockCompactor):
@@ -59,8 +59,8 @@ class SnapshotCompactor(BlockCompactor):
     def __init__(self, *args: Any, block_samples: int = BLOCK_SNAPSHOTS, **options: Any) -> None:
         super().__init__(*args, block_samples=block_samples, **options)
 
-    def compact_one(self, host: int, before_ms: int) -> bool:
+    def compact_one(self, host: int, before_ms: int) -> int:
         """Writes ``host``'s next snapshot block older than ``before_ms``, in a transaction of
-        its own; False when no whole block is due."""
+        its own; returns its snapshots, 0 when no whole block is due."""
         with self.store.engine.begin() as conn:
             return compact_snapshots(conn, host, before_ms, self.block_samples)

@@ -17,12 +17,15 @@ from app.runtime.monitor import Monitor
 
 
 def current_hosts(monitor: Monitor) -> list[str]:
-    """The hosts whose newest whole sample in the hub is current (its channel is listened)."""
+    """The hosts whose newest whole sample in the hub is current: their channel is listened,
+    and this process's own host, whose channel is always listened once the listener is up and
+    whose samples, before that, can only be this process's own sampler's."""
     hosts = monitor.hub.hosts()
     listener = monitor.listener
     if listener is None:
         return hosts
-    return [host for host in hosts if host in listener.listened]
+    own = monitor.config.hostname
+    return [host for host in hosts if host in listener.listened or host == own]
 
 
 def latest_whole(monitor: Monitor, host: str | None, wait_s: float) -> Message | None:

@@ -34,7 +34,7 @@ def fleet() -> Iterator[Fleet]:
 
 def monitor_of(fleet: Fleet) -> types.SimpleNamespace:
     listener = fleet.worker("worker")
-    config = types.SimpleNamespace(interval=INTERVAL)
+    config = types.SimpleNamespace(interval=INTERVAL, hostname=OWN)
     return types.SimpleNamespace(hub=listener._hub, listener=listener, config=config)
 
 

@@ -137,6 +137,7 @@ def test_the_fleet_report_says_na_when_nothing_arrived() -> None:
         "watched": 1,
         "watch": watch,
         "max_connections": "100",
+        "listener_share": 0.0,
     }
     rows = dict(figures(args, outcome))
     assert rows["NOTIFY delivery p50 / p99, summaries"] == "n/a / n/a"
