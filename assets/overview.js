@@ -9,6 +9,7 @@
   "use strict";
 
   const fmt = () => root.monitorFormat;
+  const nodes = () => root.monitorPageNodes;
   const ALERTS_EVERY_MS = 3000;
   const OPEN_ALERTS = "api/v1/alerts?kind=firing&since=now&limit=1"; // no events wanted
   const alerts = { marks: {}, busy: false, at: -Infinity }; // the last marks read
@@ -151,8 +152,16 @@
     return F.count(first) + "\u2013" + F.count(last) + " of " + F.count(body.matched);
   }
 
+  /* The first page is asked for as this script loads on the hosts page, while Dash's
+   * renderer is still starting (about 0.4 s here), and the first read takes its answer. */
+  const FIRST_PAGE = "api/v1/overview?sort=name&page=1";
+  let prefetched = root.location && /\/hosts\/?$/.test(root.location.pathname) &&
+    typeof root.fetch === "function" ? root.fetch(FIRST_PAGE, { cache: "no-store" }) : null;
+  if (prefetched) { prefetched.catch(() => undefined); } // a failure is the first read's
+
   /* What the page asks for; a new search or order starts again at page 1. */
-  const view = { search: "", sort: "name", page: 1, pages: 1, changes: 0 };
+  const view = { search: "", sort: "name", page: 1, pages: 1, changes: 0, reading: 0,
+    drawn: false };
 
   function follow(search, sort) {
     const trigger = ((root.dash_clientside.callback_context || {}).triggered || [])
@@ -175,38 +184,16 @@
     return "api/v1/overview?" + query.toString();
   }
 
-  /* Callback: a poll tick, a search, an order or a page turn -> [tiles, summary line, pager,
-   * previous disabled, next disabled]; a failed fetch leaves them all as they are. The
-   * header's host name is set to this server's (the live page may have named another). */
-  async function render(_n, search, sort, _previous, _next, cfg) {
-    const noUpdate = root.dash_clientside.no_update;
-    const unchanged = [noUpdate, noUpdate, noUpdate, noUpdate, noUpdate];
-    readAlerts();
-    const url = follow(search, sort);
-    const asked = view.changes;
-    let body;
-    try {
-      const response = await fetch(url, { cache: "no-store" });
-      if (!response.ok) { return unchanged; }
-      body = await response.json();
-    } catch (_error) {
-      return unchanged;
-    }
-    // A poll sent before a search, an order or a page turn may answer after it: an answer to
-    // a view left since neither draws nor moves the page (polls of one view never do this).
-    if (asked !== view.changes) { return unchanged; }
-    const header = cfg && document.getElementById(cfg.hostnameId);
-    if (header && header.textContent !== cfg.host) { // this server, not a host the live page
-      root.dash_clientside.set_props(cfg.hostnameId, { children: cfg.host }); // followed
-    }
-    view.page = body.page; // the server keeps it inside the pages there are
-    view.pages = body.pages;
+  /* What a page of the overview draws: [tiles, summary line, pager, previous disabled, next
+   * disabled]. */
+  function drawn(body, cfg) {
     const hosts = body.hosts || [];
     const edges = [pager(body), body.page <= 1, body.page >= body.pages];
     if (!hosts.length) {
       const empty = body.total ? "No host matches \u201c" + view.search + "\u201d."
         : "No host has reported yet.";
-      return [h("P", { className: "overview-empty" }, empty), body.total ? summary(body, alerts.marks) : "", ...edges];
+      const line = body.total ? summary(body, alerts.marks) : "";
+      return [h("P", { className: "overview-empty" }, empty), line, ...edges];
     }
     const color = cssColor("--accent", "#2f6fde");
     const own = cfg && cfg.host;
@@ -214,7 +201,63 @@
     return [tiles, summary(body, alerts.marks), ...edges];
   }
 
+  /* Reads the page `url` and draws it with set_props. An answer to a view left since (a
+   * poll sent before a search, an order or a page turn) neither draws nor moves the page; a
+   * failed read leaves everything as it is. */
+  async function refresh(url, cfg) {
+    const asked = view.changes;
+    view.reading += 1;
+    let body;
+    try {
+      const early = url === FIRST_PAGE && prefetched;
+      prefetched = null;
+      const response = await (early || fetch(url, { cache: "no-store" }));
+      body = response.ok ? await response.json() : null;
+    } catch (_error) {
+      body = null;
+    } finally {
+      view.reading -= 1;
+    }
+    if (!body || asked !== view.changes) { return; }
+    view.page = body.page; // the server keeps it inside the pages there are
+    view.pages = body.pages;
+    const set = root.dash_clientside.set_props;
+    const [tiles, line, pages, first, last] = drawn(body, cfg);
+    const grid = document.getElementById(cfg.gridId);
+    if (!grid) { return; } // the page was left
+    nodes().patchChildren(document, grid, tiles); // not Dash's: see render
+    if (!view.drawn) { set(cfg.waitingId, { style: { display: "none" } }); }
+    view.drawn = true;
+    set(cfg.summaryId, { children: line });
+    set(cfg.pagerId, { children: pages });
+    set(cfg.prevId, { disabled: first });
+    set(cfg.nextId, { disabled: last });
+  }
+
+  /* Callback: a poll tick, a search, an order or a page turn. It returns at once and the
+   * read draws when it comes (refresh). The tiles are drawn into the grid as DOM nodes patched
+   * in place (page-nodes.js: a focused tile keeps its focus), not as Dash's children: Dash's
+   * renderer took 1.7 s to lay out a page of 60 tiles (about 1,200 components) here, more
+   * than a poll interval, and a newer call of a callback supersedes one still running, so a
+   * fleet's page never showed. A poll while a read is on its way is skipped; a new view reads
+   * at once. The header's host name is set to this server's (the live page may have named
+   * another). */
+  function render(_n, search, sort, _previous, _next, cfg) {
+    const noUpdate = root.dash_clientside.no_update;
+    if (!cfg) { return noUpdate; }
+    readAlerts();
+    const before = view.changes;
+    const url = follow(search, sort);
+    if (view.reading && view.changes === before) { return noUpdate; }
+    const header = document.getElementById(cfg.hostnameId);
+    if (header && header.textContent !== cfg.host) { // this server, not a host the live page
+      root.dash_clientside.set_props(cfg.hostnameId, { children: cfg.host }); // followed
+    }
+    refresh(url, cfg);
+    return noUpdate;
+  }
+
   root.dash_clientside = Object.assign({}, root.dash_clientside, {
-    overview: { render: render },
+    overview: { render: render, refresh: refresh },
   });
 })(typeof window !== "undefined" ? window : globalThis);

@@ -1,5 +1,6 @@
 /* Dash components' JSON as DOM nodes, for the runtime of the pages served without Dash's
- * renderer (page-runtime.js): the `children` the live page's scripts build ({type, namespace:
+ * renderer (page-runtime.js) and for what a Dash page draws outside React (the hosts page's
+ * tiles: patchChildren): the `children` the live page's scripts build ({type, namespace:
  * "dash_html_components", props}), texts and numbers, lists of them; and React's style
  * objects as CSS. A text is always a text node: nothing here parses markup, so a process named
  * "<script>" stays a name. Loads under Node for tests/js: monitorPageNodes. */
@@ -53,7 +54,62 @@
     return [el];
   }
 
-  const api = { cssDeclaration, setStyle, toNodes };
+  /* The items of a `children` value, flattened: texts (as strings) and components. */
+  function items(value) {
+    if (value === null || value === undefined || typeof value === "boolean") { return []; }
+    if (Array.isArray(value)) { return value.flatMap(items); }
+    return [typeof value === "object" ? value : String(value)];
+  }
+
+  /* Makes `el`'s children what toNodes(value) would build, reusing the nodes there: an
+   * element of the same tag at the same place keeps its node (its attributes, class, style and
+   * children patched in place) and a text node takes the new text, so focus and hover inside
+   * survive a redraw that changes texts and classes. */
+  function patchChildren(doc, el, value) {
+    const wanted = items(value);
+    const have = Array.from(el.childNodes);
+    wanted.forEach((item, i) => {
+      const node = have[i];
+      if (typeof item === "string") {
+        if (node && node.nodeType === 3) {
+          if (node.nodeValue !== item) { node.nodeValue = item; }
+          return;
+        }
+        const text = doc.createTextNode(item);
+        if (node) { el.replaceChild(text, node); } else { el.appendChild(text); }
+        return;
+      }
+      const tag = String(item.type).toLowerCase();
+      if (node && node.nodeType === 1 && node.tagName.toLowerCase() === tag &&
+          item.namespace === "dash_html_components") {
+        patchElement(doc, node, item.props || {});
+        return;
+      }
+      const [fresh] = toNodes(doc, item);
+      if (node) { el.replaceChild(fresh, node); } else { el.appendChild(fresh); }
+    });
+    for (const extra of have.slice(wanted.length)) { el.removeChild(extra); }
+  }
+
+  function patchElement(doc, node, props) {
+    const kept = new Set(["class", "style"]);
+    for (const [name, v] of Object.entries(props)) {
+      if (SKIPPED.has(name) || v === null || v === undefined || v === false) { continue; }
+      if (!ATTRIBUTE_NAME.test(name)) { throw new Error("not an attribute name: " + name); }
+      const attribute = name === "htmlFor" ? "for" : name;
+      const text = v === true ? "" : String(v);
+      kept.add(attribute);
+      if (node.getAttribute(attribute) !== text) { node.setAttribute(attribute, text); }
+    }
+    for (const name of node.getAttributeNames()) {
+      if (!kept.has(name)) { node.removeAttribute(name); }
+    }
+    if (node.className !== (props.className || "")) { node.className = props.className || ""; }
+    if (props.style) { setStyle(node, props.style); } else { node.removeAttribute("style"); }
+    patchChildren(doc, node, props.children);
+  }
+
+  const api = { cssDeclaration, setStyle, toNodes, patchChildren };
   root.monitorPageNodes = api;
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
 })(typeof window !== "undefined" ? window : globalThis);

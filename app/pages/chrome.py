@@ -21,8 +21,10 @@ from app.pages import PAGES, ids
 from app.paths import WS_PATH
 
 HEAD_SCRIPT = "theme-boot.js"  # loaded in the head, not with the other scripts at the end
-# the runtime of the pages served without Dash's renderer (the live page): never on Dash's pages
+# the runtime of the pages served without Dash's renderer (the live page); Dash's pages load
+# page-nodes.js too (the hosts page draws its tiles with it), never page-runtime.js
 STATIC_RUNTIME = ("page-nodes.js", "page-runtime.js")
+NOT_ON_DASH_PAGES = (HEAD_SCRIPT, "page-runtime.js")
 
 INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -116,7 +118,7 @@ def install(dash_app: Dash, *, hostname: str, signed_in: bool, assets_folder: Pa
     before the first paint, and the callback marking the current page in the navigation."""
     script = assets_folder / HEAD_SCRIPT
     url = f"{dash_app.get_asset_url(HEAD_SCRIPT)}?m={int(script.stat().st_mtime)}"
-    ignored = "|".join(name.replace(".", "[.]") for name in (HEAD_SCRIPT, *STATIC_RUNTIME))
+    ignored = "|".join(name.replace(".", "[.]") for name in NOT_ON_DASH_PAGES)
     dash_app.config.assets_ignore = rf"^({ignored})$"
     # the live page's script opens its socket from these before Dash renders the page
     dash_app.index_string = INDEX.replace("HEAD_SCRIPT_URL", url).replace(

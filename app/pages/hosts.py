@@ -14,7 +14,7 @@ colour) that links to the alerts page filtered to it (``alerts?host=NAME``); the
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash import ClientsideFunction, Dash, Input, State, dcc, html
 
 from app.config import Config
 from app.pages import ids
@@ -37,19 +37,31 @@ def layout(config: Config) -> html.Div:
                 className="overview-head",
             ),
             _controls(),
-            html.Div(
-                html.P("Waiting for the first samples…", className="overview-empty"),
-                id=ids.OVERVIEW_GRID,
-                className="overview-grid",
+            html.P(
+                "Waiting for the first samples…",
+                id=ids.OVERVIEW_WAITING,
+                className="overview-empty",
             ),
+            html.Div(id=ids.OVERVIEW_GRID, className="overview-grid"),  # drawn by overview.js
             dcc.Interval(id=ids.OVERVIEW_POLL, interval=int(config.interval * 1000)),
-            dcc.Store(
-                id=ids.OVERVIEW_CONFIG,
-                data={"host": config.hostname, "hostnameId": ids.HOSTNAME},
-            ),
+            dcc.Store(id=ids.OVERVIEW_CONFIG, data=_settings(config)),
         ],
         className="overview",
     )
+
+
+def _settings(config: Config) -> dict[str, str]:
+    """What assets/overview.js needs: this server's host and the ids it draws into."""
+    return {
+        "host": config.hostname,
+        "hostnameId": ids.HOSTNAME,
+        "gridId": ids.OVERVIEW_GRID,
+        "waitingId": ids.OVERVIEW_WAITING,
+        "summaryId": ids.OVERVIEW_SUMMARY,
+        "pagerId": ids.OVERVIEW_PAGER,
+        "prevId": ids.OVERVIEW_PREV,
+        "nextId": ids.OVERVIEW_NEXT,
+    }
 
 
 def _controls() -> html.Div:
@@ -101,14 +113,10 @@ def _controls() -> html.Div:
 
 def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
     """One clientside callback (assets/overview.js): each poll, search, order or page turn
-    reads the page of hosts and redraws the tiles, the summary and the pager."""
+    reads the page of hosts, which redraws the tiles, the summary and the pager when it comes
+    (``set_props``: no outputs of its own, so no slow answer is dropped)."""
     dash_app.clientside_callback(
         ClientsideFunction("overview", "render"),
-        Output(ids.OVERVIEW_GRID, "children"),
-        Output(ids.OVERVIEW_SUMMARY, "children"),
-        Output(ids.OVERVIEW_PAGER, "children"),
-        Output(ids.OVERVIEW_PREV, "disabled"),
-        Output(ids.OVERVIEW_NEXT, "disabled"),
         Input(ids.OVERVIEW_POLL, "n_intervals"),
         Input(ids.OVERVIEW_SEARCH, "value"),
         Input(ids.OVERVIEW_SORT, "value"),

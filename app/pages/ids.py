@@ -66,6 +66,7 @@ OVERVIEW_SORT = "overview-sort"
 OVERVIEW_PREV = "overview-prev"
 OVERVIEW_NEXT = "overview-next"
 OVERVIEW_PAGER = "overview-pager"
+OVERVIEW_WAITING = "overview-waiting"
 
 # History page: its stores, controls, the chart and what it shows beside it.
 HISTORY_TZ = "history-tz"

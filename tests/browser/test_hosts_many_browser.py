@@ -27,6 +27,12 @@ SILENT = {"edge-042", "edge-137"}  # heard once, as the server starts, then neve
 BUSIEST = "edge-099"  # the highest CPU of those reporting
 
 TILES_JS = """() => Array.from(document.querySelectorAll('.host-tile'), (t) => t.dataset.host)"""
+FOCUSED_JS = "() => (document.activeElement.closest('.host-tile') || {dataset: {}}).dataset.host"
+COUNT_REDRAWS_JS = """() => {
+  window.__redraws = 0;
+  new MutationObserver(() => { window.__redraws += 1; }).observe(
+    document.querySelector('.overview-grid'), {subtree: true, attributes: true, childList: true});
+}"""
 
 
 @pytest.fixture
@@ -73,6 +79,12 @@ def test_a_fleet_of_150_hosts_pages_sorts_and_searches(
             timeout=10_000,
         )
         assert page.is_disabled(f"#{ids.OVERVIEW_PREV}")
+
+        # Tiles are patched in place each poll: a focused tile keeps its focus.
+        page.focus(".host-tile[data-host='edge-003'] .host-link")
+        page.evaluate(COUNT_REDRAWS_JS)
+        page.wait_for_function("() => window.__redraws >= 2", timeout=10_000)  # sparklines grow
+        assert page.evaluate(FOCUSED_JS) == "edge-003"
 
         page.click(f"#{ids.OVERVIEW_NEXT}")
         wait_first_tile(page, REMOTES[60])
