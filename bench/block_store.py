@@ -12,7 +12,8 @@ and PostgreSQL (a schema), in one run:
   transactions, untimed); bytes a point of the samples table; a day read back with
   ``read_frame``, two series and every series;
 - **blocks**: the same database rolled up and compacted by ``BlockCompactor`` (the cost per
-  sample timed), bytes a point of the blocks table, the same reads; then ``--days`` days of
+  sample timed), bytes a point of the blocks table (the rows left, the newest hour or so, apart,
+  after ``VACUUM`` gives back what compaction freed), the same reads; then ``--days`` days of
   blocks (the day's blocks re-encoded at later times) and a read of two series over them all.
 
 Bytes are the tables' with their indexes (PostgreSQL relation sizes, SQLite pages).
@@ -34,9 +35,11 @@ from bench.common import database_bytes, machine, pg_schema, sqlite_url, table
 from storage.blocks import decode_block, encode_block
 from storage.compaction import BlockCompactor
 from storage.engine import make_engine
+from storage.partitions import day_of, ensure_day
 from storage.rollups import RollupJob
 from storage.schema import blocks, samples
 from storage.store import FLOAT, MetricStore
+from storage.usage import storage_bytes
 
 DAY = 86_400
 T0 = 1_764_000_000  # a whole day, epoch seconds
@@ -45,7 +48,7 @@ TIMED_BATCHES = 720  # an hour of the writer's five-sample transactions
 SERIES = ["cpu.total", "memory.percent"]
 
 
-def day_of(values: np.ndarray) -> np.ndarray:
+def a_day_of(values: np.ndarray) -> np.ndarray:
     """The real rows repeated to fill a day at 1 Hz (samples × series)."""
     return values[np.arange(DAY) % values.shape[0]]
 
@@ -80,6 +83,16 @@ def read_ms(store: MetricStore, days: int, series: list[str] | None) -> float:
     return best * 1000
 
 
+def settled_bytes(store: MetricStore) -> tuple[int, int]:
+    """Bytes of the blocks (every partition) and of the rows left once the space compaction
+    freed is given back (``VACUUM``: what a steady state reuses), with their indexes."""
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM FULL monitor_samples" if store.dialect == "postgresql"
+                             else "VACUUM")  # fmt: skip
+    sizes = storage_bytes(store.engine)
+    return sizes[blocks.name], sizes[samples.name]
+
+
 def more_days(store: MetricStore, days: int) -> None:
     """Copies the first day's blocks to the next ``days - 1`` days, re-encoded at their times."""
     with store.engine.connect() as conn:
@@ -94,6 +107,8 @@ def more_days(store: MetricStore, days: int) -> None:
                 dict(block, start_ts=block["start_ts"] + shift, end_ts=block["end_ts"] + shift)
                 | {"data": data}
             )
+        if store.dialect == "postgresql":  # the day's partition, as compaction makes it
+            ensure_day(store.engine, day_of(copies[0]["start_ts"]))
         with store.engine.begin() as conn:
             conn.execute(insert(blocks), copies)
 
@@ -102,7 +117,7 @@ def measure(url: str, names: list[str], values: np.ndarray, days: int) -> list[l
     """The table rows of one database: rows, then blocks."""
     store = MetricStore(make_engine(url))
     store.create_schema()
-    day = day_of(values)
+    day = a_day_of(values)
     points = DAY * len(names)
     write_s = write_rows(store, names, day)
     row_bytes = database_bytes(url, [samples.name])
@@ -114,7 +129,7 @@ def measure(url: str, names: list[str], values: np.ndarray, days: int) -> list[l
     started = time.perf_counter()
     written = compactor.run(T0 + DAY + 3600)
     compact_s = time.perf_counter() - started
-    held = database_bytes(url, [blocks.name, samples.name])
+    held, left = settled_bytes(store)
     block_reads = [read_ms(store, 1, SERIES), read_ms(store, 1, None)]
     more_days(store, days)
     long_read = read_ms(store, days, SERIES)
@@ -123,7 +138,8 @@ def measure(url: str, names: list[str], values: np.ndarray, days: int) -> list[l
     return [
         [kind, "rows", f"{row_bytes / points:.2f}", f"{write_s * 1e3:.3f}",
          f"{row_reads[0]:.0f}", f"{row_reads[1]:.0f}", "-"],
-        [kind, f"blocks ({written} a day)", f"{held / points:.2f}",
+        [kind, f"blocks ({written} a day; {left / points:.2f} B a point of rows left)",
+         f"{held / points:.2f}",
          f"{write_s * 1e3:.3f} + {compact_s / DAY * 1e3:.3f}",
          f"{block_reads[0]:.0f}", f"{block_reads[1]:.0f}", f"{long_read:.0f}"],
         [kind, "(the day's rollups, once)", "-", f"{rollup_s / DAY * 1e3:.3f}", "-", "-", "-"],
