@@ -138,7 +138,7 @@
     let line = count(body.total, "host");
     line += body.down ? " · " + F.count(body.down) + " not reporting" : ", all reporting";
     const alerting = Object.keys(marks).length;
-    if (alerting) { line += " · " + count(alerting, "host") + " with firing alerts"; }
+    if (alerting) { line += " · " + F.count(alerting) + " with firing alerts"; }
     if (view.search) { line += " · " + F.count(body.matched) + " match \u201c" + view.search + "\u201d"; }
     return line;
   }
@@ -152,12 +152,11 @@
     return F.count(first) + "\u2013" + F.count(last) + " of " + F.count(body.matched);
   }
 
-  /* The first page is asked for as this script loads on the hosts page, while Dash's
-   * renderer is still starting (about 0.4 s here), and the first read takes its answer. */
+  /* The first page was asked for from the page's head (overview-early.js), before Dash's
+   * renderer loaded; the first read of it takes that answer. */
+  const early = root.monitorOverviewEarly;
   const FIRST_PAGE = "api/v1/overview?sort=name&page=1";
-  let prefetched = root.location && /\/hosts\/?$/.test(root.location.pathname) &&
-    typeof root.fetch === "function" ? root.fetch(FIRST_PAGE, { cache: "no-store" }) : null;
-  if (prefetched) { prefetched.catch(() => undefined); } // a failure is the first read's
+  let prefetched = early && early.url === FIRST_PAGE ? early.response : null;
 
   /* What the page asks for; a new search or order starts again at page 1. */
   const view = { search: "", sort: "name", page: 1, pages: 1, changes: 0, reading: 0,

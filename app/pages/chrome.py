@@ -21,10 +21,11 @@ from app.pages import PAGES, ids
 from app.paths import WS_PATH
 
 HEAD_SCRIPT = "theme-boot.js"  # loaded in the head, not with the other scripts at the end
+EARLY_SCRIPT = "overview-early.js"  # in the head too: the hosts page's first read
 # the runtime of the pages served without Dash's renderer (the live page); Dash's pages load
 # page-nodes.js too (the hosts page draws its tiles with it), never page-runtime.js
 STATIC_RUNTIME = ("page-nodes.js", "page-runtime.js")
-NOT_ON_DASH_PAGES = (HEAD_SCRIPT, "page-runtime.js")
+NOT_ON_DASH_PAGES = (HEAD_SCRIPT, EARLY_SCRIPT, "page-runtime.js")
 
 INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -35,6 +36,7 @@ INDEX = """<!DOCTYPE html>
         {%css%}
         SOCKET_META
         <script src="HEAD_SCRIPT_URL"></script>
+        <script async src="EARLY_SCRIPT_URL"></script>
     </head>
     <body>
         {%app_entry%}
@@ -116,12 +118,15 @@ def shell(*, hostname: str = "–", signed_in: bool = False, content: object = N
 def install(dash_app: Dash, *, hostname: str, signed_in: bool, assets_folder: Path) -> None:
     """Gives ``dash_app`` the shared frame: its layout, an HTML page that loads the theme
     before the first paint, and the callback marking the current page in the navigation."""
-    script = assets_folder / HEAD_SCRIPT
-    url = f"{dash_app.get_asset_url(HEAD_SCRIPT)}?m={int(script.stat().st_mtime)}"
+
+    def url_of(name: str) -> str:
+        return f"{dash_app.get_asset_url(name)}?m={int((assets_folder / name).stat().st_mtime)}"
+
     ignored = "|".join(name.replace(".", "[.]") for name in NOT_ON_DASH_PAGES)
     dash_app.config.assets_ignore = rf"^({ignored})$"
     # the live page's script opens its socket from these before Dash renders the page
-    dash_app.index_string = INDEX.replace("HEAD_SCRIPT_URL", url).replace(
+    index = INDEX.replace("HEAD_SCRIPT_URL", url_of(HEAD_SCRIPT))
+    dash_app.index_string = index.replace("EARLY_SCRIPT_URL", url_of(EARLY_SCRIPT)).replace(
         "SOCKET_META", socket_meta(hostname)
     )
     dash_app.layout = shell(hostname=hostname, signed_in=signed_in)
