@@ -220,6 +220,7 @@ def test_an_agent_stops_within_three_seconds_with_its_buffer_stored(signum: sign
     """The agent relays each sample (NOTIFY): what this test hears is what it sampled."""
     with temporary_schema() as url:
         hub = LiveHub()
+        hub.watched.watch(HOST)  # whole samples reach only those who watch their host
         listener = PgListener(connector(make_engine(url)), hub)
         listener.start()
         args = [sys.executable, "-m", "app", "agent", "--database-url", url]

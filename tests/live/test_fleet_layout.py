@@ -53,7 +53,9 @@ def test_live_page_has_the_host_picker_and_a_placeholder_health_panel(tmp_path: 
 def test_overview_names_this_server_for_its_tiles_and_the_header(tmp_path: Path) -> None:
     page = overview.layout(config(tmp_path))
     assert {ids.OVERVIEW_GRID, ids.OVERVIEW_SUMMARY, ids.OVERVIEW_POLL} <= component_ids(page)
-    assert find(page, ids.OVERVIEW_CONFIG).data == {"host": "h", "hostnameId": ids.HOSTNAME}
+    settings = find(page, ids.OVERVIEW_CONFIG).data
+    assert (settings["host"], settings["hostnameId"]) == ("h", ids.HOSTNAME)
+    assert settings["gridId"] == ids.OVERVIEW_GRID  # what overview.js draws into
     assert find(page, ids.OVERVIEW_POLL).interval == 500
 
 
