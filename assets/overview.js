@@ -154,9 +154,17 @@
 
   /* The first page was asked for from the page's head (overview-early.js), before Dash's
    * renderer loaded; the first read of it takes that answer. */
-  const early = root.monitorOverviewEarly;
   const FIRST_PAGE = "api/v1/overview?sort=name&page=1";
-  let prefetched = early && early.url === FIRST_PAGE ? early.response : null;
+  let earlyTaken = false;
+
+  /* The early answer for the first read of the first page, once; null otherwise (the head's
+   * script is async: it may run before or after this one). */
+  function takeEarly(url) {
+    const early = root.monitorOverviewEarly;
+    if (earlyTaken || url !== FIRST_PAGE || !early || early.url !== url) { return null; }
+    earlyTaken = true;
+    return early.response;
+  }
 
   /* What the page asks for; a new search or order starts again at page 1. */
   const view = { search: "", sort: "name", page: 1, pages: 1, changes: 0, reading: 0,
@@ -208,9 +216,7 @@
     view.reading += 1;
     let body;
     try {
-      const early = url === FIRST_PAGE && prefetched;
-      prefetched = null;
-      const response = await (early || fetch(url, { cache: "no-store" }));
+      const response = await (takeEarly(url) || fetch(url, { cache: "no-store" }));
       body = response.ok ? await response.json() : null;
     } catch (_error) {
       body = null;

@@ -14,7 +14,7 @@ colour) that links to the alerts page filtered to it (``alerts?host=NAME``); the
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, State, dcc, html
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from app.config import Config
 from app.pages import ids
@@ -117,6 +117,9 @@ def register_callbacks(dash_app: Dash, _context: PageContext) -> None:
     (``set_props``: no outputs of its own, so no slow answer is dropped)."""
     dash_app.clientside_callback(
         ClientsideFunction("overview", "render"),
+        # never set (no_update): an output only so that Dash calls it as the page loads, which
+        # it does not do for a callback without one (the first read would wait a poll interval)
+        Output(ids.OVERVIEW_WAITING, "className"),
         Input(ids.OVERVIEW_POLL, "n_intervals"),
         Input(ids.OVERVIEW_SEARCH, "value"),
         Input(ids.OVERVIEW_SORT, "value"),
